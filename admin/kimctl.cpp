@@ -1,0 +1,27 @@
+// kimctl — the kimgate administration tool.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <vector>
+
+#include "admin/commands.h"
+#include "kimgate_version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kimctl — administration tool for kimgate, the KIM client module"};
+  app.require_subcommand(1);
+  std::string config_path = "/etc/kimgate/kimgate.toml";
+  app.add_option("-c,--config", config_path, "kimgate configuration file")->capture_default_str();
+  app.set_version_flag("--version", std::string("kimctl ") + KIMGATE_VERSION);
+
+  std::vector<kimgate::admin::CommandGroup> groups;
+  groups.push_back(kimgate::admin::register_config_commands(app, config_path));
+  // command groups register here (one line each)
+
+  CLI11_PARSE(app, argc, argv);
+  for (const auto& g : groups) {
+    if (g.chosen()) {
+      return g.run();
+    }
+  }
+  return 2;
+}

@@ -1,0 +1,33 @@
+# All dependencies come from Debian bookworm packages; docs/dependencies.md says
+# what each is used for and what it is deliberately not used for.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+# OpenSSL: releases of 3.0 before 3.0.22 mis-tag the authAttrs/unauthAttrs of
+# AuthEnvelopedData ([2]/[3] instead of [1]/[2]) and cannot read any KIM message
+# that carries recipient-emails (spec digest §12 item 21). Refuse them.
+find_package(OpenSSL 3.0 REQUIRED)
+if(OPENSSL_VERSION VERSION_LESS "3.0.22")
+  message(FATAL_ERROR
+    "kimgate needs OpenSSL >= 3.0.22, found ${OPENSSL_VERSION} (${OPENSSL_INCLUDE_DIR}). "
+    "OpenSSL 3.0 releases before 3.0.22 mis-tag the authenticated attributes of CMS "
+    "AuthEnvelopedData and cannot read KIM messages that carry the recipient-emails "
+    "attribute. Fix: apt-get update && apt-get install libssl-dev openssl "
+    "(Debian bookworm ships 3.0.22 or newer in its security updates).")
+endif()
+
+find_package(Boost 1.74 REQUIRED COMPONENTS system)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(GTest REQUIRED)
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+
+# Boost 1.74 + g++ 12: <utility> must come before any Asio header (conventions.md);
+# our headers include it first. Asio is used header-only with coroutines.
+add_library(kimgate_asio INTERFACE)
+target_link_libraries(kimgate_asio INTERFACE Boost::boost Boost::system Threads::Threads
+                      OpenSSL::SSL OpenSSL::Crypto)
+target_compile_definitions(kimgate_asio INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_BOOST_BIND_PLACEHOLDERS)

@@ -1,0 +1,189 @@
+#pragma once
+// conf — the kimgate configuration model.
+//
+// Plain structs with the defaults of gemSpec_CM_KOMLE Tab_Konf_Param (spec digest §10)
+// and our own limits. load.h turns a TOML file into a Config or a list of
+// `file:line:col: sentence` diagnostics; nothing here does I/O.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kimgate::conf {
+
+using Duration = std::chrono::milliseconds;
+using Path = std::filesystem::path;
+
+// A secret given inline (`pin = "..."`) or, preferably, as a file (`pin_file = "..."`)
+// so that the configuration itself holds none. Never logged; `config show` masks it.
+struct Secret {
+  std::string inline_value;
+  Path file;
+  bool empty() const { return inline_value.empty() && file.empty(); }
+  bool operator==(const Secret&) const = default;
+};
+
+enum class ListenerProtocol { smtp, pop3 };
+enum class ListenerTls { implicit, starttls, none };
+
+struct Listener {
+  ListenerProtocol protocol = ListenerProtocol::smtp;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
+  ListenerTls tls = ListenerTls::implicit;
+  bool operator==(const Listener&) const = default;
+};
+
+// The PVS-facing side: SMTP and POP3 listeners and their TLS identity (KOM-LE-A_2065/2066/2181).
+struct PvsSection {
+  std::vector<Listener> listeners;
+  Path certificate;  // empty: a self-signed one is created in daemon.state_dir
+  Path key;
+  Secret key_password;
+  Path client_ca;  // trust anchors for PVS client certificates
+  bool require_client_certificate = false;
+  bool plaintext_on_loopback = false;  // tls = "none" allowed only with this and a loopback address
+  bool operator==(const PvsSection&) const = default;
+};
+
+enum class KonnektorKind { soap, local };
+enum class KonnektorTlsAuth { certificate, basic, server_only };  // TLS_AUTH_KONNEKTOR
+enum class CardType { smcb, hba };
+
+// A card of the local Konnektor: a PKCS#11 token or a set of PKCS#12 files.
+struct LocalCard {
+  std::string name;
+  CardType type = CardType::smcb;
+  std::string iccsn;
+  Path pkcs11_module;
+  std::string token_label;
+  std::vector<Path> p12_files;
+  Secret p12_password;
+  Secret pin;
+  // Call contexts allowed to see the card, "MandantId/ClientSystemId/WorkplaceId"; "*" matches any part.
+  std::vector<std::string> contexts;
+  std::string user_id;  // HBA: the UserId a context must carry
+  bool operator==(const LocalCard&) const = default;
+};
+
+struct Konnektor {
+  std::string id;
+  bool is_default = false;
+  KonnektorKind kind = KonnektorKind::soap;
+  // soap
+  std::string sds_url;  // KONNEKTOR_URI, e.g. https://konnektor.konlan/connector.sds
+  KonnektorTlsAuth tls_auth = KonnektorTlsAuth::certificate;
+  Path client_p12;
+  Secret client_p12_password;
+  std::string basic_user;
+  Secret basic_password;
+  Path server_ca;
+  std::string server_pin_sha256;  // hex SHA-256 of the Konnektor's certificate (its CN is an ICCSN)
+  std::string proxy;              // http://host:port for HTTP CONNECT
+  std::string ecc_min_signature_service = "7.4.1";
+  std::string ecc_min_encryption_service = "6.1.1";
+  // local
+  std::vector<LocalCard> cards;
+  bool operator==(const Konnektor&) const = default;
+};
+
+// The VZD, reached through the Konnektor's LDAP proxy.
+struct DirectorySection {
+  std::string url;  // ldaps://host:port
+  std::string base_dn = "dc=data,dc=vzd";
+  Path client_p12;  // default: fachdienst.client_p12
+  Secret client_p12_password;
+  Path ca_file;
+  std::string server_pin_sha256;
+  Duration timeout = std::chrono::seconds(30);
+  Duration connect_timeout = std::chrono::seconds(10);
+  bool operator==(const DirectorySection&) const = default;
+};
+
+// The KIM provider's mail servers (implicit TLS, mutual X.509, KOM-LE-A_2074).
+struct FachdienstSection {
+  Path client_p12;  // C.CM.TLS-CS
+  Secret client_p12_password;
+  Path ca_file;  // trust anchors for FD server certificates besides VerifyCertificate
+  bool verify_with_konnektor = true;  // KOM-LE-A_2075-01
+  Duration connect_timeout = std::chrono::seconds(30);
+  bool operator==(const FachdienstSection&) const = default;
+};
+
+struct TimeoutsSection {
+  Duration konnektor = std::chrono::minutes(1);    // KONNEKTOR_TIMEOUT
+  Duration smtp_server = std::chrono::minutes(5);  // SMTP_TIMEOUT_SERVER
+  Duration smtp_client = std::chrono::minutes(5);  // SMTP_TIMEOUT_CLIENT
+  Duration pop3_server = std::chrono::minutes(5);  // POP3_TIMEOUT_SERVER
+  Duration pop3_client = std::chrono::minutes(5);  // POP3_TIMEOUT_CLIENT
+  Duration kas = std::chrono::seconds(30);         // CM_KAS_TIMEOUT
+  Duration tls_handshake = std::chrono::seconds(30);
+  Duration shutdown = std::chrono::seconds(30);  // how long SIGTERM waits for sessions
+  bool operator==(const TimeoutsSection&) const = default;
+};
+
+struct CacheSection {
+  Duration enc_cert = std::chrono::hours(12);          // TTL_ENC_CERT
+  Duration kim_version = std::chrono::hours(24);       // A_22340: at most 24 h
+  Duration email_iccsn = std::chrono::hours(24 * 30);  // TTL_EMAIL_ICCSN
+  Duration account_limits = std::chrono::hours(24);    // A_22416
+  Duration negative = std::chrono::minutes(5);
+  std::uint64_t max_entries = 10000;
+  bool operator==(const CacheSection&) const = default;
+};
+
+struct LimitsSection {
+  std::uint64_t command_line = 512;     // RFC 5321 §4.5.3.1.4
+  std::uint64_t text_line = 1000;       // RFC 5321 §4.5.3.1.6
+  std::uint64_t auth_line = 12288;      // RFC 4954 §4
+  std::uint64_t header_section = 1 << 20;
+  std::uint64_t max_recipients = 1000;
+  std::uint64_t max_message_size = 734003200;   // maxMailSize, 700 MiB
+  std::uint64_t konnektor_document = 15728640;  // 15 MiB, KOM-LE-A_2004-01
+  std::uint64_t memory_threshold = 4 << 20;     // above: sealed temporary file
+  std::uint64_t error_count = 10;
+  std::uint64_t login_failures = 5;
+  Duration login_lock = std::chrono::minutes(15);
+  bool operator==(const LimitsSection&) const = default;
+};
+
+enum class LogLevel { trace, debug, info, warn, error };
+enum class LogTarget { automatic, console, journald };
+
+struct LogSection {
+  LogLevel level = LogLevel::info;
+  LogTarget target = LogTarget::automatic;
+  bool operator==(const LogSection&) const = default;
+};
+
+struct DaemonSection {
+  Path state_dir = "/var/lib/kimgate";
+  std::string hostname;  // greeting name; empty: the machine's host name
+  std::uint64_t worker_threads = 2;
+  bool operator==(const DaemonSection&) const = default;
+};
+
+struct Config {
+  Path source;
+  DaemonSection daemon;
+  LogSection log;
+  PvsSection pvs;
+  std::vector<Konnektor> konnektors;
+  DirectorySection directory;
+  FachdienstSection fachdienst;
+  TimeoutsSection timeouts;
+  CacheSection cache;
+  LimitsSection limits;
+
+  // The Konnektor marked default (verify() guarantees there is exactly one).
+  const Konnektor& default_konnektor() const;
+  const Konnektor* find_konnektor(std::string_view id) const;
+  bool operator==(const Config&) const = default;
+};
+
+std::string_view to_string(ListenerProtocol p);
+std::string_view to_string(ListenerTls t);
+
+}  // namespace kimgate::conf

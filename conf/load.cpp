@@ -1,0 +1,380 @@
+#include "conf/load.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "conf/reader.h"
+#include "conf/units.h"
+
+namespace kimgate::conf {
+namespace {
+
+using detail::Context;
+using detail::FileCheck;
+using detail::TableReader;
+using namespace std::chrono_literals;
+
+constexpr Duration kMaxTimeout = std::chrono::hours(24);
+constexpr Duration kMaxTtl = std::chrono::hours(24 * 366);
+
+void read_daemon(Context& ctx, const toml::table* t, DaemonSection& d) {
+  TableReader r(ctx, t, "daemon");
+  r.path("state_dir", d.state_dir, FileCheck::none);
+  r.string("hostname", d.hostname);
+  r.integer("worker_threads", d.worker_threads, 1, 64);
+  r.finish();
+}
+
+void read_log(Context& ctx, const toml::table* t, LogSection& l) {
+  TableReader r(ctx, t, "log");
+  r.choice("level", l.level,
+           {{"trace", LogLevel::trace},
+            {"debug", LogLevel::debug},
+            {"info", LogLevel::info},
+            {"warn", LogLevel::warn},
+            {"error", LogLevel::error}});
+  r.choice("target", l.target,
+           {{"auto", LogTarget::automatic}, {"console", LogTarget::console}, {"journald", LogTarget::journald}});
+  r.finish();
+}
+
+void read_listener(Context& ctx, const toml::table* t, const std::string& path, Listener& l) {
+  TableReader r(ctx, t, path);
+  if (!r.has("protocol")) {
+    r.error_here(path + ".protocol is required (\"smtp\" or \"pop3\")");
+  }
+  r.choice("protocol", l.protocol, {{"smtp", ListenerProtocol::smtp}, {"pop3", ListenerProtocol::pop3}});
+  r.string("address", l.address);
+  if (!is_ip_literal(l.address)) {
+    r.error_at("address", path + ".address is \"" + l.address + "\", which is not an IPv4 or IPv6 address");
+  }
+  r.port("port", l.port, true);
+  r.choice("tls", l.tls,
+           {{"implicit", ListenerTls::implicit}, {"starttls", ListenerTls::starttls}, {"none", ListenerTls::none}});
+  r.finish();
+}
+
+void read_pvs(Context& ctx, const toml::table* t, PvsSection& p) {
+  TableReader r(ctx, t, "pvs");
+  r.path("certificate", p.certificate, FileCheck::readable);
+  r.path("key", p.key, FileCheck::readable);
+  r.secret("key_password", p.key_password);
+  r.path("client_ca", p.client_ca, FileCheck::readable);
+  r.boolean("require_client_certificate", p.require_client_certificate);
+  r.boolean("plaintext_on_loopback", p.plaintext_on_loopback);
+  if (p.certificate.empty() != p.key.empty()) {
+    r.error_at(p.certificate.empty() ? "key" : "certificate",
+               "pvs.certificate and pvs.key go together; set both or neither (neither: kimgated creates a "
+               "self-signed certificate in daemon.state_dir)");
+  }
+  if (p.require_client_certificate && p.client_ca.empty()) {
+    r.error_at("require_client_certificate",
+               "pvs.require_client_certificate needs pvs.client_ca to check the PVS certificates against");
+  }
+  std::set<std::pair<std::string, std::uint16_t>> seen;
+  if (const toml::array* arr = r.array_of_tables("listener")) {
+    std::size_t i = 0;
+    for (const auto& node : *arr) {
+      const std::string path = "pvs.listener[" + std::to_string(i++) + "]";
+      Listener l;
+      read_listener(ctx, node.as_table(), path, l);
+      TableReader lr(ctx, node.as_table(), path);
+      if (l.tls == ListenerTls::none) {
+        if (!is_loopback(l.address)) {
+          lr.error_at("tls", path + " is a plaintext listener on " + l.address +
+                                 ", which is not a loopback address; KIM requires TLS between the PVS and the "
+                                 "client module unless both run on the same machine (KOM-LE-A_2066/2067)");
+        } else if (!p.plaintext_on_loopback) {
+          lr.error_at("tls", path + " is a plaintext listener, but pvs.plaintext_on_loopback is not enabled");
+        }
+      }
+      if (!seen.emplace(l.address, l.port).second) {
+        lr.error_at("port", path + " uses " + l.address + ":" + std::to_string(l.port) + " a second time");
+      }
+      p.listeners.push_back(l);
+    }
+  }
+  if (p.listeners.empty()) {
+    r.error_here("no [[pvs.listener]] configured; the PVS needs at least one SMTP or POP3 listener");
+  }
+  r.finish();
+}
+
+void read_card(Context& ctx, const toml::table* t, const std::string& path, LocalCard& c) {
+  TableReader r(ctx, t, path);
+  r.string("name", c.name, true);
+  r.choice("type", c.type, {{"SMC-B", CardType::smcb}, {"HBA", CardType::hba}});
+  r.string("iccsn", c.iccsn, true);
+  r.path("pkcs11_module", c.pkcs11_module, FileCheck::readable);
+  r.string("token_label", c.token_label);
+  r.paths("p12_files", c.p12_files, FileCheck::readable);
+  r.secret("p12_password", c.p12_password);
+  r.secret("pin", c.pin);
+  r.strings("contexts", c.contexts);
+  r.string("user_id", c.user_id);
+  if (c.pkcs11_module.empty() == c.p12_files.empty()) {
+    r.error_here(path + " needs exactly one key source: pkcs11_module (with token_label) or p12_files");
+  }
+  if (!c.pkcs11_module.empty() && c.token_label.empty()) {
+    r.error_here(path + ".token_label is required with pkcs11_module");
+  }
+  if (c.iccsn.size() != 20 || c.iccsn.find_first_not_of("0123456789") != std::string::npos) {
+    r.error_at("iccsn", path + ".iccsn \"" + c.iccsn + "\" is not an ICCSN (20 digits, e.g. 80276001011699901234)");
+  }
+  for (const auto& ctx_text : c.contexts) {
+    if (std::count(ctx_text.begin(), ctx_text.end(), '/') != 2) {
+      r.error_at("contexts", path + ".contexts entry \"" + ctx_text +
+                                 "\" is not MandantId/ClientSystemId/WorkplaceId (\"*\" matches any part)");
+    }
+  }
+  if (c.type == CardType::hba && c.user_id.empty()) {
+    r.error_here(path + " is an HBA; set user_id, the UserId a call context must carry to use it");
+  }
+  r.finish();
+}
+
+void read_konnektor(Context& ctx, const toml::table* t, const std::string& path, Konnektor& k) {
+  TableReader r(ctx, t, path);
+  r.string("id", k.id, true);
+  r.boolean("default", k.is_default);
+  r.choice("kind", k.kind, {{"soap", KonnektorKind::soap}, {"local", KonnektorKind::local}});
+  if (k.kind == KonnektorKind::soap) {
+    r.string("sds_url", k.sds_url, true);
+    if (!k.sds_url.empty() && k.sds_url.rfind("https://", 0) != 0) {
+      r.error_at("sds_url", path + ".sds_url must be an https:// URL; the client module always talks TLS to the "
+                                   "Konnektor (KOM-LE-A_2070)");
+    }
+    r.choice("tls_auth", k.tls_auth,
+             {{"certificate", KonnektorTlsAuth::certificate},
+              {"basic", KonnektorTlsAuth::basic},
+              {"server-only", KonnektorTlsAuth::server_only}});
+    r.path("client_p12", k.client_p12, FileCheck::readable);
+    r.secret("client_p12_password", k.client_p12_password);
+    r.string("basic_user", k.basic_user);
+    r.secret("basic_password", k.basic_password);
+    r.path("server_ca", k.server_ca, FileCheck::readable);
+    r.string("server_pin_sha256", k.server_pin_sha256);
+    r.string("proxy", k.proxy);
+    r.string("ecc_min_signature_service", k.ecc_min_signature_service);
+    r.string("ecc_min_encryption_service", k.ecc_min_encryption_service);
+    if (k.tls_auth == KonnektorTlsAuth::certificate && k.client_p12.empty()) {
+      r.error_here(path + " uses tls_auth = \"certificate\" but has no client_p12");
+    }
+    if (k.tls_auth == KonnektorTlsAuth::basic && (k.basic_user.empty() || k.basic_password.empty())) {
+      r.error_here(path + " uses tls_auth = \"basic\" but lacks basic_user or basic_password");
+    }
+    if (k.server_ca.empty() && k.server_pin_sha256.empty()) {
+      r.error_here(path + " needs server_ca or server_pin_sha256: the Konnektor's certificate names an ICCSN, "
+                          "not a host, so it must be pinned or checked against a configured CA");
+    }
+    if (!k.server_pin_sha256.empty() &&
+        (k.server_pin_sha256.size() != 64 || k.server_pin_sha256.find_first_not_of("0123456789abcdefABCDEF") !=
+                                                 std::string::npos)) {
+      r.error_at("server_pin_sha256", path + ".server_pin_sha256 must be 64 hex digits");
+    }
+  } else {
+    if (const toml::array* arr = r.array_of_tables("card")) {
+      std::size_t i = 0;
+      for (const auto& node : *arr) {
+        LocalCard c;
+        read_card(ctx, node.as_table(), path + ".card[" + std::to_string(i++) + "]", c);
+        k.cards.push_back(std::move(c));
+      }
+    }
+    if (k.cards.empty()) {
+      r.error_here(path + " is a local Konnektor without any [[" + path + ".card]]");
+    }
+  }
+  r.finish();
+}
+
+void read_directory(Context& ctx, const toml::table* t, DirectorySection& d) {
+  TableReader r(ctx, t, "directory");
+  r.string("url", d.url);
+  if (!d.url.empty() && d.url.rfind("ldaps://", 0) != 0) {
+    r.error_at("url", "directory.url must be an ldaps:// URL; LDAP to the Konnektor is always TLS (A_21223-01)");
+  }
+  r.string("base_dn", d.base_dn);
+  r.path("client_p12", d.client_p12, FileCheck::readable);
+  r.secret("client_p12_password", d.client_p12_password);
+  r.path("ca_file", d.ca_file, FileCheck::readable);
+  r.string("server_pin_sha256", d.server_pin_sha256);
+  r.duration("timeout", d.timeout, 100ms, kMaxTimeout);
+  r.duration("connect_timeout", d.connect_timeout, 100ms, kMaxTimeout);
+  r.finish();
+}
+
+void read_fachdienst(Context& ctx, const toml::table* t, FachdienstSection& f) {
+  TableReader r(ctx, t, "fachdienst");
+  r.path("client_p12", f.client_p12, FileCheck::readable);
+  r.secret("client_p12_password", f.client_p12_password);
+  r.path("ca_file", f.ca_file, FileCheck::readable);
+  r.boolean("verify_with_konnektor", f.verify_with_konnektor);
+  r.duration("connect_timeout", f.connect_timeout, 100ms, kMaxTimeout);
+  r.finish();
+}
+
+void read_timeouts(Context& ctx, const toml::table* t, TimeoutsSection& s) {
+  TableReader r(ctx, t, "timeouts");
+  r.duration("konnektor", s.konnektor, 1s, kMaxTimeout);
+  r.duration("smtp_server", s.smtp_server, 1s, kMaxTimeout);
+  r.duration("smtp_client", s.smtp_client, 1s, kMaxTimeout);
+  r.duration("pop3_server", s.pop3_server, 1s, kMaxTimeout);
+  r.duration("pop3_client", s.pop3_client, 1s, kMaxTimeout);
+  r.duration("kas", s.kas, 1s, kMaxTimeout);
+  r.duration("tls_handshake", s.tls_handshake, 1s, std::chrono::minutes(10));
+  r.duration("shutdown", s.shutdown, 0s, std::chrono::hours(1));
+  r.finish();
+}
+
+void read_cache(Context& ctx, const toml::table* t, CacheSection& c) {
+  TableReader r(ctx, t, "cache");
+  r.duration("enc_cert", c.enc_cert, 0s, kMaxTtl);
+  r.duration("kim_version", c.kim_version, 0s, std::chrono::hours(24));
+  r.duration("email_iccsn", c.email_iccsn, 0s, kMaxTtl);
+  r.duration("account_limits", c.account_limits, 0s, std::chrono::hours(24));
+  r.duration("negative", c.negative, 0s, std::chrono::hours(24));
+  r.integer("max_entries", c.max_entries, 0, 10'000'000);
+  r.finish();
+}
+
+void read_limits(Context& ctx, const toml::table* t, LimitsSection& l) {
+  TableReader r(ctx, t, "limits");
+  r.size("command_line", l.command_line, 512, 4096);
+  r.size("text_line", l.text_line, 1000, 65536);
+  r.size("auth_line", l.auth_line, 512, 65536);
+  r.size("header_section", l.header_section, 4096, 64ULL << 20);
+  r.integer("max_recipients", l.max_recipients, 1, 100000);
+  r.size("max_message_size", l.max_message_size, 35882577, 1ULL << 32);
+  r.size("konnektor_document", l.konnektor_document, 1 << 20, 1ULL << 30);
+  r.size("memory_threshold", l.memory_threshold, 64 << 10, 1ULL << 30);
+  r.integer("error_count", l.error_count, 1, 1000);
+  r.integer("login_failures", l.login_failures, 1, 1000);
+  r.duration("login_lock", l.login_lock, 0s, std::chrono::hours(24 * 7));
+  r.finish();
+}
+
+void verify(Context& ctx, const toml::table& root, Config& c) {
+  TableReader r(ctx, &root, "");
+  const auto* ks = root.get("konnektor");
+  auto at_konnektors = [&](const std::string& message) {
+    if (ks != nullptr) {
+      ctx.errors.push_back(Diagnostic{ctx.file, static_cast<std::uint32_t>(ks->source().begin.line),
+                                      static_cast<std::uint32_t>(ks->source().begin.column), message});
+    } else {
+      r.error_here(message);
+    }
+  };
+  if (c.konnektors.empty()) {
+    at_konnektors("no [[konnektor]] configured; kimgate signs and decrypts only through a Konnektor");
+    return;
+  }
+  std::set<std::string> ids;
+  std::size_t defaults = 0;
+  for (const auto& k : c.konnektors) {
+    if (!ids.insert(k.id).second) {
+      at_konnektors("konnektor id \"" + k.id + "\" is used twice");
+    }
+    defaults += k.is_default ? 1 : 0;
+  }
+  if (c.konnektors.size() == 1 && defaults == 0) {
+    c.konnektors.front().is_default = true;  // a single Konnektor is the default
+  } else if (defaults == 0) {
+    at_konnektors("none of the " + std::to_string(c.konnektors.size()) +
+                  " Konnektors is marked default = true; user names without a KonnektorId need a default");
+  } else if (defaults > 1) {
+    at_konnektors(std::to_string(defaults) + " Konnektors are marked default = true; mark exactly one");
+  }
+  if (c.directory.client_p12.empty()) {
+    c.directory.client_p12 = c.fachdienst.client_p12;
+    c.directory.client_p12_password = c.fachdienst.client_p12_password;
+  }
+}
+
+LoadResult load_table(const toml::table& root, std::string name, const Path& base_dir) {
+  LoadResult result;
+  Context ctx{std::move(name), base_dir, result.errors, result.effective};
+  Config c;
+  TableReader top(ctx, &root, "");
+  read_daemon(ctx, top.table("daemon"), c.daemon);
+  read_log(ctx, top.table("log"), c.log);
+  read_pvs(ctx, top.table("pvs"), c.pvs);
+  if (const toml::array* arr = top.array_of_tables("konnektor")) {
+    std::size_t i = 0;
+    for (const auto& node : *arr) {
+      Konnektor k;
+      read_konnektor(ctx, node.as_table(), "konnektor[" + std::to_string(i++) + "]", k);
+      c.konnektors.push_back(std::move(k));
+    }
+  }
+  read_directory(ctx, top.table("directory"), c.directory);
+  read_fachdienst(ctx, top.table("fachdienst"), c.fachdienst);
+  read_timeouts(ctx, top.table("timeouts"), c.timeouts);
+  read_cache(ctx, top.table("cache"), c.cache);
+  read_limits(ctx, top.table("limits"), c.limits);
+  top.finish();
+  verify(ctx, root, c);
+  if (result.errors.empty()) {
+    c.source = base_dir;
+    result.config = std::move(c);
+  }
+  std::stable_sort(result.errors.begin(), result.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  return result;
+}
+
+}  // namespace
+
+std::string Diagnostic::str() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+LoadResult load_string(std::string_view text, std::string name, const Path& base_dir) {
+  try {
+    const toml::table root = toml::parse(text, std::string_view(name));
+    return load_table(root, std::move(name), base_dir);
+  } catch (const toml::parse_error& e) {
+    LoadResult result;
+    result.errors.push_back(Diagnostic{name, static_cast<std::uint32_t>(e.source().begin.line),
+                                       static_cast<std::uint32_t>(e.source().begin.column),
+                                       "syntax error: " + std::string(e.description())});
+    return result;
+  }
+}
+
+LoadResult load_file(const Path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back(Diagnostic{file.string(), 0, 0,
+                                       std::string("cannot read the configuration file (") + std::strerror(errno) +
+                                           ")"});
+    return result;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  LoadResult result = load_string(buf.str(), file.string(), file.parent_path().empty() ? "." : file.parent_path());
+  if (result.config) {
+    result.config->source = file;
+  }
+  return result;
+}
+
+std::optional<std::string> read_secret(const Secret& secret) {
+  if (secret.file.empty()) {
+    return secret.inline_value;
+  }
+  std::ifstream in(secret.file, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
+    value.pop_back();
+  }
+  return value;
+}
+
+}  // namespace kimgate::conf

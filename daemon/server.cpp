@@ -1,0 +1,335 @@
+#include "daemon/server.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <csignal>
+
+#include "conf/load.h"
+#include "daemon/logging.h"
+#include "daemon/notify.h"
+#include "net/connection.h"
+#include "net/tls.h"
+#include "pop3/server_session.h"
+#include "smtp/server_session.h"
+
+namespace kimgate::daemon {
+
+namespace asio = net::asio;
+using net::awaitable;
+
+struct Server::Runtime {
+  std::shared_ptr<asio::ssl::context> tls;
+  std::string fingerprint;
+  smtp::ServerSettings smtp;
+  pop3::ServerSettings pop3;
+};
+
+namespace {
+
+std::string host_name(const conf::Config& c) {
+  if (!c.daemon.hostname.empty()) {
+    return c.daemon.hostname;
+  }
+  std::array<char, 256> buf{};
+  if (::gethostname(buf.data(), buf.size() - 1) == 0 && buf[0] != '\0') {
+    return buf.data();
+  }
+  return "kimgate";
+}
+
+std::string listener_text(const conf::Listener& l) {
+  return std::string(conf::to_string(l.protocol)) + " " + l.address + ":" + std::to_string(l.port) +
+         " tls=" + std::string(conf::to_string(l.tls));
+}
+
+// Logs an exception that escaped a session coroutine; only that session ends.
+void log_session_end(std::exception_ptr e) {
+  if (!e) {
+    return;
+  }
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("event=session_aborted reason=\"{}\"", ex.what());
+  }
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, conf::Config config)
+    : io_(io),
+      config_(std::move(config)),
+      signals_(io, SIGTERM, SIGINT, SIGHUP),
+      shutdown_timer_(io),
+      watchdog_timer_(io) {}
+
+Server::~Server() = default;
+
+std::optional<std::string> Server::build_runtime(const conf::Config& c, std::shared_ptr<const Runtime>& out) {
+  auto rt = std::make_shared<Runtime>();
+  const std::string host = host_name(c);
+  net::ServerTlsOptions tls_options;
+  tls_options.client_ca = c.pvs.client_ca;
+  tls_options.require_client_certificate = c.pvs.require_client_certificate;
+  std::string source = "configured";
+  if (c.pvs.certificate.empty()) {
+    const net::SelfSigned self = net::ensure_self_signed(c.daemon.state_dir, host);
+    if (!self.error.empty()) {
+      return self.error;
+    }
+    tls_options.certificate = self.certificate;
+    tls_options.key = self.key;
+    source = self.created ? "self-signed-created" : "self-signed";
+  } else {
+    tls_options.certificate = c.pvs.certificate;
+    tls_options.key = c.pvs.key;
+    const auto password = conf::read_secret(c.pvs.key_password);
+    if (!password) {
+      return "cannot read pvs.key_password_file \"" + c.pvs.key_password.file.string() + "\"";
+    }
+    tls_options.key_password = *password;
+  }
+  net::ServerTls tls = net::make_server_tls(tls_options);
+  if (!tls.context) {
+    return tls.error;
+  }
+  spdlog::info("event=tls_identity source={} certificate=\"{}\" fingerprint_sha256={}", source,
+               tls_options.certificate.string(), tls.fingerprint_sha256);
+  rt->tls = std::move(tls.context);
+  rt->fingerprint = tls.fingerprint_sha256;
+
+  rt->smtp.hostname = host;
+  rt->smtp.max_message_size = c.limits.max_message_size;
+  rt->smtp.client_timeout = c.timeouts.smtp_client;
+  rt->smtp.tls_handshake = c.timeouts.tls_handshake;
+  rt->smtp.command_line = c.limits.command_line;
+  rt->smtp.auth_line = c.limits.auth_line;
+  rt->smtp.error_cap = c.limits.error_count;
+
+  rt->pop3.hostname = host;
+  rt->pop3.client_timeout = c.timeouts.pop3_client;
+  rt->pop3.tls_handshake = c.timeouts.tls_handshake;
+  rt->pop3.command_line = c.limits.command_line;
+  rt->pop3.auth_line = c.limits.auth_line;
+  rt->pop3.error_cap = c.limits.error_count;
+  out = std::move(rt);
+  return std::nullopt;
+}
+
+std::optional<std::string> Server::open() {
+  std::error_code fs_ec;
+  std::filesystem::create_directories(config_.daemon.state_dir, fs_ec);
+  if (fs_ec) {
+    return "cannot create daemon.state_dir \"" + config_.daemon.state_dir.string() + "\": " + fs_ec.message();
+  }
+  if (auto err = build_runtime(config_, runtime_)) {
+    return err;
+  }
+  for (const auto& l : config_.pvs.listeners) {
+    Listening listening{l, std::make_unique<net::tcp::acceptor>(io_)};
+    boost::system::error_code ec;
+    const net::tcp::endpoint ep(asio::ip::make_address(l.address, ec), l.port);
+    if (!ec) {
+      listening.acceptor->open(ep.protocol(), ec);
+    }
+    if (!ec) {
+      listening.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      listening.acceptor->bind(ep, ec);
+    }
+    if (!ec) {
+      listening.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      return "cannot listen on " + l.address + ":" + std::to_string(l.port) + " for " +
+             std::string(conf::to_string(l.protocol)) + ": " + ec.message();
+    }
+    listeners_.push_back(std::move(listening));
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> Server::describe_listeners() const {
+  std::vector<std::string> out;
+  for (const auto& l : listeners_) {
+    out.push_back(listener_text(l.config));
+  }
+  return out;
+}
+
+void Server::start() {
+  std::string status = "listening:";
+  for (auto& l : listeners_) {
+    spdlog::info("event=listening {}", listener_text(l.config));
+    status += " " + std::string(conf::to_string(l.config.protocol)) + "=" + l.config.address + ":" +
+              std::to_string(l.config.port);
+    auto loop = accept_loop(l);
+    asio::co_spawn(io_, std::move(loop), asio::detached);
+  }
+  wait_for_signal();
+  arm_watchdog();
+  notify_ready(status);
+  spdlog::info("event=ready pid={}", ::getpid());
+}
+
+awaitable<void> Server::accept_loop(Listening& l) {
+  for (;;) {
+    boost::system::error_code ec;
+    net::tcp::socket socket = co_await l.acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || stopping_) {
+      co_return;
+    }
+    if (ec) {
+      // EMFILE and friends: log, back off briefly, keep the listener alive.
+      spdlog::warn("event=accept_failed {} reason=\"{}\"", listener_text(l.config), ec.message());
+      asio::steady_timer backoff(io_, std::chrono::milliseconds(100));
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    auto session = run_session(std::move(socket), l.config, runtime_);
+    const auto on_done = [](std::exception_ptr e) { log_session_end(e); };
+    asio::co_spawn(io_, std::move(session), on_done);
+  }
+}
+
+awaitable<void> Server::run_session(net::tcp::socket socket, conf::Listener listener,
+                                    std::shared_ptr<const Runtime> runtime) {
+  net::Connection conn(std::move(socket), runtime->tls, runtime->smtp.auth_line);
+  if (listener.protocol == conf::ListenerProtocol::smtp) {
+    smtp::ServerSettings settings = runtime->smtp;
+    settings.implicit_tls = listener.tls == conf::ListenerTls::implicit;
+    settings.starttls_offered = listener.tls == conf::ListenerTls::starttls;
+    smtp::ServerSession session(conn, settings, sessions_);
+    co_await session.run();
+  } else {
+    pop3::ServerSettings settings = runtime->pop3;
+    settings.implicit_tls = listener.tls == conf::ListenerTls::implicit;
+    settings.stls_offered = listener.tls == conf::ListenerTls::starttls;
+    pop3::ServerSession session(conn, settings, sessions_);
+    co_await session.run();
+  }
+}
+
+void Server::wait_for_signal() {
+  const auto on_signal = [this](const boost::system::error_code& ec, int signal_number) {
+    if (ec) {
+      return;
+    }
+    if (signal_number == SIGHUP) {
+      reload();
+      wait_for_signal();
+    } else {
+      begin_shutdown(signal_number);
+    }
+  };
+  signals_.async_wait(on_signal);
+}
+
+void Server::arm_watchdog() {
+  const auto interval = watchdog_interval();
+  if (!interval || stopping_) {
+    return;
+  }
+  watchdog_timer_.expires_after(*interval);
+  const auto on_tick = [this](const boost::system::error_code& ec) {
+    if (!ec) {
+      notify_watchdog();
+      arm_watchdog();
+    }
+  };
+  watchdog_timer_.async_wait(on_tick);
+}
+
+void Server::reload() {
+  notify_reloading();
+  spdlog::info("event=reload_begin config=\"{}\"", config_.source.string());
+  conf::LoadResult loaded = conf::load_file(config_.source);
+  if (!loaded.ok()) {
+    for (const auto& d : loaded.errors) {
+      spdlog::error("event=reload_rejected diagnostic=\"{}\"", d.str());
+    }
+    spdlog::warn("event=reload_end result=kept_previous_configuration");
+    notify_ready("reload rejected: configuration has errors, previous configuration kept");
+    return;
+  }
+  conf::Config next = std::move(*loaded.config);
+  const auto report = [](std::string_view section, bool changed, bool applied) {
+    if (changed) {
+      spdlog::info("event=reload section={} result={}", section, applied ? "applied" : "needs_restart");
+    }
+  };
+  // Applied now (new sessions see it): logging, timeouts, limits, host name, the PVS-facing TLS identity.
+  std::shared_ptr<const Runtime> fresh;
+  if (auto err = build_runtime(next, fresh)) {
+    spdlog::error("event=reload_rejected reason=\"{}\"", *err);
+    notify_ready("reload rejected: " + *err);
+    return;
+  }
+  report("log", next.log != config_.log, true);
+  report("timeouts", next.timeouts != config_.timeouts, true);
+  report("limits", next.limits != config_.limits, true);
+  report("daemon.hostname", next.daemon.hostname != config_.daemon.hostname, true);
+  const bool tls_changed = next.pvs.certificate != config_.pvs.certificate || next.pvs.key != config_.pvs.key ||
+                           next.pvs.key_password != config_.pvs.key_password ||
+                           next.pvs.client_ca != config_.pvs.client_ca ||
+                           next.pvs.require_client_certificate != config_.pvs.require_client_certificate;
+  report("pvs.tls", tls_changed, true);
+  setup_logging(next.log);
+  runtime_ = std::move(fresh);
+  // Kept until restart: what is bound or connected at start-up.
+  report("pvs.listener", next.pvs.listeners != config_.pvs.listeners ||
+                             next.pvs.plaintext_on_loopback != config_.pvs.plaintext_on_loopback,
+         false);
+  report("konnektor", next.konnektors != config_.konnektors, false);
+  report("directory", next.directory != config_.directory, false);
+  report("fachdienst", next.fachdienst != config_.fachdienst, false);
+  report("cache", next.cache != config_.cache, false);
+  report("daemon.state_dir", next.daemon.state_dir != config_.daemon.state_dir, false);
+  report("daemon.worker_threads", next.daemon.worker_threads != config_.daemon.worker_threads, false);
+  config_.log = next.log;
+  config_.timeouts = next.timeouts;
+  config_.limits = next.limits;
+  config_.daemon.hostname = next.daemon.hostname;
+  config_.pvs.certificate = next.pvs.certificate;
+  config_.pvs.key = next.pvs.key;
+  config_.pvs.key_password = next.pvs.key_password;
+  config_.pvs.client_ca = next.pvs.client_ca;
+  config_.pvs.require_client_certificate = next.pvs.require_client_certificate;
+  spdlog::info("event=reload_end result=ok");
+  notify_ready("reloaded");
+}
+
+void Server::begin_shutdown(int signal_number) {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  const std::string status = "stopping: waiting for " + std::to_string(sessions_.size()) + " session(s)";
+  spdlog::info("event=shutdown signal={} sessions={}", signal_number, sessions_.size());
+  notify_stopping(status);
+  for (auto& l : listeners_) {
+    boost::system::error_code ec;
+    l.acceptor->close(ec);
+  }
+  watchdog_timer_.cancel();
+  sessions_.request_stop_all();
+  shutdown_timer_.expires_after(config_.timeouts.shutdown);
+  const auto on_deadline = [this](const boost::system::error_code& ec) {
+    if (!ec) {
+      spdlog::warn("event=shutdown_deadline sessions={}", sessions_.size());
+      sessions_.force_close_all();
+    }
+  };
+  shutdown_timer_.async_wait(on_deadline);
+  const auto on_empty = [this] {
+    spdlog::info("event=stopped");
+    shutdown_timer_.cancel();
+    boost::system::error_code ec;
+    signals_.cancel(ec);
+  };
+  sessions_.when_empty(on_empty);
+}
+
+}  // namespace kimgate::daemon

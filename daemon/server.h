@@ -1,0 +1,57 @@
+#pragma once
+// Server: the kimgated process around the sessions. Binds the PVS-facing
+// listeners, spawns one session coroutine per connection, and owns the
+// lifecycle: sd_notify READY/STATUS/WATCHDOG/STOPPING, SIGTERM/SIGINT (stop
+// accepting, let sessions finish up to timeouts.shutdown, exit 0) and SIGHUP
+// (reload what can be reloaded, log what needs a restart).
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "net/asio.h"
+#include "net/stoppable.h"
+
+namespace kimgate::daemon {
+
+class Server {
+ public:
+  Server(net::asio::io_context& io, conf::Config config);
+  ~Server();
+
+  // Prepares TLS and binds every listener. Returns a sentence on failure.
+  std::optional<std::string> open();
+  // Starts accepting, handles signals and the watchdog, and tells systemd READY.
+  void start();
+  // One line per listener, e.g. "smtp 127.0.0.1:10465 tls=implicit".
+  std::vector<std::string> describe_listeners() const;
+
+ private:
+  struct Runtime;  // per-generation state swapped on reload (TLS context, settings)
+  struct Listening {
+    conf::Listener config;
+    std::unique_ptr<net::tcp::acceptor> acceptor;
+  };
+
+  std::optional<std::string> build_runtime(const conf::Config& config, std::shared_ptr<const Runtime>& out);
+  net::awaitable<void> accept_loop(Listening& l);
+  net::awaitable<void> run_session(net::tcp::socket socket, conf::Listener listener,
+                                   std::shared_ptr<const Runtime> runtime);
+  void wait_for_signal();
+  void reload();
+  void begin_shutdown(int signal_number);
+  void arm_watchdog();
+
+  net::asio::io_context& io_;
+  conf::Config config_;
+  std::shared_ptr<const Runtime> runtime_;
+  std::vector<Listening> listeners_;
+  net::StopRegistry sessions_;
+  net::asio::signal_set signals_;
+  net::asio::steady_timer shutdown_timer_;
+  net::asio::steady_timer watchdog_timer_;
+  bool stopping_ = false;
+};
+
+}  // namespace kimgate::daemon

@@ -1,0 +1,120 @@
+#include "net/connection.h"
+
+#include <array>
+
+namespace kimgate::net {
+
+namespace {
+std::string endpoint_text(const tcp::socket& s) {
+  boost::system::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  if (ec) {
+    return "?";
+  }
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+}  // namespace
+
+Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, std::size_t max_line)
+    : stream_(beast::tcp_stream(std::move(socket)), *tls),
+      read_timer_(stream_.get_executor()),
+      tls_(std::move(tls)),
+      lines_(max_line) {
+  peer_ = endpoint_text(beast::get_lowest_layer(stream_).socket());
+}
+
+awaitable<boost::system::error_code> Connection::start_tls(Duration deadline) {
+  lines_.take_rest();  // plaintext pipelined after STARTTLS must never count as encrypted input
+  boost::system::error_code ec;
+  beast::get_lowest_layer(stream_).expires_after(deadline);
+  co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+  beast::get_lowest_layer(stream_).expires_never();
+  if (!ec) {
+    tls_active_ = true;
+  }
+  co_return ec;
+}
+
+awaitable<ReadResult> Connection::read_line(Duration deadline) {
+  ReadResult result;
+  std::array<char, 4096> chunk{};
+  for (;;) {
+    if (auto line = lines_.next()) {
+      result.line = std::move(*line);
+      co_return result;
+    }
+    const std::uint64_t generation = ++read_generation_;
+    read_timed_out_ = false;
+    read_timer_.expires_after(deadline);
+    const auto on_deadline = [this, generation](const boost::system::error_code& ec) {
+      if (!ec && generation == read_generation_) {
+        read_timed_out_ = true;
+        beast::get_lowest_layer(stream_).cancel();
+      }
+    };
+    read_timer_.async_wait(on_deadline);
+    std::size_t n = 0;
+    if (tls_active_) {
+      n = co_await stream_.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, result.ec));
+    } else {
+      n = co_await beast::get_lowest_layer(stream_).async_read_some(
+          asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, result.ec));
+    }
+    ++read_generation_;  // a deadline handler already queued must not cancel the next read
+    read_timer_.cancel();
+    if (read_timed_out_ && result.ec == asio::error::operation_aborted) {
+      result.ec = beast::error::timeout;
+    }
+    if (result.ec) {
+      co_return result;
+    }
+    lines_.feed(std::string_view(chunk.data(), n));
+  }
+}
+
+awaitable<boost::system::error_code> Connection::write(std::string_view data, Duration deadline) {
+  boost::system::error_code ec;
+  beast::get_lowest_layer(stream_).expires_after(deadline);
+  if (tls_active_) {
+    co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await asio::async_write(beast::get_lowest_layer(stream_), asio::buffer(data.data(), data.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  beast::get_lowest_layer(stream_).expires_never();
+  co_return ec;
+}
+
+awaitable<void> Connection::shutdown(Duration deadline) {
+  if (tls_active_) {
+    boost::system::error_code ec;
+    beast::get_lowest_layer(stream_).expires_after(deadline);
+    co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  close();
+}
+
+void Connection::close() {
+  boost::system::error_code ec;
+  auto& sock = beast::get_lowest_layer(stream_).socket();
+  sock.shutdown(tcp::socket::shutdown_both, ec);
+  sock.close(ec);
+}
+
+std::string Connection::peer_certificate_subject() const {
+  if (!tls_active_) {
+    return {};
+  }
+  SSL* ssl = const_cast<asio::ssl::stream<beast::tcp_stream>&>(stream_).native_handle();
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) {
+    return {};
+  }
+  std::array<char, 512> buf{};
+  X509_NAME_oneline(X509_get_subject_name(cert), buf.data(), static_cast<int>(buf.size()));
+  X509_free(cert);
+  return buf.data();
+}
+
+}  // namespace kimgate::net

@@ -1,0 +1,64 @@
+#pragma once
+// Read deadlines cancel only the read, so the caller can still reply; write and
+// handshake deadlines close the connection (a peer that does not read is gone).
+//
+// Connection: one accepted TCP connection of a PVS session, plaintext or TLS,
+// with an upgrade to TLS for STARTTLS/STLS, line reads bounded by LineBuffer
+// and a deadline on every read, write and handshake (beast::tcp_stream timers;
+// Boost 1.74 has no awaitable || nor cancellation slots).
+//
+// Errors are values: every operation returns an error_code; nothing throws on
+// peer behaviour. Owned by exactly one session coroutine.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "net/asio.h"
+#include "net/line_buffer.h"
+
+namespace kimgate::net {
+
+using Duration = std::chrono::milliseconds;
+
+struct ReadResult {
+  boost::system::error_code ec;  // beast::error::timeout on deadline, asio::error::eof on close
+  Line line;
+};
+
+class Connection {
+ public:
+  Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, std::size_t max_line);
+
+  // Server-side TLS handshake (implicit TLS, or after STARTTLS). Drops any buffered plaintext first.
+  awaitable<boost::system::error_code> start_tls(Duration deadline);
+  bool tls_active() const { return tls_active_; }
+
+  awaitable<ReadResult> read_line(Duration deadline);
+  awaitable<boost::system::error_code> write(std::string_view data, Duration deadline);
+
+  // TLS close_notify (best effort, bounded) and socket close.
+  awaitable<void> shutdown(Duration deadline);
+  void close();
+  // Aborts a pending read or write (it completes with operation_aborted).
+  void cancel() { beast::get_lowest_layer(stream_).cancel(); }
+
+  void set_max_line(std::size_t max) { lines_.set_max(max); }
+  const std::string& peer() const { return peer_; }
+  // The peer's TLS certificate subject, empty without one.
+  std::string peer_certificate_subject() const;
+
+ private:
+  asio::ssl::stream<beast::tcp_stream> stream_;
+  // Read deadlines use our own timer that cancels the read instead of Beast's expiry, which closes the
+  // socket: after an idle timeout the session must still be able to send 421 / -ERR.
+  asio::steady_timer read_timer_;
+  std::uint64_t read_generation_ = 0;
+  bool read_timed_out_ = false;
+  std::shared_ptr<asio::ssl::context> tls_;
+  bool tls_active_ = false;
+  LineBuffer lines_;
+  std::string peer_;
+};
+
+}  // namespace kimgate::net

@@ -1,0 +1,44 @@
+#pragma once
+// TLS for the PVS-facing listeners: server contexts with the gemSpec_Krypt /
+// BSI TR-02102-2 profile (TLS >= 1.2, ECDHE + AES-GCM, P-256/P-384/brainpool),
+// optional client-certificate checking (KOM-LE-A_2181), and a self-signed
+// certificate created once in the state directory when none is configured.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "net/asio.h"
+
+namespace kimgate::net {
+
+struct ServerTlsOptions {
+  std::filesystem::path certificate;
+  std::filesystem::path key;
+  std::string key_password;
+  std::filesystem::path client_ca;
+  bool require_client_certificate = false;
+};
+
+struct ServerTls {
+  std::shared_ptr<asio::ssl::context> context;  // null on error
+  std::string error;                            // a sentence naming the file and the cause
+  std::string fingerprint_sha256;               // of the server certificate, "AB:CD:..."
+};
+
+ServerTls make_server_tls(const ServerTlsOptions& options);
+
+struct SelfSigned {
+  std::filesystem::path certificate;
+  std::filesystem::path key;
+  bool created = false;
+  std::string error;
+};
+
+// Returns <dir>/pvs-tls.crt and <dir>/pvs-tls.key, creating them (RSA-3072,
+// SHA-256, 3 years, key file mode 0600) when they do not exist yet.
+SelfSigned ensure_self_signed(const std::filesystem::path& dir, const std::string& common_name);
+
+// Text of the most recent OpenSSL errors, for sentences.
+std::string openssl_error_text();
+
+}  // namespace kimgate::net

@@ -1,0 +1,162 @@
+// The configuration loader: the example file loads; broken files give file:line:col and a sentence.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "conf/load.h"
+
+namespace kimgate::conf {
+namespace {
+
+// A minimal valid configuration; the cases below break one thing each.
+constexpr const char* kValid = R"(
+[daemon]
+state_dir = "/tmp/kimgate-test-state"
+
+[[pvs.listener]]
+protocol = "smtp"
+address = "127.0.0.1"
+port = 10465
+
+[[konnektor]]
+id = "K1"
+kind = "soap"
+sds_url = "https://127.0.0.1:8443/connector.sds"
+tls_auth = "basic"
+basic_user = "kim"
+basic_password = "geheim"
+server_pin_sha256 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+)";
+
+LoadResult load(const std::string& text) {
+  return load_string(text, "test.toml", "/tmp");
+}
+
+std::string all_errors(const LoadResult& r) {
+  std::string out;
+  for (const auto& d : r.errors) {
+    out += d.str() + "\n";
+  }
+  return out;
+}
+
+TEST(ConfLoad, ExampleConfigLoads) {
+  const LoadResult r = load_file(std::string(KIMGATE_SOURCE_DIR) + "/conf/kimgate.example.toml");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.config->pvs.listeners.size(), 2u);
+  EXPECT_EQ(r.config->default_konnektor().id, "Konn_1");
+  EXPECT_EQ(r.config->timeouts.konnektor, std::chrono::minutes(1));
+  EXPECT_EQ(r.config->limits.konnektor_document, 15728640u);
+}
+
+TEST(ConfLoad, MinimalConfigGetsSpecDefaults) {
+  const LoadResult r = load(kValid);
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.timeouts.smtp_server, std::chrono::minutes(5));
+  EXPECT_EQ(c.timeouts.pop3_client, std::chrono::minutes(5));
+  EXPECT_EQ(c.timeouts.kas, std::chrono::seconds(30));
+  EXPECT_EQ(c.cache.enc_cert, std::chrono::hours(12));
+  EXPECT_EQ(c.cache.email_iccsn, std::chrono::hours(24 * 30));
+  EXPECT_EQ(c.limits.max_recipients, 1000u);
+  EXPECT_TRUE(c.konnektors.front().is_default) << "a single Konnektor is the default";
+  EXPECT_EQ(c.pvs.listeners.front().tls, ListenerTls::implicit);
+}
+
+TEST(ConfLoad, EffectiveMarksDefaultsAndMasksSecrets) {
+  const LoadResult r = load(kValid);
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const auto find = [&](const std::string& key) {
+    return std::find_if(r.effective.begin(), r.effective.end(), [&](const Setting& s) { return s.key == key; });
+  };
+  const auto pw = find("konnektor[0].basic_password");
+  ASSERT_NE(pw, r.effective.end());
+  EXPECT_EQ(pw->value, "\"<redacted>\"");
+  for (const auto& s : r.effective) {
+    EXPECT_EQ(s.value.find("geheim"), std::string::npos) << s.key;
+  }
+  const auto port = find("pvs.listener[0].port");
+  ASSERT_NE(port, r.effective.end());
+  EXPECT_FALSE(port->is_default);
+  const auto smtp_server = find("timeouts.smtp_server");
+  ASSERT_NE(smtp_server, r.effective.end());
+  EXPECT_TRUE(smtp_server->is_default);
+  EXPECT_EQ(smtp_server->value, "\"5m\"");
+}
+
+struct BrokenCase {
+  const char* name;
+  std::string text;
+  const char* position;  // "line:col"
+  const char* sentence;  // a part of the message
+};
+
+std::string with(const std::string& extra) {
+  return std::string(kValid) + extra;
+}
+
+class ConfBroken : public ::testing::TestWithParam<BrokenCase> {};
+
+TEST_P(ConfBroken, ReportsPositionAndSentence) {
+  const BrokenCase& c = GetParam();
+  const LoadResult r = load(c.text);
+  ASSERT_FALSE(r.ok()) << c.name;
+  ASSERT_FALSE(r.errors.empty());
+  const std::string first = r.errors.front().str();
+  EXPECT_EQ(first.rfind(std::string("test.toml:") + c.position + ": ", 0), 0u) << all_errors(r);
+  EXPECT_NE(first.find(c.sentence), std::string::npos) << all_errors(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfBroken,
+    ::testing::Values(
+        BrokenCase{"unknown_key", with("\n[timeouts]\nsmtp_servr = \"5m\"\n"), "20:1",
+                   "unknown key \"smtp_servr\" in [timeouts]"},
+        BrokenCase{"wrong_type", with("\n[timeouts]\nsmtp_server = 300\n"), "20:15",
+                   "timeouts.smtp_server must be a duration string"},
+        BrokenCase{"out_of_range", with("\n[limits]\nmax_recipients = 0\n"), "20:18",
+                   "limits.max_recipients is 0, outside the allowed range 1 to 100000"},
+        BrokenCase{"no_default_konnektor",
+                   with("\n[[konnektor]]\nid = \"K2\"\nkind = \"soap\"\nsds_url = \"https://127.0.0.2/connector.sds\"\n"
+                        "tls_auth = \"server-only\"\nserver_pin_sha256 = "
+                        "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"\n"),
+                   "10:1", "none of the 2 Konnektors is marked default = true"},
+        BrokenCase{"unreadable_certificate", with("\n[pvs]\ncertificate = \"/nonexistent/pvs.crt\"\nkey = \"/nonexistent/pvs.key\"\n"),
+                   "20:15", "pvs.certificate: cannot read \"/nonexistent/pvs.crt\""},
+        BrokenCase{"plaintext_not_loopback",
+                   with("\n[pvs]\nplaintext_on_loopback = true\n[[pvs.listener]]\nprotocol = \"pop3\"\n"
+                        "address = \"192.168.10.5\"\nport = 110\ntls = \"none\"\n"),
+                   "25:7", "plaintext listener on 192.168.10.5, which is not a loopback address"},
+        BrokenCase{"syntax_error", "[daemon\nstate_dir = 1\n", "1:8", "syntax error"},
+        BrokenCase{"bad_duration", with("\n[timeouts]\nkonnektor = \"1 fortnight\"\n"), "20:13",
+                   "which is not a duration"},
+        BrokenCase{"bad_enum", with("\n[log]\nlevel = \"loud\"\n"), "20:9", "not one of \"trace\""},
+        BrokenCase{"secret_twice", with("\n[pvs]\nkey_password = \"x\"\nkey_password_file = \"/etc/hostname\"\n"),
+                   "20:16", "are both set"},
+        BrokenCase{"plaintext_not_enabled",
+                   with("\n[[pvs.listener]]\nprotocol = \"pop3\"\naddress = \"127.0.0.1\"\nport = 110\ntls = \"none\"\n"),
+                   "23:7", "pvs.plaintext_on_loopback is not enabled"},
+        BrokenCase{"duplicate_listener",
+                   with("\n[[pvs.listener]]\nprotocol = \"pop3\"\naddress = \"127.0.0.1\"\nport = 10465\n"), "22:8",
+                   "uses 127.0.0.1:10465 a second time"}),
+    [](const ::testing::TestParamInfo<BrokenCase>& p) { return std::string(p.param.name); });
+
+TEST(ConfLoad, MissingFileIsASentence) {
+  const LoadResult r = load_file("/nonexistent/kimgate.toml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors.front().str().find("cannot read the configuration file"), std::string::npos);
+}
+
+TEST(ConfLoad, SecretFromFile) {
+  const std::string path = ::testing::TempDir() + "/kimgate-secret";
+  std::ofstream(path) << "s3cret\n";
+  Secret s;
+  s.file = path;
+  EXPECT_EQ(read_secret(s), "s3cret");
+  s.file = "/nonexistent/secret";
+  EXPECT_FALSE(read_secret(s).has_value());
+}
+
+}  // namespace
+}  // namespace kimgate::conf
