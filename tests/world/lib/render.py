@@ -1,0 +1,165 @@
+"""Configuration files of the world's daemons, rendered from templates/.
+
+Placeholders are written @NAME@ (Postfix and Dovecot use $ and % themselves).
+Rendering is deterministic, so re-running it on a running world changes no
+file content.
+"""
+from __future__ import annotations
+
+import base64
+import grp
+import os
+import pwd
+import re
+from pathlib import Path
+
+from model import Participant
+from pki import Pki
+from worldcfg import HOST, TEMPLATES, Layout
+
+VZD_ADMIN_PW = "vzd-admin"
+PROVIDERS = ("fd-a", "fd-b")
+
+
+def fill(template: str, values: dict[str, object]) -> str:
+    text = (TEMPLATES / template).read_text(encoding="utf-8")
+    for k, v in values.items():
+        text = text.replace(f"@{k}@", str(v))
+    leftover = re.findall(r"@[A-Z][A-Z0-9_]*@", text)
+    if leftover:
+        raise RuntimeError(f"{template}: unfilled placeholders {leftover}")
+    return text
+
+
+def write(path: Path, text: str, mode: int = 0o644, group: str | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    if group:
+        os.chown(path, 0, grp.getgrnam(group).gr_gid)
+
+
+def provider_paths(layout: Layout, fd: str) -> dict[str, Path]:
+    d = layout.fd(fd)
+    return {"dir": d, "postfix": d / "postfix", "queue": d / "queue", "data": d / "data",
+            "dovecot": d / "dovecot", "dovecot_conf": d / "dovecot" / "dovecot.conf",
+            "dovecot_run": d / "dovecot" / "run", "dovecot_state": d / "dovecot" / "state",
+            "mail": d / "mail", "postfix_log": layout.logs / f"{fd}-postfix.log",
+            "dovecot_log": layout.logs / f"{fd}-dovecot.log"}
+
+
+def provider_ports(ports: dict[str, int], fd: str) -> dict[str, int]:
+    key = "FD_A" if fd == "fd-a" else "FD_B"
+    return {"smtps": ports[f"{key}_SMTPS"], "pop3s": ports[f"{key}_POP3S"], "inbound": ports[f"{key}_INBOUND"]}
+
+
+def mailboxes(parts: list[Participant], fd: str) -> dict[str, str]:
+    """address -> password; one mailbox even when two identities share it."""
+    out: dict[str, str] = {}
+    for p in parts:
+        if p.provider == fd:
+            out.setdefault(p.address, p.password)
+    return out
+
+
+def render_provider(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Participant], fd: str) -> None:
+    pp = provider_paths(layout, fd)
+    own = provider_ports(ports, fd)
+    peer = "fd-b" if fd == "fd-a" else "fd-a"
+    peer_ports = provider_ports(ports, peer)
+    tls = pki.tls_paths(fd)
+    domain = f"{fd}.kim.telematik-test"
+    common = {"FD": fd, "DOMAIN": domain, "HOST": HOST, "CA_BUNDLE": pki.bundle(),
+              "TLS_CERT": tls["fullchain_pem"], "TLS_KEY": tls["key_pem"]}
+    # Postfix
+    conf = pp["postfix"]
+    write(conf / "main.cf", fill("postfix-main.cf.in", dict(
+        common, CONF=conf, QUEUE=pp["queue"], DATA=pp["data"], LOG=pp["postfix_log"], LOGDIR=layout.logs,
+        DOVECOT_RUN=pp["dovecot_run"])))
+    write(conf / "master.cf", fill("postfix-master.cf.in", dict(
+        common, SMTPS_PORT=own["smtps"], INBOUND_PORT=own["inbound"], PEER_HOST=f"mx.{peer}.kim.telematik-test")))
+    write(conf / "transport",
+          f"# generated: the other KIM provider, over loopback (no DNS/MX in the world)\n"
+          f"{peer}.kim.telematik-test to-peer:[{HOST}]:{peer_ports['inbound']}\n")
+    boxes = mailboxes(parts, fd)
+    write(conf / "vmailbox", "# generated: mailboxes of this provider\n" +
+          "".join(f"{a} {a}\n" for a in sorted(boxes)))
+    write(conf / "sender_login.regexp",
+          "# generated: every address is owned by the login of the same name only,\n"
+          "# so reject_sender_login_mismatch enforces AUTH user == MAIL FROM.\n"
+          "/^(.+)$/ ${1}\n")
+    for d in (pp["queue"], pp["data"]):
+        d.mkdir(parents=True, exist_ok=True)
+    pw = pwd.getpwnam("postfix")
+    os.chown(pp["data"], pw.pw_uid, pw.pw_gid)
+    # Dovecot
+    dv = pp["dovecot"]
+    write(pp["dovecot_conf"], fill("dovecot.conf.in", dict(
+        common, DIR=dv, RUN=pp["dovecot_run"], STATE=pp["dovecot_state"], LOG=pp["dovecot_log"],
+        MAIL=pp["mail"], POP3S_PORT=own["pop3s"])))
+    # Read by Dovecot's auth process, which runs as the "dovecot" user.
+    write(dv / "users", "".join(f"{a}:{p}\n" for a, p in sorted(boxes.items())), 0o640, "dovecot")
+    write(dv / "deny-pop3", "".join(f"{a}:\n" for a in sorted(boxes)), 0o640, "dovecot")
+    for name in ("deny-pop3valid", "deny-smtp", "deny-smtpvalid", "deny-lmtp", "deny-lmtpvalid"):
+        write(dv / name, "", 0o640, "dovecot")
+    for d in (pp["dovecot_run"], pp["dovecot_state"]):
+        d.mkdir(parents=True, exist_ok=True)
+    pp["mail"].mkdir(parents=True, exist_ok=True)
+    mail = pwd.getpwnam("mail")
+    os.chown(pp["mail"], mail.pw_uid, grp.getgrnam("mail").gr_gid)
+    pp["mail"].chmod(0o700)
+
+
+def render_vzd(layout: Layout, pki: Pki, parts: list[Participant]) -> None:
+    v = layout.vzd
+    tls = pki.tls_paths("vzd")
+    write(v / "vzd-test.schema", (TEMPLATES / "vzd-test.schema").read_text())
+    write(v / "slapd.conf", fill("slapd.conf.in", {
+        "VZD": v, "LOG": layout.logs / "vzd-slapd.log", "TLS_CERT": tls["fullchain_pem"],
+        "TLS_KEY": tls["key_pem"], "CA_BUNDLE": pki.bundle(), "ADMIN_PW": VZD_ADMIN_PW}), 0o600)
+    write(v / "seed.ldif", seed_ldif(pki, parts))
+
+
+def _ldif(attr: str, value: str | bytes) -> str:
+    if isinstance(value, bytes):
+        return f"{attr}:: {base64.b64encode(value).decode()}\n"
+    safe = value.isascii() and value.isprintable() and not value.startswith((" ", ":", "<")) \
+        and not value.endswith(" ")
+    if safe:
+        return f"{attr}: {value}\n"
+    return f"{attr}:: {base64.b64encode(value.encode()).decode()}\n"
+
+
+def seed_ldif(pki: Pki, parts: list[Participant]) -> str:
+    out = ["# VZD test entries (generated). dc=data,dc=vzd, flat uid=<UUID> entries.\n",
+           "dn: dc=data,dc=vzd\nobjectClass: top\nobjectClass: domain\ndc: data\n\n"]
+    # A fixed timestamp keeps the file stable between runs.
+    changed = "2024-01-15T10:45:25.537594+01:00"
+    for p in parts:
+        e = [f"dn: uid={p.vzd_uid},dc=data,dc=vzd\n", "objectClass: top\n", "objectClass: vzd-komleview\n"]
+        e.append(_ldif("uid", p.vzd_uid))
+        e.append(_ldif("telematikID", p.telematik_id))
+        e += [_ldif("domainID", d) for d in p.domain_ids]
+        e.append(_ldif("displayName", p.name))
+        e.append(_ldif("cn", p.name))
+        if p.role != "doctor":
+            e.append(_ldif("sn", p.name))
+        e += [_ldif("professionOID", o) for o in p.profession_oids]
+        e.append(_ldif("entryType", p.entry_type))
+        e.append(_ldif("personalEntry", "TRUE" if p.role == "doctor" else ("false" if p.role == "insurer" else "FALSE")))
+        e.append(_ldif("dataFromAuthority", "TRUE"))
+        e.append(_ldif("countryCode", "DE"))
+        e.append(_ldif("mail", p.address))
+        if p.kom_le:
+            e.append(_ldif("komLeData", f"{p.kom_le},{p.address}"))
+        if p.kim_data:
+            e.append(_ldif("kimData", p.kim_data))
+        for k in p.keys:
+            if k.cert_type.endswith(".ENC"):
+                e.append(_ldif("userCertificate;binary", pki.key_paths(p.id, k.label)["cert_der"].read_bytes()))
+        for attr, values in p.vzd_extra.items():
+            e += [_ldif(attr, x) for x in values]
+        e.append(_ldif("changeDateTime", changed))
+        out.append("".join(e) + "\n")
+    return "".join(out)
