@@ -3,48 +3,40 @@
 //
 // States per the client-module spec (§5.1): CONNECT (AUTHORIZATION, collecting
 // USER/PASS or AUTH PLAIN) -> PROXY (TRANSACTION) -> UPDATE. Legal commands per
-// state come from one table (kCommands); enter() logs `old -> new`.
+// state come from one table (kCommands); enter() logs `old -> new`. The read loop,
+// deadlines, overlong lines, the error cap and graceful stop come from
+// net::LineSession.
 //
 // This build implements the CONNECT state (Tab_POP3_Ant_Init) except the
 // upstream login, which the receive path's issue adds: PASS and AUTH PLAIN are
 // answered `-ERR [SYS/TEMP]`.
-#include <chrono>
-#include <cstdint>
 #include <string>
 
-#include "net/connection.h"
-#include "net/session_log.h"
-#include "net/stoppable.h"
+#include "net/line_session.h"
 #include "pop3/command.h"
 
 namespace kimgate::pop3 {
 
-using Duration = std::chrono::milliseconds;
-
-struct ServerSettings {
+struct ServerSettings : net::LineSessionSettings {
   std::string hostname = "kimgate";
-  bool implicit_tls = true;
   bool stls_offered = false;
-  Duration client_timeout = std::chrono::minutes(5);  // POP3_TIMEOUT_CLIENT
-  Duration write_timeout = std::chrono::minutes(1);
-  Duration tls_handshake = std::chrono::seconds(30);
-  std::size_t command_line = 512;
-  std::size_t auth_line = 12288;
-  std::uint64_t error_cap = 10;
 };
 
-class ServerSession final : public net::Stoppable {
+class ServerSession final : public net::LineSession {
  public:
-  enum class State { handshake, connect, closing };
+  enum class State { connect, closing };
 
   ServerSession(net::Connection& conn, const ServerSettings& settings, net::StopRegistry& registry);
-  net::awaitable<void> run();
 
-  void request_stop() override;
-  void force_close() override;
+ protected:
+  std::string greeting() const override;
+  net::awaitable<Flow> on_line(std::string_view line) override;
+  std::string_view line_too_long_text() const override;
+  std::string_view timeout_text() const override;
+  std::string_view stopping_text() const override;
+  std::string_view too_many_errors_text() const override;
 
  private:
-  enum class Flow { keep, close };
   using Handler = net::awaitable<Flow> (ServerSession::*)(const Command&);
   struct CommandSpec {
     Verb verb;
@@ -54,9 +46,8 @@ class ServerSession final : public net::Stoppable {
   static const CommandSpec kCommands[];
 
   void enter(State next);
-  net::awaitable<Flow> dispatch(const Command& cmd);
-  net::awaitable<Flow> send(std::string_view text);
-  net::awaitable<Flow> error(std::string_view text);
+  net::awaitable<Flow> ok(std::string_view text);
+  net::awaitable<Flow> err(std::string_view text);
 
   net::awaitable<Flow> on_capa(const Command& cmd);
   net::awaitable<Flow> on_user(const Command& cmd);
@@ -65,15 +56,9 @@ class ServerSession final : public net::Stoppable {
   net::awaitable<Flow> on_stls(const Command& cmd);
   net::awaitable<Flow> on_quit(const Command& cmd);
 
-  net::Connection& conn_;
-  const ServerSettings& settings_;
-  net::SessionLog log_;
-  net::Registration registration_;
-  State state_ = State::handshake;
-  std::uint64_t errors_ = 0;
+  const ServerSettings& pop3_;
+  State state_ = State::connect;
   bool user_given_ = false;
-  bool waiting_for_command_ = false;
-  bool stop_requested_ = false;
 };
 
 }  // namespace kimgate::pop3
