@@ -127,4 +127,18 @@ inline void run_session(const ServerFn& server, const ScriptFn& script) {
   io.run();
 }
 
+// Runs `Session` (constructed from the connection, `settings` and a registry) against `script`,
+// and checks that the session left the registry when it ended.
+template <class Session, class Settings>
+void run_server_session(const Settings& settings, const ScriptFn& script, net::StopRegistry* reg = nullptr) {
+  net::StopRegistry local;
+  net::StopRegistry& registry = reg != nullptr ? *reg : local;
+  const auto server = [&](net::Connection& conn) -> awaitable<void> {
+    Session session(conn, settings, registry);
+    co_await session.run();
+  };
+  run_session(server, script);
+  EXPECT_EQ(registry.size(), 0u) << "the session left the registry";
+}
+
 }  // namespace kimgate::testing

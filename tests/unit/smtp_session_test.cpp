@@ -8,7 +8,6 @@ namespace kimgate::smtp {
 namespace {
 
 using kimgate::testing::Client;
-using kimgate::testing::run_session;
 using net::awaitable;
 
 ServerSettings plain_settings() {
@@ -19,14 +18,7 @@ ServerSettings plain_settings() {
 }
 
 void run(const ServerSettings& settings, const kimgate::testing::ScriptFn& script, net::StopRegistry* reg = nullptr) {
-  net::StopRegistry local;
-  net::StopRegistry& registry = reg != nullptr ? *reg : local;
-  const auto server = [&](net::Connection& conn) -> awaitable<void> {
-    ServerSession session(conn, settings, registry);
-    co_await session.run();
-  };
-  run_session(server, script);
-  EXPECT_EQ(registry.size(), 0u) << "the session left the registry";
+  kimgate::testing::run_server_session<ServerSession>(settings, script, reg);
 }
 
 TEST(SmtpSession, ConnectStateTable) {
