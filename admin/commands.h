@@ -2,7 +2,6 @@
 // kimctl's command groups. Each group registers its subcommands on the app and
 // runs them when parsed; kimctl.cpp only lists the groups.
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 

@@ -1,13 +1,12 @@
 #include "admin/config_command.h"
 
 #include <algorithm>
+#include <iostream>
+#include <memory>
 #include <ostream>
 
 #include "admin/commands.h"
 #include "conf/load.h"
-
-#include <iostream>
-#include <memory>
 
 namespace kimgate::admin {
 

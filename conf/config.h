@@ -106,7 +106,7 @@ struct DirectorySection {
 struct FachdienstSection {
   Path client_p12;  // C.CM.TLS-CS
   Secret client_p12_password;
-  Path ca_file;  // trust anchors for FD server certificates besides VerifyCertificate
+  Path ca_file;                       // trust anchors for FD server certificates besides VerifyCertificate
   bool verify_with_konnektor = true;  // KOM-LE-A_2075-01
   Duration connect_timeout = std::chrono::seconds(30);
   bool operator==(const FachdienstSection&) const = default;
@@ -135,9 +135,9 @@ struct CacheSection {
 };
 
 struct LimitsSection {
-  std::uint64_t command_line = 512;     // RFC 5321 §4.5.3.1.4
-  std::uint64_t text_line = 1000;       // RFC 5321 §4.5.3.1.6
-  std::uint64_t auth_line = 12288;      // RFC 4954 §4
+  std::uint64_t command_line = 512;  // RFC 5321 §4.5.3.1.4
+  std::uint64_t text_line = 1000;    // RFC 5321 §4.5.3.1.6
+  std::uint64_t auth_line = 12288;   // RFC 4954 §4
   std::uint64_t header_section = 1 << 20;
   std::uint64_t max_recipients = 1000;
   std::uint64_t max_message_size = 734003200;   // maxMailSize, 700 MiB

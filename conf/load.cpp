@@ -142,8 +142,9 @@ void read_konnektor(Context& ctx, const toml::table* t, const std::string& path,
   if (k.kind == KonnektorKind::soap) {
     r.string("sds_url", k.sds_url, true);
     if (!k.sds_url.empty() && k.sds_url.rfind("https://", 0) != 0) {
-      r.error_at("sds_url", path + ".sds_url must be an https:// URL; the client module always talks TLS to the "
-                                   "Konnektor (KOM-LE-A_2070)");
+      r.error_at("sds_url", path +
+                                ".sds_url must be an https:// URL; the client module always talks TLS to the "
+                                "Konnektor (KOM-LE-A_2070)");
     }
     r.choice("tls_auth", k.tls_auth,
              {{"certificate", KonnektorTlsAuth::certificate},
@@ -165,12 +166,13 @@ void read_konnektor(Context& ctx, const toml::table* t, const std::string& path,
       r.error_here(path + " uses tls_auth = \"basic\" but lacks basic_user or basic_password");
     }
     if (k.server_ca.empty() && k.server_pin_sha256.empty()) {
-      r.error_here(path + " needs server_ca or server_pin_sha256: the Konnektor's certificate names an ICCSN, "
-                          "not a host, so it must be pinned or checked against a configured CA");
+      r.error_here(path +
+                   " needs server_ca or server_pin_sha256: the Konnektor's certificate names an ICCSN, "
+                   "not a host, so it must be pinned or checked against a configured CA");
     }
     if (!k.server_pin_sha256.empty() &&
-        (k.server_pin_sha256.size() != 64 || k.server_pin_sha256.find_first_not_of("0123456789abcdefABCDEF") !=
-                                                 std::string::npos)) {
+        (k.server_pin_sha256.size() != 64 ||
+         k.server_pin_sha256.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
       r.error_at("server_pin_sha256", path + ".server_pin_sha256 must be 64 hex digits");
     }
   } else {
@@ -348,9 +350,8 @@ LoadResult load_file(const Path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     LoadResult result;
-    result.errors.push_back(Diagnostic{file.string(), 0, 0,
-                                       std::string("cannot read the configuration file (") + std::strerror(errno) +
-                                           ")"});
+    result.errors.push_back(Diagnostic{
+        file.string(), 0, 0, std::string("cannot read the configuration file (") + std::strerror(errno) + ")"});
     return result;
   }
   std::ostringstream buf;

@@ -170,8 +170,8 @@ void TableReader::size(std::string_view key, std::uint64_t& out, std::uint64_t m
   } else if (const auto* s = node->as_string()) {
     v = parse_size(s->get());
     if (!v) {
-      error(node->source(), full(key) + " is \"" + s->get() +
-                                "\", which is not a size (write bytes, or e.g. \"512KiB\", \"15MiB\")");
+      error(node->source(),
+            full(key) + " is \"" + s->get() + "\", which is not a size (write bytes, or e.g. \"512KiB\", \"15MiB\")");
       return;
     }
   } else {
@@ -179,8 +179,8 @@ void TableReader::size(std::string_view key, std::uint64_t& out, std::uint64_t m
     return;
   }
   if (!v || *v < min || *v > max) {
-    error(node->source(), full(key) + " is outside the allowed range " + format_size(min) + " to " +
-                              format_size(max) + " bytes");
+    error(node->source(),
+          full(key) + " is outside the allowed range " + format_size(min) + " to " + format_size(max) + " bytes");
     return;
   }
   out = *v;

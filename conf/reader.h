@@ -67,8 +67,7 @@ class TableReader {
 };
 
 template <class E>
-void TableReader::choice(std::string_view key, E& out,
-                         std::initializer_list<std::pair<std::string_view, E>> names) {
+void TableReader::choice(std::string_view key, E& out, std::initializer_list<std::pair<std::string_view, E>> names) {
   std::string current;
   std::string allowed;
   for (const auto& [name, value] : names) {

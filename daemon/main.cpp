@@ -1,10 +1,9 @@
 // kimgated — the kimgate daemon. Usage: kimgated --config FILE [--foreground] [--pid-file FILE]
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>

@@ -279,8 +279,9 @@ void Server::reload() {
   setup_logging(next.log);
   runtime_ = std::move(fresh);
   // Kept until restart: what is bound or connected at start-up.
-  report("pvs.listener", next.pvs.listeners != config_.pvs.listeners ||
-                             next.pvs.plaintext_on_loopback != config_.pvs.plaintext_on_loopback,
+  report("pvs.listener",
+         next.pvs.listeners != config_.pvs.listeners ||
+             next.pvs.plaintext_on_loopback != config_.pvs.plaintext_on_loopback,
          false);
   report("konnektor", next.konnektors != config_.konnektors, false);
   report("directory", next.directory != config_.directory, false);

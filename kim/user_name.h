@@ -24,7 +24,7 @@ struct ServerAddress {
 };
 
 struct UserName {
-  std::string address;                 // the mailbox name, exactly as given (never re-cased)
+  std::string address;                  // the mailbox name, exactly as given (never re-cased)
   std::optional<ServerAddress> server;  // nullopt: "*" or empty, locate via DNS-SD
   std::string mandant_id;
   std::string client_system_id;

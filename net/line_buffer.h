@@ -16,8 +16,8 @@ namespace kimgate::net {
 struct Line {
   enum class Kind { complete, too_long };
   Kind kind = Kind::complete;
-  std::string text;       // without CRLF; empty for too_long
-  bool bare_lf = false;   // ended in LF without CR
+  std::string text;      // without CRLF; empty for too_long
+  bool bare_lf = false;  // ended in LF without CR
 };
 
 class LineBuffer {

@@ -22,8 +22,8 @@ struct LineSessionSettings {
   Duration client_timeout = std::chrono::minutes(5);
   Duration write_timeout = std::chrono::minutes(1);
   Duration tls_handshake = std::chrono::seconds(30);
-  std::size_t command_line = 512;   // longer lines are refused, except AUTH lines ...
-  std::size_t auth_line = 12288;    // ... which may be this long (RFC 4954 §4)
+  std::size_t command_line = 512;  // longer lines are refused, except AUTH lines ...
+  std::size_t auth_line = 12288;   // ... which may be this long (RFC 4954 §4)
   std::uint64_t error_cap = 10;
 };
 

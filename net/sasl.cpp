@@ -54,8 +54,8 @@ std::optional<std::string> decode_base64(std::string_view text) {
     }
   }
   std::vector<unsigned char> out(text.size() / 4 * 3 + 1);
-  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
+  const int n =
+      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (n < 0 || static_cast<std::size_t>(n) < pad) {
     return std::nullopt;
   }
@@ -66,8 +66,8 @@ std::optional<std::string> decode_base64(std::string_view text) {
 
 std::string encode_base64(std::string_view bytes) {
   std::vector<unsigned char> out((bytes.size() + 2) / 3 * 4 + 1);
-  const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
+  const int n =
+      EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
 }
 

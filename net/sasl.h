@@ -43,6 +43,8 @@ struct LoginStep {
 LoginStep decode_login_step(std::string_view base64);
 
 // RFC 4954 §4: a client answers "*" to cancel the exchange.
-inline bool is_cancel(std::string_view line) { return line == "*"; }
+inline bool is_cancel(std::string_view line) {
+  return line == "*";
+}
 
 }  // namespace kimgate::net

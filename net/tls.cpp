@@ -1,9 +1,11 @@
 #include "net/tls.h"
 
 #include <fcntl.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -11,12 +13,10 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstdio>
-#include <system_error>
-#include <cstring>
 #include <cerrno>
-#include <openssl/rand.h>
-#include <openssl/bn.h>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
 
 namespace kimgate::net {
 namespace {
@@ -105,8 +105,8 @@ ServerTls make_server_tls(const ServerTlsOptions& o) {
   SSL_CTX_set_default_passwd_cb_userdata(native, nullptr);
   OPENSSL_cleanse(password.data(), password.size());
   if (key_ok != 1) {
-    result.error = "cannot load the PVS-facing key \"" + o.key.string() + "\" (wrong password or format?): " +
-                   openssl_error_text();
+    result.error = "cannot load the PVS-facing key \"" + o.key.string() +
+                   "\" (wrong password or format?): " + openssl_error_text();
     return result;
   }
   if (SSL_CTX_check_private_key(native) != 1) {
@@ -120,8 +120,7 @@ ServerTls make_server_tls(const ServerTlsOptions& o) {
       return result;
     }
     SSL_CTX_set_client_CA_list(native, SSL_load_client_CA_file(o.client_ca.c_str()));
-    SSL_CTX_set_verify(native,
-                       SSL_VERIFY_PEER | (o.require_client_certificate ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER | (o.require_client_certificate ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
                        nullptr);
   }
   if (auto cert = read_certificate(o.certificate)) {
@@ -160,17 +159,17 @@ SelfSigned ensure_self_signed(const std::filesystem::path& dir, const std::strin
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("kimgate"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                             -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509V3_CTX v3;
   X509V3_set_ctx_nodb(&v3);
   X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
   const std::string san = "DNS:" + common_name + ",DNS:localhost,IP:127.0.0.1,IP:::1";
-  for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, san.c_str()},
-                                   std::pair{NID_basic_constraints, "critical,CA:FALSE"},
-                                   std::pair{NID_key_usage, "critical,digitalSignature,keyEncipherment"},
-                                   std::pair{NID_ext_key_usage, "serverAuth"}}) {
+  for (const auto& [nid, value] :
+       {std::pair{NID_subject_alt_name, san.c_str()}, std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+        std::pair{NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+        std::pair{NID_ext_key_usage, "serverAuth"}}) {
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
     if (ext == nullptr) {
       out.error = "cannot build certificate extension: " + openssl_error_text();

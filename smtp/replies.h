@@ -17,7 +17,8 @@ namespace replies {
 inline constexpr Reply ok{250, "2.0.0", "OK"};
 inline constexpr Reply bye{221, "2.0.0", "Bye"};
 inline constexpr Reply ready_for_tls{220, "2.0.0", "Ready to start TLS"};
-inline constexpr Reply auth_required{530, "5.7.0", "Authentication required: AUTH PLAIN or LOGIN with the KIM user name"};
+inline constexpr Reply auth_required{530, "5.7.0",
+                                     "Authentication required: AUTH PLAIN or LOGIN with the KIM user name"};
 inline constexpr Reply unknown_command{502, "5.5.1", "Invalid command"};
 inline constexpr Reply not_implemented{502, "5.5.1", "Command not implemented by this client module"};
 inline constexpr Reply line_too_long{500, "5.5.2", "Line too long"};
@@ -31,8 +32,8 @@ inline constexpr Reply mechanism_unsupported{504, "5.7.4",
 inline constexpr Reply too_many_errors{421, "4.7.0", "Too many errors, closing the connection"};
 inline constexpr Reply idle_timeout{421, "4.4.2", "Idle timeout, closing the connection"};
 inline constexpr Reply shutting_down{421, "4.3.2", "Service shutting down, closing the connection"};
-inline constexpr Reply relay_unavailable{
-    454, "4.7.0", "Cannot connect to the KIM provider: this kimgate build has no send path yet"};
+inline constexpr Reply relay_unavailable{454, "4.7.0",
+                                         "Cannot connect to the KIM provider: this kimgate build has no send path yet"};
 }  // namespace replies
 
 // "CODE ENH TEXT\r\n", or "CODE TEXT\r\n" without an enhanced code.

@@ -49,10 +49,18 @@ void ServerSession::enter(State next) {
 std::string ServerSession::greeting() const {
   return format_reply(220, "", smtp_.hostname + " ESMTP kimgate KOM-LE-Clientmodul");
 }
-std::string_view ServerSession::line_too_long_text() const { return kLineTooLong; }
-std::string_view ServerSession::timeout_text() const { return kIdleTimeout; }
-std::string_view ServerSession::stopping_text() const { return kShuttingDown; }
-std::string_view ServerSession::too_many_errors_text() const { return kTooManyErrors; }
+std::string_view ServerSession::line_too_long_text() const {
+  return kLineTooLong;
+}
+std::string_view ServerSession::timeout_text() const {
+  return kIdleTimeout;
+}
+std::string_view ServerSession::stopping_text() const {
+  return kShuttingDown;
+}
+std::string_view ServerSession::too_many_errors_text() const {
+  return kTooManyErrors;
+}
 
 awaitable<ServerSession::Flow> ServerSession::on_line(std::string_view line) {
   const Command cmd = parse_command(line);

@@ -21,7 +21,7 @@ namespace kimgate::smtp {
 
 struct ServerSettings : net::LineSessionSettings {
   std::string hostname = "kimgate";
-  bool starttls_offered = false;                // listener tls = "starttls"
+  bool starttls_offered = false;               // listener tls = "starttls"
   std::uint64_t max_message_size = 734003200;  // EHLO SIZE, >= 35882577 (Tab_SMTP_Ant_Init)
 };
 

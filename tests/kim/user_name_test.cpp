@@ -1,7 +1,7 @@
 // The composite KIM user name: the SMTP and POP3 layouts of spec digest §3 and trap 1 of §12.
-#include <gtest/gtest.h>
-
 #include "kim/user_name.h"
+
+#include <gtest/gtest.h>
 
 namespace kimgate::kim {
 namespace {
@@ -15,8 +15,8 @@ TEST(UserName, SpecExampleSmtp) {
   // '_' is not allowed in a KIM domain (A_21455-01), so the spec's example address is rejected ...
   EXPECT_FALSE(r.value.has_value());
   // ... while the same layout with a conforming address parses.
-  const auto ok = parse_user_name("erik.mustermann@hrst-domain.kim.telematik#hrst_domain.kim.telematik:465#1#KOM_LE#7#Konn_1",
-                                  smtp);
+  const auto ok = parse_user_name(
+      "erik.mustermann@hrst-domain.kim.telematik#hrst_domain.kim.telematik:465#1#KOM_LE#7#Konn_1", smtp);
   ASSERT_TRUE(ok.value) << ok.error;
   EXPECT_EQ(ok.value->address, "erik.mustermann@hrst-domain.kim.telematik");
   ASSERT_TRUE(ok.value->server);

@@ -122,8 +122,9 @@ INSTANTIATE_TEST_SUITE_P(
                         "tls_auth = \"server-only\"\nserver_pin_sha256 = "
                         "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"\n"),
                    "10:1", "none of the 2 Konnektors is marked default = true"},
-        BrokenCase{"unreadable_certificate", with("\n[pvs]\ncertificate = \"/nonexistent/pvs.crt\"\nkey = \"/nonexistent/pvs.key\"\n"),
-                   "20:15", "pvs.certificate: cannot read \"/nonexistent/pvs.crt\""},
+        BrokenCase{"unreadable_certificate",
+                   with("\n[pvs]\ncertificate = \"/nonexistent/pvs.crt\"\nkey = \"/nonexistent/pvs.key\"\n"), "20:15",
+                   "pvs.certificate: cannot read \"/nonexistent/pvs.crt\""},
         BrokenCase{"plaintext_not_loopback",
                    with("\n[pvs]\nplaintext_on_loopback = true\n[[pvs.listener]]\nprotocol = \"pop3\"\n"
                         "address = \"192.168.10.5\"\nport = 110\ntls = \"none\"\n"),
@@ -134,9 +135,10 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenCase{"bad_enum", with("\n[log]\nlevel = \"loud\"\n"), "20:9", "not one of \"trace\""},
         BrokenCase{"secret_twice", with("\n[pvs]\nkey_password = \"x\"\nkey_password_file = \"/etc/hostname\"\n"),
                    "20:16", "are both set"},
-        BrokenCase{"plaintext_not_enabled",
-                   with("\n[[pvs.listener]]\nprotocol = \"pop3\"\naddress = \"127.0.0.1\"\nport = 110\ntls = \"none\"\n"),
-                   "23:7", "pvs.plaintext_on_loopback is not enabled"},
+        BrokenCase{
+            "plaintext_not_enabled",
+            with("\n[[pvs.listener]]\nprotocol = \"pop3\"\naddress = \"127.0.0.1\"\nport = 110\ntls = \"none\"\n"),
+            "23:7", "pvs.plaintext_on_loopback is not enabled"},
         BrokenCase{"duplicate_listener",
                    with("\n[[pvs.listener]]\nprotocol = \"pop3\"\naddress = \"127.0.0.1\"\nport = 10465\n"), "22:8",
                    "uses 127.0.0.1:10465 a second time"}),

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "net/line_buffer.h"
+
+#include <gtest/gtest.h>
 
 namespace kimgate::net {
 namespace {

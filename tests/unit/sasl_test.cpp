@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "net/sasl.h"
+
+#include <gtest/gtest.h>
 
 namespace kimgate::net {
 namespace {

@@ -24,7 +24,10 @@ TEST(SmtpCommand, UnknownAndPrefixes) {
   EXPECT_EQ(parse_command("QUI").verb, Verb::unknown);
   EXPECT_EQ(parse_command("").verb, Verb::unknown);
   EXPECT_EQ(parse_command(" QUIT").verb, Verb::unknown);
-  const Command c = parse_command(std::string("\x01\xff""ABC", 5));
+  const Command c =
+      parse_command(std::string("\x01\xff"
+                                "ABC",
+                                5));
   EXPECT_EQ(c.verb, Verb::unknown);
   EXPECT_EQ(c.verb_text, "??ABC");
 }
