@@ -1,0 +1,37 @@
+#pragma once
+// The Konnektor seam: the one interface through which kimgate reaches cards
+// (design.md). Two implementations: LocalKonnektor (PKCS#11 tokens, PKCS#12 files)
+// and the SOAP client for a real Konnektor. Nothing above this header includes a
+// backend header; callers hold a Konnektor& chosen by KonnektorId.
+//
+// Every operation is asynchronous, takes the call context, and returns an Outcome:
+// the value, or an Error with the gematik code and text. Implementations never block
+// the io_context and bound every operation by KONNEKTOR_TIMEOUT.
+#include "konnektor/types.h"
+#include "net/asio.h"
+
+namespace kimgate::konnektor {
+
+class Konnektor {
+ public:
+  virtual ~Konnektor() = default;
+
+  virtual const ProductInformation& product_information() const = 0;
+
+  // EventService GetCards: the cards visible to the context.
+  virtual net::awaitable<Outcome<std::vector<Card>>> get_cards(const CallContext& ctx) = 0;
+  // CardService GetPinStatus / VerifyPin.
+  virtual net::awaitable<Outcome<PinState>> get_pin_status(const CallContext& ctx, const std::string& handle,
+                                                           PinType pin) = 0;
+  virtual net::awaitable<Outcome<PinOutcome>> verify_pin(const CallContext& ctx, const std::string& handle,
+                                                         PinType pin) = 0;
+  // CertificateService ReadCardCertificate: the certificates of one reference and algorithm.
+  virtual net::awaitable<Outcome<std::vector<CardCertificate>>> read_card_certificate(const CallContext& ctx,
+                                                                                      const std::string& handle,
+                                                                                      CertRef ref, Crypt crypt) = 0;
+  // AuthSignatureService ExternalAuthenticate: sign a SHA-256 digest with the card's AUT key.
+  virtual net::awaitable<Outcome<Bytes>> external_authenticate(const CallContext& ctx, const std::string& handle,
+                                                               const Bytes& digest, SignatureScheme scheme) = 0;
+};
+
+}  // namespace kimgate::konnektor

@@ -1,0 +1,518 @@
+#include "konnektor/local_konnektor.h"
+
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstdio>
+
+#include "conf/load.h"
+#include "konnektor/pkcs11.h"
+#include "net/run_blocking.h"
+
+namespace kimgate::konnektor {
+
+namespace asio = net::asio;
+using net::awaitable;
+
+// The private-key side of one card: a PKCS#11 token or the keys of PKCS#12 files.
+// Every call may block; callers run them on the worker pool, one at a time per card.
+class CardBackend {
+ public:
+  virtual ~CardBackend() = default;
+  virtual P11Result<Done> unlock(const std::string& pin) = 0;
+  virtual std::vector<TokenObject> certificates() = 0;
+  virtual P11Result<Bytes> sign_digest(const Bytes& id, const Bytes& digest, SignatureScheme scheme) = 0;
+  virtual P11Result<Bytes> rsa_raw(const Bytes& id, const Bytes& block) = 0;
+  virtual P11Result<Bytes> ecdh(const Bytes& id, const Bytes& point) = 0;
+};
+
+namespace {
+
+Error error(Error::Kind kind, int code, std::string text) {
+  return Error{kind, code, std::move(text)};
+}
+
+class TokenBackend final : public CardBackend {
+ public:
+  explicit TokenBackend(std::unique_ptr<Pkcs11Token> token) : token_(std::move(token)) {}
+  P11Result<Done> unlock(const std::string& pin) override { return token_->login(pin); }
+  std::vector<TokenObject> certificates() override {
+    auto certs = token_->certificates();
+    return certs.ok() ? std::move(*certs.value) : std::vector<TokenObject>{};
+  }
+  P11Result<Bytes> sign_digest(const Bytes& id, const Bytes& digest, SignatureScheme scheme) override {
+    return token_->sign_digest(id, digest, scheme);
+  }
+  P11Result<Bytes> rsa_raw(const Bytes& id, const Bytes& block) override { return token_->rsa_raw(id, block); }
+  P11Result<Bytes> ecdh(const Bytes& id, const Bytes& point) override { return token_->ecdh(id, point); }
+
+ private:
+  std::unique_ptr<Pkcs11Token> token_;
+};
+
+// Keys from PKCS#12 files; a key's id is its index. The PIN gate is the Konnektor's
+// (VerifyPin with the configured PIN), as a PKCS#12 file has none of its own.
+class P12Backend final : public CardBackend {
+ public:
+  struct Key {
+    std::string label;
+    EVP_PKEY* pkey = nullptr;
+    Bytes cert;
+  };
+  explicit P12Backend(std::vector<Key> keys) : keys_(std::move(keys)) {}
+  ~P12Backend() override {
+    for (auto& k : keys_) {
+      EVP_PKEY_free(k.pkey);
+    }
+  }
+  P11Result<Done> unlock(const std::string& /*pin*/) override { return {Done{}, {}}; }
+  std::vector<TokenObject> certificates() override {
+    std::vector<TokenObject> out;
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      out.push_back(TokenObject{keys_[i].label, Bytes{static_cast<std::uint8_t>(i)}, keys_[i].cert});
+    }
+    return out;
+  }
+  P11Result<Bytes> sign_digest(const Bytes& id, const Bytes& digest, SignatureScheme scheme) override {
+    EVP_PKEY* key = find(id);
+    EVP_PKEY_CTX* ctx = key == nullptr ? nullptr : EVP_PKEY_CTX_new(key, nullptr);
+    Bytes sig(EVP_PKEY_get_size(key != nullptr ? key : nullptr) > 0 ? static_cast<std::size_t>(EVP_PKEY_get_size(key))
+                                                                      : 0);
+    std::size_t len = sig.size();
+    const bool ok = ctx != nullptr && EVP_PKEY_sign_init(ctx) == 1 &&
+                    (scheme != SignatureScheme::rsassa_pss_sha256 ||
+                     (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+                      EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 &&
+                      EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32) == 1)) &&
+                    EVP_PKEY_sign(ctx, sig.data(), &len, digest.data(), digest.size()) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    if (!ok) {
+      return {std::nullopt, "signing with the PKCS#12 key failed"};
+    }
+    sig.resize(len);
+    return {std::move(sig), {}};
+  }
+  P11Result<Bytes> rsa_raw(const Bytes& id, const Bytes& block) override {
+    EVP_PKEY* key = find(id);
+    EVP_PKEY_CTX* ctx = key == nullptr ? nullptr : EVP_PKEY_CTX_new(key, nullptr);
+    Bytes out(block.size());
+    std::size_t len = out.size();
+    const bool ok = ctx != nullptr && EVP_PKEY_decrypt_init(ctx) == 1 &&
+                    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1 &&
+                    EVP_PKEY_decrypt(ctx, out.data(), &len, block.data(), block.size()) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    if (!ok) {
+      return {std::nullopt, "the raw RSA operation with the PKCS#12 key failed"};
+    }
+    out.resize(len);
+    return {std::move(out), {}};
+  }
+  P11Result<Bytes> ecdh(const Bytes& id, const Bytes& point) override {
+    EVP_PKEY* key = find(id);
+    if (key == nullptr) {
+      return {std::nullopt, "no such key"};
+    }
+    // The peer key: the same group as ours, with the given point.
+    EVP_PKEY* peer = EVP_PKEY_new();
+    bool ok = EVP_PKEY_copy_parameters(peer, key) == 1 &&
+              EVP_PKEY_set1_encoded_public_key(peer, point.data(), point.size()) == 1;
+    EVP_PKEY_CTX* ctx = ok ? EVP_PKEY_CTX_new(key, nullptr) : nullptr;
+    Bytes secret(64);
+    std::size_t len = secret.size();
+    ok = ctx != nullptr && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1 &&
+         EVP_PKEY_derive(ctx, secret.data(), &len) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(peer);
+    if (!ok) {
+      return {std::nullopt, "ECDH with the PKCS#12 key failed"};
+    }
+    secret.resize(len);
+    return {std::move(secret), {}};
+  }
+
+ private:
+  EVP_PKEY* find(const Bytes& id) {
+    return id.size() == 1 && id[0] < keys_.size() ? keys_[id[0]].pkey : nullptr;
+  }
+  std::vector<Key> keys_;
+};
+
+P11Result<std::unique_ptr<CardBackend>> open_p12(const conf::LocalCard& card) {
+  const auto password = conf::read_secret(card.p12_password);
+  if (!password) {
+    return {std::nullopt, "cannot read the PKCS#12 password file of card \"" + card.name + "\""};
+  }
+  std::vector<P12Backend::Key> keys;
+  for (const auto& file : card.p12_files) {
+    FILE* f = std::fopen(file.c_str(), "rb");
+    PKCS12* p12 = f == nullptr ? nullptr : d2i_PKCS12_fp(f, nullptr);
+    if (f != nullptr) {
+      std::fclose(f);
+    }
+    EVP_PKEY* pkey = nullptr;
+    X509* cert = nullptr;
+    if (p12 == nullptr || PKCS12_parse(p12, password->c_str(), &pkey, &cert, nullptr) != 1 || pkey == nullptr ||
+        cert == nullptr) {
+      PKCS12_free(p12);
+      return {std::nullopt, "cannot open \"" + file.string() + "\" of card \"" + card.name + "\" (wrong password?)"};
+    }
+    PKCS12_free(p12);
+    int len = 0;
+    unsigned char* alias = X509_alias_get0(cert, &len);
+    unsigned char* der = nullptr;
+    const int der_len = i2d_X509(cert, &der);
+    keys.push_back(P12Backend::Key{alias != nullptr ? std::string(reinterpret_cast<char*>(alias), len)
+                                                    : file.stem().string(),
+                                   pkey, Bytes(der, der + std::max(der_len, 0))});
+    OPENSSL_free(der);
+    X509_free(cert);
+  }
+  return {std::make_unique<P12Backend>(std::move(keys)), {}};
+}
+
+// Which reference a card certificate is, from its TI certificate-type policy OID
+// (gemSpec_OID): C.HP.QES .72, C.HP.ENC .74, C.HP.AUT .75, C.HCI.ENC .76, C.HCI.AUT .77, C.HCI.OSIG .78.
+struct Classified {
+  std::optional<CertRef> ref;
+  Crypt crypt = Crypt::rsa;
+  std::string subject_cn;
+};
+
+Classified classify(const Bytes& der) {
+  Classified c;
+  const unsigned char* p = der.data();
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (cert == nullptr) {
+    return c;
+  }
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  c.crypt = key != nullptr && EVP_PKEY_base_id(key) == EVP_PKEY_EC ? Crypt::ecc : Crypt::rsa;
+  std::array<char, 256> cn{};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn.data(), cn.size()) > 0) {
+    c.subject_cn = cn.data();
+  }
+  auto* policies = static_cast<CERTIFICATEPOLICIES*>(X509_get_ext_d2i(cert, NID_certificate_policies, nullptr, nullptr));
+  for (int i = 0; policies != nullptr && i < sk_POLICYINFO_num(policies); ++i) {
+    std::array<char, 80> oid{};
+    OBJ_obj2txt(oid.data(), oid.size(), sk_POLICYINFO_value(policies, i)->policyid, 1);
+    const std::string_view o(oid.data());
+    if (o == "1.2.276.0.76.4.74" || o == "1.2.276.0.76.4.76") {
+      c.ref = CertRef::enc;
+    } else if (o == "1.2.276.0.76.4.75" || o == "1.2.276.0.76.4.77") {
+      c.ref = CertRef::aut;
+    } else if (o == "1.2.276.0.76.4.78") {
+      c.ref = CertRef::sig;
+    } else if (o == "1.2.276.0.76.4.72") {
+      c.ref = CertRef::qes;
+    }
+  }
+  CERTIFICATEPOLICIES_free(policies);
+  X509_free(cert);
+  return c;
+}
+
+std::string random_handle() {
+  std::array<unsigned char, 8> raw{};
+  RAND_bytes(raw.data(), static_cast<int>(raw.size()));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string h = "local-";
+  for (unsigned char b : raw) {
+    h += kHex[b >> 4];
+    h += kHex[b & 0xF];
+  }
+  return h;
+}
+
+bool part_matches(std::string_view pattern, std::string_view value) {
+  return pattern == "*" || pattern == value;
+}
+
+// "M/C/W" against the context; level tells how far it matched: 0 none, 1 Mandant, 2 +ClientSystem, 3 all.
+int match_level(const std::string& pattern, const CallContext& ctx) {
+  const std::size_t a = pattern.find('/');
+  const std::size_t b = pattern.find('/', a + 1);
+  if (a == std::string::npos || b == std::string::npos) {
+    return 0;
+  }
+  const std::string_view p(pattern);
+  if (!part_matches(p.substr(0, a), ctx.mandant_id)) {
+    return 0;
+  }
+  if (!part_matches(p.substr(a + 1, b - a - 1), ctx.client_system_id)) {
+    return 1;
+  }
+  return part_matches(p.substr(b + 1), ctx.workplace_id) ? 3 : 2;
+}
+
+}  // namespace
+
+struct LocalKonnektor::Slot {
+  struct Cert {
+    CertRef ref;
+    Crypt crypt;
+    TokenObject object;
+  };
+  Slot(const asio::any_io_executor& ex, conf::LocalCard c) : config(std::move(c)), queue(ex) {}
+  conf::LocalCard config;
+  std::unique_ptr<CardBackend> backend;  // null: not inserted
+  std::string problem;
+  std::vector<Cert> certs;
+  std::string handle;
+  std::string holder;
+  std::chrono::system_clock::time_point inserted;
+  bool pin_verified = false;
+  CardQueue queue;
+
+  CardType type() const { return config.type == conf::CardType::hba ? CardType::hba : CardType::smc_b; }
+  const Cert* cert(CertRef ref, Crypt crypt) const {
+    for (const auto& c : certs) {
+      if (c.ref == ref && c.crypt == crypt) {
+        return &c;
+      }
+    }
+    return nullptr;
+  }
+};
+
+LocalKonnektor::LocalKonnektor(asio::any_io_executor ex, asio::thread_pool& pool, const conf::Konnektor& config,
+                               std::chrono::milliseconds timeout)
+    : ex_(std::move(ex)), pool_(pool), timeout_(timeout) {
+  product_ = ProductInformation{"KIMGT", "kimgate local Konnektor", "Konnektor", "5.0.0", "1.0.0", "1.0.0",
+                                "7.5.5", "6.1.2"};
+  for (const auto& card : config.cards) {
+    auto slot = std::make_unique<Slot>(ex_, card);
+    if (!card.pkcs11_module.empty()) {
+      auto token = Pkcs11Token::open(card.pkcs11_module.string(), card.token_label);
+      if (token.ok()) {
+        slot->backend = std::make_unique<TokenBackend>(std::move(*token.value));
+      } else {
+        slot->problem = token.error;
+      }
+    } else {
+      auto p12 = open_p12(card);
+      if (p12.ok()) {
+        slot->backend = std::move(*p12.value);
+      } else {
+        slot->problem = p12.error;
+      }
+    }
+    if (slot->backend) {
+      for (auto& obj : slot->backend->certificates()) {
+        const Classified c = classify(obj.der);
+        if (c.ref) {
+          if (slot->holder.empty()) {
+            slot->holder = c.subject_cn;
+          }
+          slot->certs.push_back(Slot::Cert{*c.ref, c.crypt, std::move(obj)});
+        }
+      }
+      slot->handle = random_handle();
+      slot->inserted = std::chrono::system_clock::now();
+      spdlog::info("event=card_inserted konnektor={} card=\"{}\" type={} iccsn={} certificates={}", config.id,
+                   card.name, card_type_name(slot->type()), card.iccsn, slot->certs.size());
+    } else {
+      spdlog::warn("event=card_missing konnektor={} card=\"{}\" reason=\"{}\"", config.id, card.name, slot->problem);
+    }
+    slots_.push_back(std::move(slot));
+  }
+}
+
+LocalKonnektor::~LocalKonnektor() = default;
+
+void LocalKonnektor::reinsert_cards() {
+  for (auto& s : slots_) {
+    if (s->backend) {
+      s->handle = random_handle();
+      s->inserted = std::chrono::system_clock::now();
+      s->pin_verified = false;
+    }
+  }
+}
+
+std::vector<std::string> LocalKonnektor::problems() const {
+  std::vector<std::string> out;
+  for (const auto& s : slots_) {
+    if (!s->backend) {
+      out.push_back("card \"" + s->config.name + "\": " + s->problem);
+    }
+  }
+  return out;
+}
+
+LocalKonnektor::Slot* LocalKonnektor::find_slot(const std::string& handle) {
+  for (auto& s : slots_) {
+    if (s->backend && s->handle == handle) {
+      return s.get();
+    }
+  }
+  return nullptr;
+}
+
+std::optional<Error> LocalKonnektor::check_context(const CallContext& ctx) const {
+  if (ctx.mandant_id.empty() || ctx.client_system_id.empty() || ctx.workplace_id.empty()) {
+    return error(Error::Kind::context, 4021,
+                 "Not all mandatory context fields (MandantId, ClientSystemId, WorkplaceId) are filled");
+  }
+  int best = 0;
+  for (const auto& s : slots_) {
+    for (const auto& pattern : s->config.contexts) {
+      best = std::max(best, match_level(pattern, ctx));
+    }
+  }
+  switch (best) {
+    case 0:
+      return error(Error::Kind::context, 4004, "Invalid MandantId \"" + ctx.mandant_id + "\"");
+    case 1:
+      return error(Error::Kind::context, 4005, "Invalid ClientSystemId \"" + ctx.client_system_id + "\"");
+    case 2:
+      return error(Error::Kind::context, 4006, "Invalid WorkplaceId \"" + ctx.workplace_id + "\"");
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<Error> LocalKonnektor::check_card_access(const CallContext& ctx, const Slot& slot) const {
+  bool visible = false;
+  for (const auto& pattern : slot.config.contexts) {
+    visible = visible || match_level(pattern, ctx) == 3;
+  }
+  if (!visible) {
+    return error(Error::Kind::card, 4008, "Card not identified as inserted for this context");
+  }
+  if (slot.type() == CardType::hba && ctx.user_id != slot.config.user_id) {
+    return error(Error::Kind::context, 4003,
+                 ctx.user_id.empty() ? "No UserId given, but needed for an HBA card session"
+                                     : "The UserId does not belong to this HBA's card session");
+  }
+  return std::nullopt;
+}
+
+awaitable<Outcome<std::vector<Card>>> LocalKonnektor::get_cards(const CallContext& ctx) {
+  if (auto e = check_context(ctx)) {
+    co_return Outcome<std::vector<Card>>::failure(*e);
+  }
+  std::vector<Card> cards;
+  for (const auto& s : slots_) {
+    bool visible = false;
+    for (const auto& pattern : s->config.contexts) {
+      visible = visible || match_level(pattern, ctx) == 3;
+    }
+    if (s->backend && visible) {
+      cards.push_back(Card{s->handle, s->type(), s->config.iccsn, s->holder, s->inserted});
+    }
+  }
+  co_return Outcome<std::vector<Card>>::success(std::move(cards));
+}
+
+#define KIMGATE_CHECK_CARD(T)                                                                 \
+  if (auto e = check_context(ctx)) {                                                          \
+    co_return Outcome<T>::failure(*e);                                                        \
+  }                                                                                           \
+  Slot* slot = find_slot(handle);                                                             \
+  if (slot == nullptr) {                                                                      \
+    co_return Outcome<T>::failure(error(Error::Kind::card, 4008, "Card not identified as inserted (CardHandle " \
+                                        "invalid or card removed)"));                         \
+  }                                                                                           \
+  if (auto e = check_card_access(ctx, *slot)) {                                               \
+    co_return Outcome<T>::failure(*e);                                                        \
+  }
+
+awaitable<Outcome<PinState>> LocalKonnektor::get_pin_status(const CallContext& ctx, const std::string& handle,
+                                                            PinType pin) {
+  KIMGATE_CHECK_CARD(PinState)
+  if ((pin == PinType::smc) != (slot->type() == CardType::smc_b)) {
+    co_return Outcome<PinState>::failure(error(Error::Kind::pin, 4072, "Invalid PIN reference for this card type"));
+  }
+  co_return Outcome<PinState>::success(
+      PinState{slot->pin_verified ? PinStatus::verified : PinStatus::verifiable, std::nullopt});
+}
+
+awaitable<Outcome<PinOutcome>> LocalKonnektor::verify_pin(const CallContext& ctx, const std::string& handle,
+                                                          PinType pin) {
+  KIMGATE_CHECK_CARD(PinOutcome)
+  if ((pin == PinType::smc) != (slot->type() == CardType::smc_b)) {
+    co_return Outcome<PinOutcome>::failure(error(Error::Kind::pin, 4072, "Invalid PIN reference for this card type"));
+  }
+  if (slot->pin_verified) {
+    co_return Outcome<PinOutcome>::success(PinOutcome{PinResult::ok, std::nullopt});
+  }
+  // The PIN a practice would type on the terminal's PIN pad comes from the card's configuration.
+  auto secret = conf::read_secret(slot->config.pin);
+  if (!secret || secret->empty()) {
+    co_return Outcome<PinOutcome>::failure(
+        error(Error::Kind::pin, 4043, "PIN entry timeout: no PIN is configured for card \"" + slot->config.name + "\""));
+  }
+  CardQueue::Turn turn = co_await slot->queue.acquire(timeout_);
+  if (!turn.held()) {
+    co_return Outcome<PinOutcome>::failure(error(Error::Kind::timeout, 4094, "Timeout accessing card"));
+  }
+  CardBackend* backend = slot->backend.get();
+  const auto unlock = [backend, p = std::move(*secret)]() mutable {
+    auto r = backend->unlock(p);
+    OPENSSL_cleanse(p.data(), p.size());
+    return r;
+  };
+  const P11Result<Done> r = co_await net::run_blocking(pool_, unlock);
+  if (!r.ok()) {
+    spdlog::warn("event=verify_pin card=\"{}\" result=rejected reason=\"{}\"", slot->config.name, r.error);
+    co_return Outcome<PinOutcome>::success(PinOutcome{PinResult::rejected, std::nullopt});
+  }
+  slot->pin_verified = true;
+  co_return Outcome<PinOutcome>::success(PinOutcome{PinResult::ok, std::nullopt});
+}
+
+awaitable<Outcome<std::vector<CardCertificate>>> LocalKonnektor::read_card_certificate(const CallContext& ctx,
+                                                                                       const std::string& handle,
+                                                                                       CertRef ref, Crypt crypt) {
+  KIMGATE_CHECK_CARD(std::vector<CardCertificate>)
+  std::vector<CardCertificate> out;
+  for (const auto& c : slot->certs) {
+    if (c.ref == ref && c.crypt == crypt) {
+      out.push_back(CardCertificate{c.ref, c.crypt, c.object.der});
+    }
+  }
+  if (out.empty()) {
+    co_return Outcome<std::vector<CardCertificate>>::failure(
+        error(Error::Kind::card, 4209, "The card has no certificate of this reference and algorithm"));
+  }
+  co_return Outcome<std::vector<CardCertificate>>::success(std::move(out));
+}
+
+awaitable<Outcome<Bytes>> LocalKonnektor::external_authenticate(const CallContext& ctx, const std::string& handle,
+                                                                const Bytes& digest, SignatureScheme scheme) {
+  KIMGATE_CHECK_CARD(Bytes)
+  if (!slot->pin_verified) {
+    co_return Outcome<Bytes>::failure(
+        error(Error::Kind::pin, 4085, "Access conditions not fulfilled: the card is not unlocked (VerifyPin)"));
+  }
+  if (digest.size() != 32) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::document, 4000, "The digest must be 32 bytes (SHA-256)"));
+  }
+  const auto* cert = slot->cert(CertRef::aut, scheme == SignatureScheme::ecdsa_sha256 ? Crypt::ecc : Crypt::rsa);
+  if (cert == nullptr) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4209, "The card has no AUT key for this algorithm"));
+  }
+  CardQueue::Turn turn = co_await slot->queue.acquire(timeout_);
+  if (!turn.held()) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::timeout, 4094, "Timeout accessing card"));
+  }
+  CardBackend* backend = slot->backend.get();
+  const auto sign = [backend, id = cert->object.id, digest, scheme]() {
+    return backend->sign_digest(id, digest, scheme);
+  };
+  const P11Result<Bytes> r = co_await net::run_blocking(pool_, sign);
+  if (!r.ok()) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4045, "Card access error: " + r.error));
+  }
+  co_return Outcome<Bytes>::success(*r.value);
+}
+
+#undef KIMGATE_CHECK_CARD
+
+}  // namespace kimgate::konnektor

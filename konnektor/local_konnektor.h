@@ -1,0 +1,63 @@
+#pragma once
+// LocalKonnektor: the Konnektor seam served from this machine — cards are PKCS#11
+// tokens (SoftHSM2 in tests, OpenSC for real readers, an HSM) or PKCS#12 files, as
+// configured in a [[konnektor]] with kind = "local" and its [[konnektor.card]]s.
+//
+// It behaves the way callers of a real Konnektor depend on: an information model
+// of call contexts (4004/4005/4006/4021; 4003 without the HBA's UserId), cards that
+// are locked until VerifyPin (4085 until then), one operation per card at a time in
+// arrival order (CardQueue), KONNEKTOR_TIMEOUT on the wait (4094), handles that change
+// on re-insertion while ICCSNs stay. Private keys never leave the token: key
+// operations run on the worker pool through run_blocking.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "konnektor/card_queue.h"
+#include "konnektor/konnektor.h"
+
+namespace kimgate::konnektor {
+
+class CardBackend;  // token or PKCS#12 keys of one card (local_konnektor.cpp)
+
+class LocalKonnektor final : public Konnektor {
+ public:
+  // Opens every configured card. A token that cannot be found is a card that is not
+  // inserted (GetCards does not list it); that is logged, not fatal.
+  LocalKonnektor(net::asio::any_io_executor ex, net::asio::thread_pool& pool, const conf::Konnektor& config,
+                 std::chrono::milliseconds timeout);
+  ~LocalKonnektor() override;
+
+  const ProductInformation& product_information() const override { return product_; }
+  net::awaitable<Outcome<std::vector<Card>>> get_cards(const CallContext& ctx) override;
+  net::awaitable<Outcome<PinState>> get_pin_status(const CallContext& ctx, const std::string& handle,
+                                                   PinType pin) override;
+  net::awaitable<Outcome<PinOutcome>> verify_pin(const CallContext& ctx, const std::string& handle,
+                                                 PinType pin) override;
+  net::awaitable<Outcome<std::vector<CardCertificate>>> read_card_certificate(const CallContext& ctx,
+                                                                              const std::string& handle, CertRef ref,
+                                                                              Crypt crypt) override;
+  net::awaitable<Outcome<Bytes>> external_authenticate(const CallContext& ctx, const std::string& handle,
+                                                       const Bytes& digest, SignatureScheme scheme) override;
+
+  // Simulates pulling and re-inserting every card: new handles, PINs locked again, same ICCSNs.
+  void reinsert_cards();
+  // Why configured cards are missing (one sentence per card), for logs and `kimctl card list`.
+  std::vector<std::string> problems() const;
+
+ private:
+  struct Slot;
+  Slot* find_slot(const std::string& handle);
+  // Checks the context against the information model; nullopt when it is valid.
+  std::optional<Error> check_context(const CallContext& ctx) const;
+  std::optional<Error> check_card_access(const CallContext& ctx, const Slot& slot) const;
+
+  net::asio::any_io_executor ex_;
+  net::asio::thread_pool& pool_;
+  std::chrono::milliseconds timeout_;
+  ProductInformation product_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+};
+
+}  // namespace kimgate::konnektor
