@@ -212,19 +212,34 @@ def test_ocsp(w: dict) -> None:
 
 
 # --- lifecycle --------------------------------------------------------------------
-WORLD_PROC = re.compile(r"^(master|qmgr|tlsmgr|smtpd|smtp|lmtp|pickup|anvil|postlogd|slapd|dovecot|pop3-login|"
-                        r"pop3|openssl)$")
+
+PID_FILES = ("fd-a/queue/pid/master.pid", "fd-a/dovecot/run/master.pid", "fd-b/queue/pid/master.pid",
+             "fd-b/dovecot/run/master.pid", "vzd/slapd.pid", "run/pkihttp.pid")
 
 
-def leftover_processes() -> list[str]:
-    out = []
-    r = run("ps", "-e", "-o", "pid=,stat=,comm=,args=")
-    for line in r.stdout.splitlines():
-        parts = line.split(None, 3)
-        if len(parts) < 4 or parts[1].startswith("Z") or int(parts[0]) == os.getpid():
+def world_sessions() -> set[int]:
+    """Session ids of this world's daemons (each runs in its own session, see lib/common.sh)."""
+    sids = set()
+    for rel in PID_FILES:
+        try:
+            pid = int((WORLD / rel).read_text().strip())
+            stat = (Path("/proc") / str(pid) / "stat").read_text()
+            sids.add(int(stat.rsplit(")", 1)[1].split()[3]))
+        except (OSError, ValueError, IndexError):
             continue
-        comm, args = parts[2], parts[3]
-        if WORLD_PROC.match(comm) or "dovecot-kimworld" in args or "pkihttp.py" in args or str(WORLD) in args:
+    return sids
+
+
+def leftover_processes(sids: set[int]) -> list[str]:
+    """Live (non-zombie) processes in this world's sessions or naming its state directory.
+    Scoped to this world, so another world on the same machine does not count."""
+    out = []
+    r = run("ps", "-e", "-o", "pid=,sid=,stat=,comm=,args=")
+    for line in r.stdout.splitlines():
+        parts = line.split(None, 4)
+        if len(parts) < 5 or parts[2].startswith("Z") or int(parts[0]) == os.getpid():
+            continue
+        if int(parts[1]) in sids or str(WORLD) in parts[4]:
             out.append(line.strip())
     return out
 
@@ -236,9 +251,11 @@ def listening_world_ports(w: dict) -> list[int]:
 
 
 def test_lifecycle(w: dict) -> None:
+    sids = world_sessions()
+    check(len(sids) >= 5, "the world's daemons run in their own sessions", str(sids))
     r = run(str(HERE / "down"), timeout=120)
     check(r.returncode == 0, "down succeeds", r.stderr)
-    procs = leftover_processes()
+    procs = leftover_processes(sids)
     check(not procs, "no postfix/dovecot/slapd/openssl/pkihttp process is left after down", "\n".join(procs))
     ports = listening_world_ports(w)
     check(not ports, "no world port listens after down", str(ports))
