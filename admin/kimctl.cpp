@@ -3,6 +3,7 @@
 #include <iostream>
 #include <vector>
 
+#include "admin/card_command.h"
 #include "admin/commands.h"
 #include "kimgate_version.h"
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
 
   std::vector<kimgate::admin::CommandGroup> groups;
   groups.push_back(kimgate::admin::register_config_commands(app, config_path));
+  groups.push_back(kimgate::admin::register_card_commands(app, config_path));
   // command groups register here (one line each)
 
   CLI11_PARSE(app, argc, argv);

@@ -160,7 +160,8 @@ struct LogSection {
 
 struct DaemonSection {
   Path state_dir = "/var/lib/kimgate";
-  std::string hostname;  // greeting name; empty: the machine's host name
+  std::string hostname;                               // greeting name; empty: the machine's host name
+  Path control_socket = "/run/kimgate/control.sock";  // kimctl talks to the running daemon here
   std::uint64_t worker_threads = 2;
   bool operator==(const DaemonSection&) const = default;
 };

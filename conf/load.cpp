@@ -22,6 +22,7 @@ void read_daemon(Context& ctx, const toml::table* t, DaemonSection& d) {
   TableReader r(ctx, t, "daemon");
   r.path("state_dir", d.state_dir, FileCheck::none);
   r.string("hostname", d.hostname);
+  r.path("control_socket", d.control_socket, FileCheck::none);
   r.integer("worker_threads", d.worker_threads, 1, 64);
   r.finish();
 }

@@ -6,8 +6,11 @@
 #include <csignal>
 
 #include "conf/load.h"
+#include "daemon/control.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
+#include "kimgate_version.h"
+#include "konnektor/local_konnektor.h"
 #include "net/connection.h"
 #include "net/tls.h"
 #include "pop3/server_session.h"
@@ -60,11 +63,97 @@ void log_session_end(std::exception_ptr e) {
 Server::Server(asio::io_context& io, conf::Config config)
     : io_(io),
       config_(std::move(config)),
+      pool_(config_.daemon.worker_threads),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       shutdown_timer_(io),
       watchdog_timer_(io) {}
 
-Server::~Server() = default;
+Server::~Server() {
+  pool_.join();
+}
+
+void Server::open_konnektors() {
+  for (const auto& k : config_.konnektors) {
+    if (k.kind == conf::KonnektorKind::local) {
+      auto local =
+          std::make_unique<konnektor::LocalKonnektor>(io_.get_executor(), pool_, k, config_.timeouts.konnektor);
+      for (const auto& problem : local->problems()) {
+        spdlog::warn("event=konnektor_card_missing konnektor={} problem=\"{}\"", k.id, problem);
+      }
+      konnektors_[k.id] = std::move(local);
+      spdlog::info("event=konnektor konnektor={} kind=local default={}", k.id, k.is_default);
+    } else {
+      // The SOAP client is its own issue; until it lands such a Konnektor cannot be used.
+      spdlog::warn(
+          "event=konnektor_unavailable konnektor={} kind=soap reason=\"the SOAP Konnektor client is not part "
+          "of this build\"",
+          k.id);
+    }
+  }
+}
+
+awaitable<nlohmann::json> Server::control(const nlohmann::json& request) {
+  using nlohmann::json;
+  const std::string op = request.value("op", "");
+  if (op == "status") {
+    json konnektors = json::array();
+    for (const auto& [id, k] : konnektors_) {
+      konnektors.push_back(id);
+    }
+    co_return json{{"ok", true},
+                   {"version", KIMGATE_VERSION},
+                   {"sessions", sessions_.size()},
+                   {"stopping", stopping_},
+                   {"listeners", describe_listeners()},
+                   {"konnektors", konnektors}};
+  }
+  if (op == "cards") {
+    json out = json::array();
+    for (const auto& [id, k] : konnektors_) {
+      auto* local = dynamic_cast<konnektor::LocalKonnektor*>(k.get());
+      if (local == nullptr) {
+        continue;
+      }
+      json cards = json::array();
+      for (const auto& c : local->card_status()) {
+        cards.push_back(json{{"name", c.name},
+                             {"type", konnektor::card_type_name(c.type)},
+                             {"iccsn", c.iccsn},
+                             {"inserted", c.inserted},
+                             {"handle", c.handle},
+                             {"holder", c.holder},
+                             {"unlocked", c.unlocked},
+                             {"certificates", c.certificates},
+                             {"contexts", c.contexts},
+                             {"problem", c.problem}});
+      }
+      out.push_back(json{{"konnektor", id}, {"kind", "local"}, {"cards", cards}});
+    }
+    co_return json{{"ok", true}, {"konnektors", out}};
+  }
+  if (op == "card.unlock") {
+    const std::string iccsn = request.value("iccsn", "");
+    const std::string only = request.value("konnektor", "");
+    json last{{"ok", false}, {"code", 4008}, {"error", "no local Konnektor has an inserted card with ICCSN " + iccsn}};
+    for (const auto& [id, k] : konnektors_) {
+      auto* local = dynamic_cast<konnektor::LocalKonnektor*>(k.get());
+      if (local == nullptr || (!only.empty() && only != id)) {
+        continue;
+      }
+      const auto r = co_await local->unlock(iccsn);
+      if (r.ok()) {
+        const bool ok = r.value->result == konnektor::PinResult::ok;
+        spdlog::info("event=card_unlock konnektor={} iccsn={} result={}", id, iccsn, ok ? "ok" : "rejected");
+        co_return json{{"ok", ok}, {"konnektor", id}, {"result", ok ? "unlocked" : "PIN rejected"}};
+      }
+      if (r.error.code != 4008) {
+        co_return json{{"ok", false}, {"konnektor", id}, {"code", r.error.code}, {"error", r.error.text}};
+      }
+    }
+    co_return last;
+  }
+  co_return json{{"ok", false}, {"error", "unknown op \"" + op + "\"; known: status, cards, card.unlock"}};
+}
 
 std::optional<std::string> Server::build_runtime(const conf::Config& c, std::shared_ptr<const Runtime>& out) {
   auto rt = std::make_shared<Runtime>();
@@ -148,6 +237,13 @@ std::optional<std::string> Server::open() {
     }
     listeners_.push_back(std::move(listening));
   }
+  std::filesystem::create_directories(config_.daemon.control_socket.parent_path(), fs_ec);
+  const auto handler = [this](const nlohmann::json& request) { return control(request); };
+  control_ = std::make_unique<ControlServer>(io_, config_.daemon.control_socket.string(), handler);
+  if (auto err = control_->open()) {
+    return err;
+  }
+  open_konnektors();
   return std::nullopt;
 }
 
@@ -168,6 +264,7 @@ void Server::start() {
     auto loop = accept_loop(l);
     asio::co_spawn(io_, std::move(loop), asio::detached);
   }
+  control_->start();
   wait_for_signal();
   arm_watchdog();
   notify_ready(status);
@@ -315,6 +412,7 @@ void Server::begin_shutdown(int signal_number) {
     l.acceptor->close(ec);
   }
   watchdog_timer_.cancel();
+  control_->close();
   sessions_.request_stop_all();
   shutdown_timer_.expires_after(config_.timeouts.shutdown);
   const auto on_deadline = [this](const boost::system::error_code& ec) {

@@ -4,12 +4,15 @@
 // lifecycle: sd_notify READY/STATUS/WATCHDOG/STOPPING, SIGTERM/SIGINT (stop
 // accepting, let sessions finish up to timeouts.shutdown, exit 0) and SIGHUP
 // (reload what can be reloaded, log what needs a restart).
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "conf/config.h"
+#include "konnektor/konnektor.h"
 #include "net/asio.h"
 #include "net/stoppable.h"
 
@@ -42,9 +45,14 @@ class Server {
   void reload();
   void begin_shutdown(int signal_number);
   void arm_watchdog();
+  void open_konnektors();
+  net::awaitable<nlohmann::json> control(const nlohmann::json& request);
 
   net::asio::io_context& io_;
   conf::Config config_;
+  net::asio::thread_pool pool_;  // the bounded worker pool for blocking work (run_blocking)
+  std::map<std::string, std::unique_ptr<konnektor::Konnektor>> konnektors_;  // by KonnektorId
+  std::unique_ptr<class ControlServer> control_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;
   net::StopRegistry sessions_;

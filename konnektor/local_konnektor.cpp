@@ -83,14 +83,14 @@ class P12Backend final : public CardBackend {
     EVP_PKEY* key = find(id);
     EVP_PKEY_CTX* ctx = key == nullptr ? nullptr : EVP_PKEY_CTX_new(key, nullptr);
     Bytes sig(EVP_PKEY_get_size(key != nullptr ? key : nullptr) > 0 ? static_cast<std::size_t>(EVP_PKEY_get_size(key))
-                                                                      : 0);
+                                                                    : 0);
     std::size_t len = sig.size();
-    const bool ok = ctx != nullptr && EVP_PKEY_sign_init(ctx) == 1 &&
-                    (scheme != SignatureScheme::rsassa_pss_sha256 ||
-                     (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-                      EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 &&
-                      EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32) == 1)) &&
-                    EVP_PKEY_sign(ctx, sig.data(), &len, digest.data(), digest.size()) == 1;
+    const bool ok =
+        ctx != nullptr && EVP_PKEY_sign_init(ctx) == 1 &&
+        (scheme != SignatureScheme::rsassa_pss_sha256 ||
+         (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+          EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 && EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32) == 1)) &&
+        EVP_PKEY_sign(ctx, sig.data(), &len, digest.data(), digest.size()) == 1;
     EVP_PKEY_CTX_free(ctx);
     if (!ok) {
       return {std::nullopt, "signing with the PKCS#12 key failed"};
@@ -137,9 +137,7 @@ class P12Backend final : public CardBackend {
   }
 
  private:
-  EVP_PKEY* find(const Bytes& id) {
-    return id.size() == 1 && id[0] < keys_.size() ? keys_[id[0]].pkey : nullptr;
-  }
+  EVP_PKEY* find(const Bytes& id) { return id.size() == 1 && id[0] < keys_.size() ? keys_[id[0]].pkey : nullptr; }
   std::vector<Key> keys_;
 };
 
@@ -167,9 +165,9 @@ P11Result<std::unique_ptr<CardBackend>> open_p12(const conf::LocalCard& card) {
     unsigned char* alias = X509_alias_get0(cert, &len);
     unsigned char* der = nullptr;
     const int der_len = i2d_X509(cert, &der);
-    keys.push_back(P12Backend::Key{alias != nullptr ? std::string(reinterpret_cast<char*>(alias), len)
-                                                    : file.stem().string(),
-                                   pkey, Bytes(der, der + std::max(der_len, 0))});
+    keys.push_back(
+        P12Backend::Key{alias != nullptr ? std::string(reinterpret_cast<char*>(alias), len) : file.stem().string(),
+                        pkey, Bytes(der, der + std::max(der_len, 0))});
     OPENSSL_free(der);
     X509_free(cert);
   }
@@ -197,7 +195,8 @@ Classified classify(const Bytes& der) {
   if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn.data(), cn.size()) > 0) {
     c.subject_cn = cn.data();
   }
-  auto* policies = static_cast<CERTIFICATEPOLICIES*>(X509_get_ext_d2i(cert, NID_certificate_policies, nullptr, nullptr));
+  auto* policies =
+      static_cast<CERTIFICATEPOLICIES*>(X509_get_ext_d2i(cert, NID_certificate_policies, nullptr, nullptr));
   for (int i = 0; policies != nullptr && i < sk_POLICYINFO_num(policies); ++i) {
     std::array<char, 80> oid{};
     OBJ_obj2txt(oid.data(), oid.size(), sk_POLICYINFO_value(policies, i)->policyid, 1);
@@ -283,8 +282,8 @@ struct LocalKonnektor::Slot {
 LocalKonnektor::LocalKonnektor(asio::any_io_executor ex, asio::thread_pool& pool, const conf::Konnektor& config,
                                std::chrono::milliseconds timeout)
     : ex_(std::move(ex)), pool_(pool), timeout_(timeout) {
-  product_ = ProductInformation{"KIMGT", "kimgate local Konnektor", "Konnektor", "5.0.0", "1.0.0", "1.0.0",
-                                "7.5.5", "6.1.2"};
+  product_ =
+      ProductInformation{"KIMGT", "kimgate local Konnektor", "Konnektor", "5.0.0", "1.0.0", "1.0.0", "7.5.5", "6.1.2"};
   for (const auto& card : config.cards) {
     auto slot = std::make_unique<Slot>(ex_, card);
     if (!card.pkcs11_module.empty()) {
@@ -333,6 +332,37 @@ void LocalKonnektor::reinsert_cards() {
       s->pin_verified = false;
     }
   }
+}
+
+std::vector<LocalKonnektor::CardStatus> LocalKonnektor::card_status() const {
+  std::vector<CardStatus> out;
+  for (const auto& s : slots_) {
+    out.push_back(CardStatus{s->config.name, s->type(), s->config.iccsn, s->backend != nullptr, s->handle, s->holder,
+                             s->pin_verified, s->certs.size(), s->config.contexts, s->problem});
+  }
+  return out;
+}
+
+awaitable<Outcome<PinOutcome>> LocalKonnektor::unlock(const std::string& iccsn) {
+  for (const auto& s : slots_) {
+    if (s->config.iccsn == iccsn && s->backend) {
+      // A context that sees the card: its first pattern with "*" made concrete.
+      CallContext ctx{"*", "*", "*", s->config.user_id};
+      if (!s->config.contexts.empty()) {
+        const std::string& p = s->config.contexts.front();
+        const std::size_t a = p.find('/');
+        const std::size_t b = p.find('/', a + 1);
+        ctx.mandant_id = p.substr(0, a);
+        ctx.client_system_id = p.substr(a + 1, b - a - 1);
+        ctx.workplace_id = p.substr(b + 1);
+      }
+      const std::string handle = s->handle;
+      const PinType pin = s->type() == CardType::hba ? PinType::ch : PinType::smc;
+      co_return co_await verify_pin(ctx, handle, pin);
+    }
+  }
+  co_return Outcome<PinOutcome>::failure(
+      error(Error::Kind::card, 4008, "No inserted card with ICCSN " + iccsn + " in this Konnektor"));
 }
 
 std::vector<std::string> LocalKonnektor::problems() const {
@@ -410,17 +440,18 @@ awaitable<Outcome<std::vector<Card>>> LocalKonnektor::get_cards(const CallContex
   co_return Outcome<std::vector<Card>>::success(std::move(cards));
 }
 
-#define KIMGATE_CHECK_CARD(T)                                                                 \
-  if (auto e = check_context(ctx)) {                                                          \
-    co_return Outcome<T>::failure(*e);                                                        \
-  }                                                                                           \
-  Slot* slot = find_slot(handle);                                                             \
-  if (slot == nullptr) {                                                                      \
-    co_return Outcome<T>::failure(error(Error::Kind::card, 4008, "Card not identified as inserted (CardHandle " \
-                                        "invalid or card removed)"));                         \
-  }                                                                                           \
-  if (auto e = check_card_access(ctx, *slot)) {                                               \
-    co_return Outcome<T>::failure(*e);                                                        \
+#define KIMGATE_CHECK_CARD(T)                                                          \
+  if (auto e = check_context(ctx)) {                                                   \
+    co_return Outcome<T>::failure(*e);                                                 \
+  }                                                                                    \
+  Slot* slot = find_slot(handle);                                                      \
+  if (slot == nullptr) {                                                               \
+    co_return Outcome<T>::failure(error(Error::Kind::card, 4008,                       \
+                                        "Card not identified as inserted (CardHandle " \
+                                        "invalid or card removed)"));                  \
+  }                                                                                    \
+  if (auto e = check_card_access(ctx, *slot)) {                                        \
+    co_return Outcome<T>::failure(*e);                                                 \
   }
 
 awaitable<Outcome<PinState>> LocalKonnektor::get_pin_status(const CallContext& ctx, const std::string& handle,
@@ -445,8 +476,8 @@ awaitable<Outcome<PinOutcome>> LocalKonnektor::verify_pin(const CallContext& ctx
   // The PIN a practice would type on the terminal's PIN pad comes from the card's configuration.
   auto secret = conf::read_secret(slot->config.pin);
   if (!secret || secret->empty()) {
-    co_return Outcome<PinOutcome>::failure(
-        error(Error::Kind::pin, 4043, "PIN entry timeout: no PIN is configured for card \"" + slot->config.name + "\""));
+    co_return Outcome<PinOutcome>::failure(error(
+        Error::Kind::pin, 4043, "PIN entry timeout: no PIN is configured for card \"" + slot->config.name + "\""));
   }
   CardQueue::Turn turn = co_await slot->queue.acquire(timeout_);
   if (!turn.held()) {

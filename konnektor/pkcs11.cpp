@@ -221,8 +221,8 @@ P11Result<Bytes> Pkcs11Token::sign_digest(const Bytes& key_id, const Bytes& dige
   }
   Bytes sig(512);
   CK_ULONG len = static_cast<CK_ULONG>(sig.size());
-  rv = impl_->fl->C_Sign(impl_->session, const_cast<std::uint8_t*>(digest.data()),
-                         static_cast<CK_ULONG>(digest.size()), sig.data(), &len);
+  rv = impl_->fl->C_Sign(impl_->session, const_cast<std::uint8_t*>(digest.data()), static_cast<CK_ULONG>(digest.size()),
+                         sig.data(), &len);
   if (rv != CKR_OK) {
     return {std::nullopt, "signing on token \"" + impl_->label + "\" failed: " + rv_text(rv)};
   }
@@ -267,9 +267,9 @@ P11Result<Bytes> Pkcs11Token::ecdh(const Bytes& key_id, const Bytes& peer_point)
   CK_BBOOL yes = CK_TRUE;
   CK_BBOOL no = CK_FALSE;
   CK_ULONG value_len = 32;  // brainpoolP256r1: the x coordinate
-  CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},           {CKA_KEY_TYPE, &type, sizeof type},
-                         {CKA_TOKEN, &no, sizeof no},             {CKA_SENSITIVE, &no, sizeof no},
-                         {CKA_EXTRACTABLE, &yes, sizeof yes},     {CKA_VALUE_LEN, &value_len, sizeof value_len}};
+  CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},       {CKA_KEY_TYPE, &type, sizeof type},
+                         {CKA_TOKEN, &no, sizeof no},         {CKA_SENSITIVE, &no, sizeof no},
+                         {CKA_EXTRACTABLE, &yes, sizeof yes}, {CKA_VALUE_LEN, &value_len, sizeof value_len}};
   CK_OBJECT_HANDLE secret = 0;
   const CK_RV rv = impl_->fl->C_DeriveKey(impl_->session, &mech, *key.value, tmpl, 6, &secret);
   if (rv != CKR_OK) {

@@ -52,6 +52,7 @@ def main():
 [daemon]
 state_dir = "{os.path.join(a.out_dir, 'state')}"
 hostname = "kimgate.praxis.test"
+control_socket = "{os.path.join(a.out_dir, 'control.sock')}"
 
 [log]
 level = "info"

@@ -24,6 +24,7 @@ CONFIG = """
 [daemon]
 state_dir = "{state}"
 hostname = "kimgate.test"
+control_socket = "{state}/control.sock"
 
 [log]
 level = "{level}"

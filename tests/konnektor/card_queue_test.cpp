@@ -1,10 +1,10 @@
 // CardQueue: one operation at a time, first come first served, deadlines, and the event
 // loop keeps running meanwhile. Assertions on order and progress, never on time.
+#include "konnektor/card_queue.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "konnektor/card_queue.h"
 
 namespace kimgate::konnektor {
 namespace {

@@ -28,7 +28,9 @@ const json& world() {
   return w;
 }
 
-const json& participant(const std::string& id) { return world()["participants"][id]; }
+const json& participant(const std::string& id) {
+  return world()["participants"][id];
+}
 
 Bytes file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -164,8 +166,8 @@ TEST(LocalKonnektor, LockedCardRefusesUntilVerifyPinThenSignsOnTheToken) {
     EXPECT_NE(smcb, nullptr);
     EXPECT_EQ(smcb->iccsn, participant("praxis_a")["card"]["iccsn"]);
     const Bytes digest = digest_of("Arztbrief");
-    const auto locked = co_await k.external_authenticate(kPraxis, smcb->handle, digest,
-                                                         SignatureScheme::rsassa_pss_sha256);
+    const auto locked =
+        co_await k.external_authenticate(kPraxis, smcb->handle, digest, SignatureScheme::rsassa_pss_sha256);
     EXPECT_EQ(locked.error.code, 4085);
     const auto status = co_await k.get_pin_status(kPraxis, smcb->handle, PinType::smc);
     EXPECT_EQ(status.value->status, PinStatus::verifiable);
@@ -199,8 +201,8 @@ TEST(LocalKonnektor, LockedCardRefusesUntilVerifyPinThenSignsOnTheToken) {
     EXPECT_EQ(smcb2->iccsn, participant("praxis_a")["card"]["iccsn"]);
     const auto stale = co_await k.get_pin_status(kPraxis, old_handle, PinType::smc);
     EXPECT_EQ(stale.error.code, 4008);
-    const auto relocked = co_await k.external_authenticate(kPraxis, smcb2->handle, digest,
-                                                           SignatureScheme::rsassa_pss_sha256);
+    const auto relocked =
+        co_await k.external_authenticate(kPraxis, smcb2->handle, digest, SignatureScheme::rsassa_pss_sha256);
     EXPECT_EQ(relocked.error.code, 4085);
   });
 }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "konnektor/types.h"
+
+#include <gtest/gtest.h>
 
 namespace kimgate::konnektor {
 namespace {
@@ -21,8 +21,8 @@ TEST(KonnektorTypes, VersionComparisonAndEccRule) {
 }
 
 TEST(KonnektorTypes, KonVersionHeader) {
-  const ProductInformation p{"SECUN", "secunet konnektor 2.0.0", "Konnektor PTV4Plus", "4.80.3", "2.0.0", "4.10.1",
-                             "", ""};
+  const ProductInformation p{"SECUN", "secunet konnektor 2.0.0", "Konnektor PTV4Plus", "4.80.3", "2.0.0", "4.10.1", "",
+                             ""};
   EXPECT_EQ(kon_version_header(p), "<secunet konnektor 2.0.0><Konnektor PTV4Plus><4.80.3><2.0.0><4.10.1>");
 }
 

@@ -1,0 +1,16 @@
+#pragma once
+// A blocking client for kimgated's control socket: one JSON request line, one JSON
+// response line. For kimctl only (a command-line tool may block).
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace kimgate::admin {
+
+struct ControlReply {
+  nlohmann::json body;  // the daemon's answer; empty object on error
+  std::string error;    // why the daemon could not be asked (not running, no permission, ...)
+};
+
+ControlReply ask_daemon(const std::string& socket_path, const nlohmann::json& request);
+
+}  // namespace kimgate::admin
