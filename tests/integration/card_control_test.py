@@ -45,7 +45,7 @@ def main():
         line = next((l for l in r.stdout.splitlines() if smcb in l), "")
         t.check("  unlocked  " in line, f"the SMC-B is unlocked in the daemon: {line.strip()}")
         r = run([args.kimctl, "--config", config, "card", "unlock", "80276000000000000000"])
-        t.check(r.returncode != 0 and "No inserted card with ICCSN 80276000000000000000" in r.stderr,
+        t.check(r.returncode != 0 and "no local Konnektor has an inserted card with ICCSN 80276000000000000000" in r.stderr,
                 f"unknown ICCSN refused: {r.stderr.strip()}")
     finally:
         proc.terminate()
