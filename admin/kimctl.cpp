@@ -5,6 +5,7 @@
 
 #include "admin/card_command.h"
 #include "admin/commands.h"
+#include "admin/vzd_command.h"
 #include "kimgate_version.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   groups.push_back(kimgate::admin::register_config_commands(app, config_path));
   groups.push_back(kimgate::admin::register_card_commands(app, config_path));
   // command groups register here (one line each)
+  groups.push_back(kimgate::admin::register_vzd_commands(app, config_path));
 
   CLI11_PARSE(app, argc, argv);
   for (const auto& g : groups) {

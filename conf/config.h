@@ -99,6 +99,9 @@ struct DirectorySection {
   std::string server_pin_sha256;
   Duration timeout = std::chrono::seconds(30);
   Duration connect_timeout = std::chrono::seconds(10);
+  // Profession OIDs of a KV data acceptance point: the digest says .255, gemSpec_OID as quoted
+  // in public code says .210; both by default (docs/decisions.md).
+  std::vector<std::string> kv_profession_oids = {"1.2.276.0.76.4.255", "1.2.276.0.76.4.210"};
   bool operator==(const DirectorySection&) const = default;
 };
 

@@ -205,6 +205,10 @@ void read_directory(Context& ctx, const toml::table* t, DirectorySection& d) {
   r.string("server_pin_sha256", d.server_pin_sha256);
   r.duration("timeout", d.timeout, 100ms, kMaxTimeout);
   r.duration("connect_timeout", d.connect_timeout, 100ms, kMaxTimeout);
+  r.strings("kv_profession_oids", d.kv_profession_oids);
+  if (d.kv_profession_oids.empty()) {
+    r.error_at("kv_profession_oids", "directory.kv_profession_oids is empty; KV routing needs at least one OID");
+  }
   r.finish();
 }
 
