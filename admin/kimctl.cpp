@@ -5,6 +5,7 @@
 
 #include "admin/card_command.h"
 #include "admin/commands.h"
+#include "admin/message_command.h"
 #include "admin/vzd_command.h"
 #include "kimgate_version.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   groups.push_back(kimgate::admin::register_card_commands(app, config_path));
   // command groups register here (one line each)
   groups.push_back(kimgate::admin::register_vzd_commands(app, config_path));
+  groups.push_back(kimgate::admin::register_message_commands(app));
 
   CLI11_PARSE(app, argc, argv);
   for (const auto& g : groups) {
