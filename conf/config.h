@@ -86,6 +86,12 @@ struct Konnektor {
   std::string ecc_min_encryption_service = "6.1.1";
   // local
   std::vector<LocalCard> cards;
+  Path trust_anchors;  // PEM bundle of TI CAs for VerifyDocument/VerifyCertificate; empty: INCONCLUSIVE
+  // For benchmarks and timeout tests (off by default): a card's service time per private-key
+  // operation, a random extra of up to `simulate_jitter`, and failures per thousand operations.
+  Duration simulate_service_time{0};
+  Duration simulate_jitter{0};
+  std::uint64_t simulate_error_permille = 0;
   bool operator==(const Konnektor&) const = default;
 };
 

@@ -177,6 +177,10 @@ void read_konnektor(Context& ctx, const toml::table* t, const std::string& path,
       r.error_at("server_pin_sha256", path + ".server_pin_sha256 must be 64 hex digits");
     }
   } else {
+    r.path("trust_anchors", k.trust_anchors, FileCheck::readable);
+    r.duration("simulate_service_time", k.simulate_service_time, 0s, std::chrono::minutes(10));
+    r.duration("simulate_jitter", k.simulate_jitter, 0s, std::chrono::minutes(10));
+    r.integer("simulate_error_permille", k.simulate_error_permille, 0, 1000);
     if (const toml::array* arr = r.array_of_tables("card")) {
       std::size_t i = 0;
       for (const auto& node : *arr) {

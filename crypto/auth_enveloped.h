@@ -61,6 +61,8 @@ struct OpenResult {
   OpenError error = OpenError::none;
   std::string detail;
 };
+// With an empty address no recipient-emails filter applies (the Konnektor's DecryptDocument):
+// any given key that matches a RecipientInfo may open the message.
 OpenResult open_auth_enveloped(der::View content_info_der, const std::string& address,
                                const std::vector<KeyAccess>& keys);
 

@@ -279,8 +279,10 @@ OpenResult open_auth_enveloped(der::View input, const std::string& address, cons
   if (!p.emails) {
     return failure(OpenError::format, "recipient-emails missing from unauthAttrs (KOM-LE-A_2107)");
   }
-  const auto rids = rids_for_address(*p.emails, address);
-  if (rids.empty()) {
+  // An empty address is the Konnektor's DecryptDocument: the client module has already chosen the
+  // card by recipient-emails, and any of the given keys that matches a RecipientInfo may be used.
+  const auto rids = address.empty() ? std::vector<Bytes>{} : rids_for_address(*p.emails, address);
+  if (!address.empty() && rids.empty()) {
     return failure(OpenError::not_addressed, "the message is not addressed to " + address);
   }
   std::optional<Bytes> cek;
@@ -288,7 +290,7 @@ OpenResult open_auth_enveloped(der::View input, const std::string& address, cons
   bool key_failed = false;
   for (const auto& key : keys) {
     auto ias = issuer_and_serial(key.cert_der);
-    if (!ias.ok() || std::find(rids.begin(), rids.end(), *ias.value) == rids.end()) {
+    if (!ias.ok() || (!address.empty() && std::find(rids.begin(), rids.end(), *ias.value) == rids.end())) {
       continue;  // never use a key that recipient-emails does not give to this address
     }
     auto r = unwrap_with(p, key, *ias.value);
@@ -304,7 +306,8 @@ OpenResult open_auth_enveloped(der::View input, const std::string& address, cons
   }
   if (!cek) {
     if (last_error.empty()) {
-      return failure(OpenError::no_key, "no key for " + address + " matches a RecipientInfo");
+      return failure(OpenError::no_key, (address.empty() ? std::string("no given key") : "no key for " + address) +
+                                            " matches a RecipientInfo");
     }
     return failure(key_failed ? OpenError::key_operation : OpenError::authentication, last_error);
   }

@@ -75,8 +75,8 @@ Server::~Server() {
 void Server::open_konnektors() {
   for (const auto& k : config_.konnektors) {
     if (k.kind == conf::KonnektorKind::local) {
-      auto local =
-          std::make_unique<konnektor::LocalKonnektor>(io_.get_executor(), pool_, k, config_.timeouts.konnektor);
+      auto local = std::make_unique<konnektor::LocalKonnektor>(io_.get_executor(), pool_, k, config_.timeouts.konnektor,
+                                                               config_.limits.konnektor_document);
       for (const auto& problem : local->problems()) {
         spdlog::warn("event=konnektor_card_missing konnektor={} problem=\"{}\"", k.id, problem);
       }

@@ -29,6 +29,24 @@ class Konnektor {
   virtual net::awaitable<Outcome<std::vector<CardCertificate>>> read_card_certificate(const CallContext& ctx,
                                                                                       const std::string& handle,
                                                                                       CertRef ref, Crypt crypt) = 0;
+  // SignatureService SignDocument for KIM: CMS SignedData over `content` with the SMC-B's OSIG key
+  // (HBAs never sign KIM messages), eContent included, recipient-emails (DER Attribute) signed.
+  virtual net::awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle,
+                                                       const Bytes& content, const Bytes& recipient_emails,
+                                                       Crypt crypt) = 0;
+  // EncryptionService EncryptDocument: AuthEnvelopedData for every certificate (recipients and
+  // sender), recipient-emails as unprotected attribute.
+  virtual net::awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, const Bytes& content,
+                                                          const std::vector<Bytes>& certificates,
+                                                          const Bytes& recipient_emails) = 0;
+  // EncryptionService DecryptDocument with the card's C.ENC_RSA or C.ENC_ECC key.
+  virtual net::awaitable<Outcome<Bytes>> decrypt_document(const CallContext& ctx, const std::string& handle,
+                                                          const Bytes& cms, Crypt key) = 0;
+  // SignatureService VerifyDocument over a CMS SignedData.
+  virtual net::awaitable<Outcome<VerifyResult>> verify_document(const CallContext& ctx, const Bytes& signed_data) = 0;
+  // CertificateService VerifyCertificate (e.g. the KIM provider's TLS server certificate).
+  virtual net::awaitable<Outcome<CertificateVerification>> verify_certificate(const CallContext& ctx,
+                                                                              const Bytes& certificate) = 0;
   // AuthSignatureService ExternalAuthenticate: sign a SHA-256 digest with the card's AUT key.
   virtual net::awaitable<Outcome<Bytes>> external_authenticate(const CallContext& ctx, const std::string& handle,
                                                                const Bytes& digest, SignatureScheme scheme) = 0;

@@ -12,6 +12,9 @@
 #include <cstdio>
 
 #include "conf/load.h"
+#include "crypto/auth_enveloped.h"
+#include "crypto/certificate.h"
+#include "crypto/signed_data.h"
 #include "konnektor/pkcs11.h"
 #include "net/run_blocking.h"
 
@@ -279,9 +282,39 @@ struct LocalKonnektor::Slot {
   }
 };
 
+struct LocalKonnektor::Trust {
+  std::vector<crypto::Certificate> roots;
+  std::vector<crypto::Certificate> intermediates;
+};
+
 LocalKonnektor::LocalKonnektor(asio::any_io_executor ex, asio::thread_pool& pool, const conf::Konnektor& config,
-                               std::chrono::milliseconds timeout)
-    : ex_(std::move(ex)), pool_(pool), timeout_(timeout) {
+                               std::chrono::milliseconds timeout, std::uint64_t max_document)
+    : ex_(std::move(ex)),
+      pool_(pool),
+      timeout_(timeout),
+      max_document_(max_document),
+      service_time_(config.simulate_service_time),
+      jitter_(config.simulate_jitter),
+      error_permille_(config.simulate_error_permille) {
+  if (!config.trust_anchors.empty()) {
+    std::FILE* f = std::fopen(config.trust_anchors.c_str(), "rb");
+    Bytes pem;
+    for (int c = f != nullptr ? std::fgetc(f) : EOF; c != EOF; c = std::fgetc(f)) {
+      pem.push_back(static_cast<std::uint8_t>(c));
+    }
+    if (f != nullptr) {
+      std::fclose(f);
+    }
+    auto trust = std::make_shared<Trust>();
+    for (auto& cert : crypto::certificates_from_pem(pem)) {
+      const bool self_signed =
+          X509_NAME_cmp(X509_get_subject_name(cert.x509.get()), X509_get_issuer_name(cert.x509.get())) == 0;
+      (self_signed ? trust->roots : trust->intermediates).push_back(std::move(cert));
+    }
+    spdlog::info("event=konnektor_trust konnektor={} roots={} intermediates={}", config.id, trust->roots.size(),
+                 trust->intermediates.size());
+    trust_ = std::move(trust);
+  }
   product_ =
       ProductInformation{"KIMGT", "kimgate local Konnektor", "Konnektor", "5.0.0", "1.0.0", "1.0.0", "7.5.5", "6.1.2"};
   for (const auto& card : config.cards) {
@@ -323,6 +356,30 @@ LocalKonnektor::LocalKonnektor(asio::any_io_executor ex, asio::thread_pool& pool
 }
 
 LocalKonnektor::~LocalKonnektor() = default;
+
+awaitable<std::optional<Error>> LocalKonnektor::simulate_card_work() {
+  if (service_time_.count() == 0 && jitter_.count() == 0 && error_permille_ == 0) {
+    co_return std::nullopt;
+  }
+  std::array<unsigned char, 8> r{};
+  RAND_bytes(r.data(), static_cast<int>(r.size()));
+  std::uint64_t random = 0;
+  for (unsigned char b : r) {
+    random = (random << 8) | b;
+  }
+  auto wait = service_time_;
+  if (jitter_.count() > 0) {
+    wait +=
+        std::chrono::milliseconds(static_cast<std::int64_t>(random % static_cast<std::uint64_t>(jitter_.count() + 1)));
+  }
+  asio::steady_timer timer(ex_, wait);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (error_permille_ > 0 && (random >> 32) % 1000 < error_permille_) {
+    co_return error(Error::Kind::card, 4045, "Card access error (simulated)");
+  }
+  co_return std::nullopt;
+}
 
 void LocalKonnektor::reinsert_cards() {
   for (auto& s : slots_) {
@@ -533,6 +590,10 @@ awaitable<Outcome<Bytes>> LocalKonnektor::external_authenticate(const CallContex
   if (!turn.held()) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::timeout, 4094, "Timeout accessing card"));
   }
+  const std::optional<Error> simulated = co_await simulate_card_work();
+  if (simulated) {
+    co_return Outcome<Bytes>::failure(*simulated);
+  }
   CardBackend* backend = slot->backend.get();
   const auto sign = [backend, id = cert->object.id, digest, scheme]() {
     return backend->sign_digest(id, digest, scheme);
@@ -542,6 +603,187 @@ awaitable<Outcome<Bytes>> LocalKonnektor::external_authenticate(const CallContex
     co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4045, "Card access error: " + r.error));
   }
   co_return Outcome<Bytes>::success(*r.value);
+}
+
+awaitable<Outcome<Bytes>> LocalKonnektor::sign_document(const CallContext& ctx, const std::string& handle,
+                                                        const Bytes& content, const Bytes& recipient_emails,
+                                                        Crypt crypt) {
+  KIMGATE_CHECK_CARD(Bytes)
+  if (slot->type() != CardType::smc_b) {
+    co_return Outcome<Bytes>::failure(
+        error(Error::Kind::card, 4209, "KIM messages are signed with an SMC-B's OSIG key, never with an HBA"));
+  }
+  if (content.size() > max_document_) {
+    co_return Outcome<Bytes>::failure(
+        error(Error::Kind::document, 4000, "The document is larger than the Konnektor's 15 MiB limit"));
+  }
+  if (!slot->pin_verified) {
+    co_return Outcome<Bytes>::failure(
+        error(Error::Kind::pin, 4085, "Access conditions not fulfilled: the card is not unlocked (VerifyPin)"));
+  }
+  const auto* cert = slot->cert(CertRef::sig, crypt);
+  if (cert == nullptr) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4209, "The card has no OSIG key for this algorithm"));
+  }
+  CardQueue::Turn turn = co_await slot->queue.acquire(timeout_);
+  if (!turn.held()) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::timeout, 4094, "Timeout accessing card"));
+  }
+  const std::optional<Error> simulated = co_await simulate_card_work();
+  if (simulated) {
+    co_return Outcome<Bytes>::failure(*simulated);
+  }
+  CardBackend* backend = slot->backend.get();
+  const auto sign = [backend, id = cert->object.id, der = cert->object.der, content, recipient_emails]() {
+    const crypto::SignFn card_sign = [&](const crypto::SignRequest& r) {
+      const auto scheme = r.algorithm == crypto::SignatureAlgorithm::ecdsa_sha256 ? SignatureScheme::ecdsa_sha256
+                                                                                  : SignatureScheme::rsassa_pss_sha256;
+      auto s = backend->sign_digest(id, r.digest, scheme);
+      return s.ok() ? crypto::Result<Bytes>::success(std::move(*s.value)) : crypto::Result<Bytes>::failure(s.error);
+    };
+    crypto::SignInput in;
+    in.content = content;
+    in.signer_cert_der = der;
+    in.recipient_emails = recipient_emails;
+    in.signing_time = static_cast<std::int64_t>(std::time(nullptr));
+    return crypto::sign_signed_data(in, card_sign);
+  };
+  const crypto::Result<Bytes> r = co_await net::run_blocking(pool_, sign);
+  if (!r.ok()) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4045, "Signing failed: " + r.error));
+  }
+  co_return Outcome<Bytes>::success(*r.value);
+}
+
+awaitable<Outcome<Bytes>> LocalKonnektor::encrypt_document(const CallContext& ctx, const Bytes& content,
+                                                           const std::vector<Bytes>& certificates,
+                                                           const Bytes& recipient_emails) {
+  if (auto e = check_context(ctx)) {
+    co_return Outcome<Bytes>::failure(*e);
+  }
+  if (content.size() > max_document_) {
+    co_return Outcome<Bytes>::failure(
+        error(Error::Kind::document, 4000, "The document is larger than the Konnektor's 15 MiB limit"));
+  }
+  const auto seal = [content, certificates, recipient_emails]() {
+    crypto::EnvelopeInput in;
+    in.content = content;
+    in.recipient_certs = certificates;
+    in.recipient_emails = recipient_emails;
+    return crypto::seal_auth_enveloped(in);
+  };
+  const crypto::Result<Bytes> r = co_await net::run_blocking(pool_, seal);
+  if (!r.ok()) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::document, 4000, "Encryption failed: " + r.error));
+  }
+  co_return Outcome<Bytes>::success(*r.value);
+}
+
+awaitable<Outcome<Bytes>> LocalKonnektor::decrypt_document(const CallContext& ctx, const std::string& handle,
+                                                           const Bytes& cms, Crypt key) {
+  KIMGATE_CHECK_CARD(Bytes)
+  if (!slot->pin_verified) {
+    co_return Outcome<Bytes>::failure(
+        error(Error::Kind::pin, 4085, "Access conditions not fulfilled: the card is not unlocked (VerifyPin)"));
+  }
+  const auto* cert = slot->cert(CertRef::enc, key);
+  if (cert == nullptr) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4209, "The card has no ENC key for this algorithm"));
+  }
+  CardQueue::Turn turn = co_await slot->queue.acquire(timeout_);
+  if (!turn.held()) {
+    co_return Outcome<Bytes>::failure(error(Error::Kind::timeout, 4094, "Timeout accessing card"));
+  }
+  const std::optional<Error> simulated = co_await simulate_card_work();
+  if (simulated) {
+    co_return Outcome<Bytes>::failure(*simulated);
+  }
+  CardBackend* backend = slot->backend.get();
+  const auto open = [backend, id = cert->object.id, der = cert->object.der, cms, key]() {
+    crypto::KeyAccess access;
+    access.cert_der = der;
+    const auto to_result = [](P11Result<Bytes> r) {
+      return r.ok() ? crypto::Result<Bytes>::success(std::move(*r.value)) : crypto::Result<Bytes>::failure(r.error);
+    };
+    if (key == Crypt::rsa) {
+      access.rsa_raw = [&](const Bytes& block) { return to_result(backend->rsa_raw(id, block)); };
+    } else {
+      access.ecdh = [&](const Bytes& point) { return to_result(backend->ecdh(id, point)); };
+    }
+    return crypto::open_auth_enveloped(crypto::der::view(cms), "", {access});
+  };
+  crypto::OpenResult r = co_await net::run_blocking(pool_, open);
+  if (!r.opened) {
+    const bool card_problem = r.error == crypto::OpenError::key_operation;
+    co_return Outcome<Bytes>::failure(error(card_problem ? Error::Kind::card : Error::Kind::document,
+                                            card_problem ? 4045 : 4000, "Decryption failed: " + r.detail));
+  }
+  co_return Outcome<Bytes>::success(std::move(r.opened->content));
+}
+
+awaitable<Outcome<VerifyResult>> LocalKonnektor::verify_document(const CallContext& ctx, const Bytes& signed_data) {
+  if (auto e = check_context(ctx)) {
+    co_return Outcome<VerifyResult>::failure(*e);
+  }
+  const auto verify = [signed_data, trust = trust_]() {
+    VerifyResult out;
+    crypto::VerifiedSignedData v = crypto::verify_signed_data(crypto::der::view(signed_data));
+    out.detail = v.detail;
+    out.content = std::move(v.content);
+    out.signer_cert = v.signer_cert_der;
+    switch (v.status) {
+      case crypto::SignatureStatus::invalid:
+        out.code = 4115;
+        return out;
+      case crypto::SignatureStatus::missing:
+        out.code = 4253;
+        return out;
+      case crypto::SignatureStatus::format_error:
+        out.code = 4112;
+        return out;
+      case crypto::SignatureStatus::valid:
+        break;
+    }
+    if (!trust) {
+      out.code = 4264;  // mathematically correct; the certificate's status cannot be checked here
+      out.detail = "no trust anchors configured for this Konnektor";
+      return out;
+    }
+    auto cert = crypto::certificate_from_der(v.signer_cert_der);
+    crypto::CertCheckOptions options;
+    options.allowed_types = {crypto::CertType::hci_osig};
+    options.roots = trust->roots;
+    options.intermediates = trust->intermediates;
+    const crypto::CertCheck check = cert.ok() ? crypto::check_certificate(*cert.value, options)
+                                              : crypto::CertCheck{crypto::CertStatus::malformed, cert.error};
+    if (check.status != crypto::CertStatus::ok) {
+      out.code = 4206;
+      out.detail = std::string(crypto::cert_status_name(check.status)) + ": " + check.detail;
+    }
+    return out;
+  };
+  VerifyResult r = co_await net::run_blocking(pool_, verify);
+  co_return Outcome<VerifyResult>::success(std::move(r));
+}
+
+awaitable<Outcome<CertificateVerification>> LocalKonnektor::verify_certificate(const CallContext& ctx,
+                                                                               const Bytes& certificate) {
+  if (auto e = check_context(ctx)) {
+    co_return Outcome<CertificateVerification>::failure(*e);
+  }
+  if (!trust_) {
+    co_return Outcome<CertificateVerification>::success(CertificateVerification::inconclusive);
+  }
+  auto cert = crypto::certificate_from_pem_or_der(certificate);
+  if (!cert.ok()) {
+    co_return Outcome<CertificateVerification>::success(CertificateVerification::invalid);
+  }
+  crypto::CertCheckOptions options;
+  options.roots = trust_->roots;
+  options.intermediates = trust_->intermediates;
+  const crypto::CertCheck check = crypto::check_certificate(*cert.value, options);
+  co_return Outcome<CertificateVerification>::success(
+      check.status == crypto::CertStatus::ok ? CertificateVerification::valid : CertificateVerification::invalid);
 }
 
 #undef KIMGATE_CHECK_CARD

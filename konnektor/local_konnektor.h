@@ -26,7 +26,7 @@ class LocalKonnektor final : public Konnektor {
   // Opens every configured card. A token that cannot be found is a card that is not
   // inserted (GetCards does not list it); that is logged, not fatal.
   LocalKonnektor(net::asio::any_io_executor ex, net::asio::thread_pool& pool, const conf::Konnektor& config,
-                 std::chrono::milliseconds timeout);
+                 std::chrono::milliseconds timeout, std::uint64_t max_document = 15728640);
   ~LocalKonnektor() override;
 
   const ProductInformation& product_information() const override { return product_; }
@@ -40,6 +40,16 @@ class LocalKonnektor final : public Konnektor {
                                                                               Crypt crypt) override;
   net::awaitable<Outcome<Bytes>> external_authenticate(const CallContext& ctx, const std::string& handle,
                                                        const Bytes& digest, SignatureScheme scheme) override;
+  net::awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle, const Bytes& content,
+                                               const Bytes& recipient_emails, Crypt crypt) override;
+  net::awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, const Bytes& content,
+                                                  const std::vector<Bytes>& certificates,
+                                                  const Bytes& recipient_emails) override;
+  net::awaitable<Outcome<Bytes>> decrypt_document(const CallContext& ctx, const std::string& handle, const Bytes& cms,
+                                                  Crypt key) override;
+  net::awaitable<Outcome<VerifyResult>> verify_document(const CallContext& ctx, const Bytes& signed_data) override;
+  net::awaitable<Outcome<CertificateVerification>> verify_certificate(const CallContext& ctx,
+                                                                      const Bytes& certificate) override;
 
   // Simulates pulling and re-inserting every card: new handles, PINs locked again, same ICCSNs.
   void reinsert_cards();
@@ -66,6 +76,8 @@ class LocalKonnektor final : public Konnektor {
  private:
   struct Slot;
   Slot* find_slot(const std::string& handle);
+  // Holds the card for the configured service time (+ jitter); an Error when a failure is simulated.
+  net::awaitable<std::optional<Error>> simulate_card_work();
   // Checks the context against the information model; nullopt when it is valid.
   std::optional<Error> check_context(const CallContext& ctx) const;
   std::optional<Error> check_card_access(const CallContext& ctx, const Slot& slot) const;
@@ -73,6 +85,12 @@ class LocalKonnektor final : public Konnektor {
   net::asio::any_io_executor ex_;
   net::asio::thread_pool& pool_;
   std::chrono::milliseconds timeout_;
+  std::uint64_t max_document_;
+  std::chrono::milliseconds service_time_{0};
+  std::chrono::milliseconds jitter_{0};
+  std::uint64_t error_permille_ = 0;
+  struct Trust;
+  std::shared_ptr<const Trust> trust_;  // TI CAs for VerifyDocument/VerifyCertificate; null: none configured
   ProductInformation product_;
   std::vector<std::unique_ptr<Slot>> slots_;
 };

@@ -86,6 +86,19 @@ using Done = std::monostate;
 // Signature algorithms a card key offers for ExternalAuthenticate / signing.
 enum class SignatureScheme { rsassa_pss_sha256, ecdsa_sha256 };
 
+// VerifyDocument: the Konnektor code of the overall result (TAB_KON_754), 0 when the signature
+// and the signer certificate's status were both checked fine.
+struct VerifyResult {
+  int code = 0;  // 0, 4264 (status not checkable), 4115, 4253, 4112, 4206, or another code
+  std::string detail;
+  Bytes content;      // the signed content as received
+  Bytes signer_cert;  // DER
+};
+// X-KIM-IntegrityCheckResult for a VerifyDocument code (§5.6): 01, 07, 02, 03, 04, 05, else 06.
+std::string_view integrity_result_id(int code);
+
+enum class CertificateVerification { valid, invalid, inconclusive };
+
 // connector.sds ProductInformation, for X-KIM-KONVersion and the ECC rule.
 struct ProductInformation {
   std::string vendor_id;

@@ -86,6 +86,7 @@ tls = "starttls"
 id = "local"
 kind = "local"
 default = true
+trust_anchors = "{w['pki']['ca_bundle_pem']}"
 
 {chr(10).join(c + chr(10) for c in cards)}
 [directory]

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "crypto/ossl.h"
+#include "crypto/recipient_emails.h"
 #include "konnektor/local_konnektor.h"
 #include "konnektor/pkcs11.h"
 
@@ -49,8 +51,11 @@ const CallContext kPraxis{"M1", "CS1", "WP1", ""};
 const CallContext kDoctor{"M1", "CS1", "WP1", "user-aurich"};
 const CallContext kPraxisB{"M2", "CS9", "WP3", ""};
 
-conf::Konnektor config() {
+conf::Konnektor config(bool with_trust = false) {
   conf::Konnektor k;
+  if (with_trust) {
+    k.trust_anchors = world()["pki"]["ca_bundle_pem"].get<std::string>();
+  }
   k.id = "local";
   k.kind = conf::KonnektorKind::local;
   const std::string module = world()["softhsm"]["module"];
@@ -85,10 +90,10 @@ conf::Konnektor config() {
 
 // Runs `body(konnektor)` on an io_context with a two-thread worker pool.
 template <class Body>
-void with_konnektor(Body body) {
+void with_konnektor(Body body, bool with_trust = false) {
   asio::io_context io;
   asio::thread_pool pool(2);
-  LocalKonnektor k(io.get_executor(), pool, config(), std::chrono::seconds(60));
+  LocalKonnektor k(io.get_executor(), pool, config(with_trust), std::chrono::seconds(60));
   EXPECT_TRUE(k.problems().empty()) << k.problems().front();
   const auto run = [&]() -> awaitable<void> { co_await body(k, io); };
   asio::co_spawn(io, run(), [](std::exception_ptr e) {
@@ -331,6 +336,183 @@ TEST(Pkcs11Token, RawRsaAndEcdhOnTheCardMatchSoftwareResults) {
   const auto shared = (*token.value)->ecdh(hex(ecc["cka_id"]), point);
   ASSERT_TRUE(shared.ok()) << shared.error;
   EXPECT_EQ(*shared.value, expected);
+}
+
+// The recipient-emails attribute for (address, ENC certificate) pairs.
+Bytes recipient_emails(const std::vector<std::pair<std::string, Bytes>>& entries) {
+  std::vector<crypto::RecipientEmail> list;
+  for (const auto& [address, cert] : entries) {
+    list.push_back(crypto::RecipientEmail{address, *crypto::issuer_and_serial(cert).value});
+  }
+  return crypto::encode_recipient_emails(list);
+}
+
+Bytes enc_cert(const std::string& who, const std::string& label) {
+  return file_bytes(participant(who)["keys"][label]["cert_der"]);
+}
+
+TEST(LocalKonnektorCms, SignDocumentOnTheTokenVerifies) {
+  with_konnektor(
+      [](LocalKonnektor& k, asio::io_context&) -> awaitable<void> {
+        const auto cards = co_await k.get_cards(kPraxis);
+        const Card* smcb = find(*cards.value, CardType::smc_b);
+        const Card* hba = find(*cards.value, CardType::hba);
+        co_await k.verify_pin(kPraxis, smcb->handle, PinType::smc);
+        const std::string b = participant("praxis_b")["kim_address"];
+        const Bytes emails = recipient_emails({{b, enc_cert("praxis_b", "C.HCI.ENC.RSA")}});
+        const Bytes content = crypto::to_bytes("Content-Type: message/rfc822\r\n\r\nSubject: Befund\r\n\r\nText\r\n");
+        for (const Crypt crypt : {Crypt::rsa, Crypt::ecc}) {
+          const auto signed_data = co_await k.sign_document(kPraxis, smcb->handle, content, emails, crypt);
+          EXPECT_TRUE(signed_data.ok()) << signed_data.error.text;
+          const auto v = co_await k.verify_document(kPraxis, *signed_data.value);
+          EXPECT_TRUE(v.ok());
+          EXPECT_EQ(v.value->code, 0) << v.value->detail;
+          EXPECT_EQ(integrity_result_id(v.value->code), "01");
+          EXPECT_EQ(v.value->content, content);
+          EXPECT_EQ(v.value->signer_cert,
+                    enc_cert("praxis_a", crypt == Crypt::rsa ? "C.HCI.OSIG.RSA" : "C.HCI.OSIG.ECC"));
+          Bytes tampered = *signed_data.value;
+          const auto at = std::search(tampered.begin(), tampered.end(), content.begin(), content.end());
+          EXPECT_NE(at, tampered.end());
+          *(at + static_cast<std::ptrdiff_t>(content.size()) - 3) ^= 0x01;
+          const auto bad = co_await k.verify_document(kPraxis, tampered);
+          EXPECT_EQ(bad.value->code, 4115) << "changed signed content";
+          EXPECT_EQ(integrity_result_id(bad.value->code), "02");
+        }
+        const auto by_hba = co_await k.sign_document(kDoctor, hba->handle, content, emails, Crypt::rsa);
+        EXPECT_EQ(by_hba.error.code, 4209) << "HBAs never sign KIM messages";
+        const Bytes huge(15728641, 'x');
+        const auto too_big = co_await k.sign_document(kPraxis, smcb->handle, huge, emails, Crypt::rsa);
+        EXPECT_EQ(too_big.error.kind, Error::Kind::document);
+        const auto nothing = co_await k.verify_document(kPraxis, content);
+        EXPECT_NE(nothing.value->code, 0);
+      },
+      true);
+}
+
+TEST(LocalKonnektorCms, WithoutTrustAnchorsTheStatusIsNotCheckable) {
+  with_konnektor([](LocalKonnektor& k, asio::io_context&) -> awaitable<void> {
+    const auto cards = co_await k.get_cards(kPraxis);
+    const Card* smcb = find(*cards.value, CardType::smc_b);
+    co_await k.verify_pin(kPraxis, smcb->handle, PinType::smc);
+    const Bytes emails = recipient_emails({{"x@y.kim.telematik", enc_cert("praxis_b", "C.HCI.ENC.RSA")}});
+    const Bytes content = crypto::to_bytes("Content-Type: message/rfc822\r\n\r\nx\r\n");
+    const auto signed_data = co_await k.sign_document(kPraxis, smcb->handle, content, emails, Crypt::rsa);
+    const auto v = co_await k.verify_document(kPraxis, *signed_data.value);
+    EXPECT_EQ(v.value->code, 4264);
+    EXPECT_EQ(integrity_result_id(v.value->code), "07");
+    const auto cert = co_await k.verify_certificate(kPraxis, enc_cert("praxis_b", "C.HCI.ENC.RSA"));
+    EXPECT_EQ(*cert.value, CertificateVerification::inconclusive);
+  });
+}
+
+TEST(LocalKonnektorCms, EncryptedForPracticeBOpensWithBsCardOnly) {
+  with_konnektor([](LocalKonnektor& k, asio::io_context&) -> awaitable<void> {
+    const std::string b = participant("praxis_b")["kim_address"];
+    const Bytes b_rsa = enc_cert("praxis_b", "C.HCI.ENC.RSA");
+    const Bytes b_ecc = enc_cert("praxis_b", "C.HCI.ENC.ECC");
+    const Bytes emails = recipient_emails({{b, b_rsa}, {b, b_ecc}});
+    const Bytes content = crypto::to_bytes("Content-Type: application/pkcs7-mime\r\n\r\nsigned bytes");
+    const std::vector<Bytes> certs{b_rsa, b_ecc};
+    const auto cms = co_await k.encrypt_document(kPraxis, content, certs, emails);
+    EXPECT_TRUE(cms.ok()) << cms.error.text;
+    const auto b_cards = co_await k.get_cards(kPraxisB);
+    const std::string b_handle = b_cards.value->front().handle;
+    co_await k.verify_pin(kPraxisB, b_handle, PinType::smc);
+    for (const Crypt key : {Crypt::rsa, Crypt::ecc}) {
+      const auto opened = co_await k.decrypt_document(kPraxisB, b_handle, *cms.value, key);
+      EXPECT_TRUE(opened.ok()) << opened.error.text;
+      EXPECT_EQ(*opened.value, content);
+    }
+    const auto a_cards = co_await k.get_cards(kPraxis);
+    const Card* smcb = find(*a_cards.value, CardType::smc_b);
+    const auto locked = co_await k.decrypt_document(kPraxis, smcb->handle, *cms.value, Crypt::rsa);
+    EXPECT_EQ(locked.error.code, 4085);
+    co_await k.verify_pin(kPraxis, smcb->handle, PinType::smc);
+    for (const Crypt key : {Crypt::rsa, Crypt::ecc}) {
+      const auto refused = co_await k.decrypt_document(kPraxis, smcb->handle, *cms.value, key);
+      EXPECT_FALSE(refused.ok()) << "practice A's card is not a recipient";
+      EXPECT_NE(refused.error.text.find("matches a RecipientInfo"), std::string::npos) << refused.error.text;
+    }
+  });
+}
+
+TEST(LocalKonnektorCms, SendersCopyOpensOnTheSoftHsmToken) {
+  with_konnektor(
+      [](LocalKonnektor& k, asio::io_context&) -> awaitable<void> {
+        const std::string a = participant("praxis_a")["kim_address"];
+        const std::string b = participant("praxis_b")["kim_address"];
+        const Bytes a_rsa = enc_cert("praxis_a", "C.HCI.ENC.RSA");
+        const Bytes a_ecc = enc_cert("praxis_a", "C.HCI.ENC.ECC");
+        const Bytes b_rsa = enc_cert("praxis_b", "C.HCI.ENC.RSA");
+        const Bytes emails = recipient_emails({{b, b_rsa}, {a, a_rsa}, {a, a_ecc}});
+        const Bytes content = crypto::to_bytes("the signed entity");
+        const std::vector<Bytes> certs{b_rsa, a_rsa, a_ecc};
+        const auto cms = co_await k.encrypt_document(kPraxis, content, certs, emails);
+        const auto cards = co_await k.get_cards(kPraxis);
+        const Card* smcb = find(*cards.value, CardType::smc_b);
+        co_await k.verify_pin(kPraxis, smcb->handle, PinType::smc);
+        for (const Crypt key : {Crypt::rsa, Crypt::ecc}) {
+          // RSA: raw CKM_RSA_X_509 on SoftHSM, OAEP-SHA256 decoded in our code; ECC: ECDH on the token.
+          const auto opened = co_await k.decrypt_document(kPraxis, smcb->handle, *cms.value, key);
+          EXPECT_TRUE(opened.ok()) << opened.error.text;
+          EXPECT_EQ(*opened.value, content);
+        }
+        const auto good = co_await k.verify_certificate(kPraxis, b_rsa);
+        EXPECT_EQ(*good.value, CertificateVerification::valid);
+        const std::string expired = world()["awkward"]["expired"].is_string()
+                                        ? world()["awkward"]["expired"].get<std::string>()
+                                        : std::string("expired");
+        const json& ep = participant("expired");
+        const auto old = co_await k.verify_certificate(kPraxis, file_bytes(ep["keys"].begin().value()["cert_der"]));
+        EXPECT_EQ(*old.value, CertificateVerification::invalid) << "expired ENC certificate of " << expired;
+      },
+      true);
+}
+
+TEST(LocalKonnektorCms, TheHbaDecryptsWithItsUserId) {
+  with_konnektor([](LocalKonnektor& k, asio::io_context&) -> awaitable<void> {
+    const std::string doctor = participant("arzt_a")["kim_address"];
+    const Bytes hp_rsa = enc_cert("arzt_a", "C.HP.ENC.RSA");
+    const Bytes hp_ecc = enc_cert("arzt_a", "C.HP.ENC.ECC");
+    const Bytes emails = recipient_emails({{doctor, hp_rsa}, {doctor, hp_ecc}});
+    const Bytes content = crypto::to_bytes("for the doctor only");
+    const std::vector<Bytes> certs{hp_rsa, hp_ecc};
+    const auto cms = co_await k.encrypt_document(kPraxis, content, certs, emails);
+    const auto cards = co_await k.get_cards(kPraxis);
+    const Card* hba = find(*cards.value, CardType::hba);
+    const auto no_user = co_await k.decrypt_document(kPraxis, hba->handle, *cms.value, Crypt::rsa);
+    EXPECT_EQ(no_user.error.code, 4003);
+    co_await k.verify_pin(kDoctor, hba->handle, PinType::ch);
+    for (const Crypt key : {Crypt::rsa, Crypt::ecc}) {
+      const auto opened = co_await k.decrypt_document(kDoctor, hba->handle, *cms.value, key);
+      EXPECT_TRUE(opened.ok()) << opened.error.text;
+      EXPECT_EQ(*opened.value, content);
+    }
+  });
+}
+
+TEST(LocalKonnektorSimulation, ServiceTimeHoldsTheCardAndErrorsAreInjected) {
+  asio::io_context io;
+  asio::thread_pool pool(2);
+  conf::Konnektor cfg = config();
+  cfg.simulate_service_time = std::chrono::milliseconds(20);
+  cfg.simulate_error_permille = 1000;  // every operation fails
+  LocalKonnektor k(io.get_executor(), pool, cfg, std::chrono::seconds(60));
+  Outcome<Bytes> failed;
+  const auto run = [&]() -> awaitable<void> {
+    const auto cards = co_await k.get_cards(kPraxis);
+    const Card* smcb = find(*cards.value, CardType::smc_b);
+    co_await k.verify_pin(kPraxis, smcb->handle, PinType::smc);
+    const Bytes digest = digest_of("x");
+    failed = co_await k.external_authenticate(kPraxis, smcb->handle, digest, SignatureScheme::rsassa_pss_sha256);
+  };
+  asio::co_spawn(io, run(), asio::detached);
+  io.run();
+  pool.join();
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error.code, 4045);
+  EXPECT_NE(failed.error.text.find("simulated"), std::string::npos);
 }
 
 }  // namespace
