@@ -9,6 +9,7 @@
 #include "daemon/control.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
+#include "daemon/pop3_hooks.h"
 #include "kimgate_version.h"
 #include "konnektor/local_konnektor.h"
 #include "net/connection.h"
@@ -64,6 +65,7 @@ Server::Server(asio::io_context& io, conf::Config config)
     : io_(io),
       config_(std::move(config)),
       pool_(config_.daemon.worker_threads),
+      pop3_hooks_(std::make_unique<KimPop3Hooks>()),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       shutdown_timer_(io),
       watchdog_timer_(io) {}
@@ -202,6 +204,28 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
   rt->pop3.command_line = c.limits.command_line;
   rt->pop3.auth_line = c.limits.auth_line;
   rt->pop3.error_cap = c.limits.error_count;
+  rt->pop3.server_timeout = c.timeouts.pop3_server;
+  rt->pop3.connect_timeout = c.fachdienst.connect_timeout;
+  rt->pop3.max_message_size = c.limits.max_message_size;
+  rt->pop3.header_section = c.limits.header_section;
+  rt->pop3.hooks = pop3_hooks_.get();
+  if (!c.fachdienst.client_p12.empty() && !c.fachdienst.ca_file.empty()) {
+    const auto password = conf::read_secret(c.fachdienst.client_p12_password);
+    if (!password) {
+      return "cannot read fachdienst.client_p12_password_file \"" + c.fachdienst.client_p12_password.file.string() +
+             "\"";
+    }
+    net::ClientTls upstream =
+        net::make_client_tls(net::ClientTlsOptions{c.fachdienst.client_p12, *password, c.fachdienst.ca_file});
+    if (!upstream.context) {
+      return upstream.error;
+    }
+    rt->pop3.upstream_tls = std::move(upstream.context);
+  } else {
+    spdlog::warn(
+        "event=no_upstream reason=\"fachdienst.client_p12 or fachdienst.ca_file is not set: PVS logins "
+        "cannot reach the KIM provider\"");
+  }
   out = std::move(rt);
   return std::nullopt;
 }

@@ -35,6 +35,71 @@ awaitable<boost::system::error_code> Connection::start_tls(Duration deadline) {
   co_return ec;
 }
 
+awaitable<std::unique_ptr<Connection>> Connection::connect(asio::any_io_executor ex, const std::string& host,
+                                                           std::uint16_t port, std::shared_ptr<asio::ssl::context> tls,
+                                                           std::size_t max_line, Duration deadline,
+                                                           std::string& error) {
+  boost::system::error_code ec;
+  tcp::resolver resolver(ex);
+  const std::string service = std::to_string(port);
+  const auto endpoints = co_await resolver.async_resolve(host, service, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    error = "cannot resolve " + host + ": " + ec.message();
+    co_return nullptr;
+  }
+  beast::tcp_stream stream(ex);
+  stream.expires_after(deadline);
+  co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    error = "cannot connect to " + host + ":" + service + ": " + ec.message();
+    co_return nullptr;
+  }
+  stream.expires_never();
+  co_return std::make_unique<Connection>(stream.release_socket(), std::move(tls), max_line);
+}
+
+awaitable<boost::system::error_code> Connection::start_tls_client(Duration deadline, const std::string& host) {
+  SSL* ssl = stream_.native_handle();
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);  // an IP literal is checked against the certificate's IP SANs
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  if (ec) {
+    SSL_set_tlsext_host_name(ssl, host.c_str());
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  }
+  ec = {};
+  beast::get_lowest_layer(stream_).expires_after(deadline);
+  co_await stream_.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+  beast::get_lowest_layer(stream_).expires_never();
+  if (!ec) {
+    tls_active_ = true;
+  }
+  co_return ec;
+}
+
+awaitable<boost::system::error_code> Connection::read_some(std::string& out, Duration deadline) {
+  std::string rest = lines_.take_rest();
+  if (!rest.empty()) {
+    out.append(rest);
+    co_return boost::system::error_code{};
+  }
+  std::array<char, 16384> chunk{};
+  boost::system::error_code ec;
+  beast::get_lowest_layer(stream_).expires_after(deadline);
+  std::size_t n = 0;
+  if (tls_active_) {
+    n = co_await stream_.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    n = co_await beast::get_lowest_layer(stream_).async_read_some(asio::buffer(chunk),
+                                                                  asio::redirect_error(asio::use_awaitable, ec));
+  }
+  beast::get_lowest_layer(stream_).expires_never();
+  out.append(chunk.data(), n);
+  co_return ec;
+}
+
 awaitable<ReadResult> Connection::read_line(Duration deadline) {
   ReadResult result;
   std::array<char, 4096> chunk{};

@@ -29,9 +29,18 @@ struct ReadResult {
 class Connection {
  public:
   Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, std::size_t max_line);
+  // Connects to host:port within `deadline`; nullptr with `error` set on failure.
+  static awaitable<std::unique_ptr<Connection>> connect(asio::any_io_executor ex, const std::string& host,
+                                                        std::uint16_t port, std::shared_ptr<asio::ssl::context> tls,
+                                                        std::size_t max_line, Duration deadline, std::string& error);
 
   // Server-side TLS handshake (implicit TLS, or after STARTTLS). Drops any buffered plaintext first.
   awaitable<boost::system::error_code> start_tls(Duration deadline);
+  // Client-side TLS handshake towards `host` (SNI for names; the certificate must name the host
+  // or IP). The context must verify peers (make_client_tls).
+  awaitable<boost::system::error_code> start_tls_client(Duration deadline, const std::string& host);
+  // Reads raw bytes (after any buffered line data) into `out`; for bodies that are not lines.
+  awaitable<boost::system::error_code> read_some(std::string& out, Duration deadline);
   bool tls_active() const { return tls_active_; }
 
   awaitable<ReadResult> read_line(Duration deadline);

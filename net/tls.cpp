@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -126,6 +127,50 @@ ServerTls make_server_tls(const ServerTlsOptions& o) {
   if (auto cert = read_certificate(o.certificate)) {
     result.fingerprint_sha256 = fingerprint(cert.get());
   }
+  result.context = std::move(ctx);
+  return result;
+}
+
+ClientTls make_client_tls(const ClientTlsOptions& o) {
+  ClientTls result;
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  // A_17239: prefer ECC when the server offers both; the TLS 1.2 list puts ECDSA first.
+  if (SSL_CTX_set_cipher_list(native, kCipherList) != 1 || SSL_CTX_set1_groups_list(native, kGroups) != 1) {
+    result.error = "cannot set the TLS cipher profile: " + openssl_error_text();
+    return result;
+  }
+  if (!o.client_p12.empty()) {
+    FILE* f = std::fopen(o.client_p12.c_str(), "rb");
+    PKCS12* p12 = f == nullptr ? nullptr : d2i_PKCS12_fp(f, nullptr);
+    if (f != nullptr) {
+      std::fclose(f);
+    }
+    EVP_PKEY* key = nullptr;
+    X509* cert = nullptr;
+    STACK_OF(X509)* chain = nullptr;
+    const bool parsed = p12 != nullptr && PKCS12_parse(p12, o.p12_password.c_str(), &key, &cert, &chain) == 1;
+    PKCS12_free(p12);
+    const bool used = parsed && SSL_CTX_use_certificate(native, cert) == 1 && SSL_CTX_use_PrivateKey(native, key) == 1;
+    for (int i = 0; used && chain != nullptr && i < sk_X509_num(chain); ++i) {
+      SSL_CTX_add1_chain_cert(native, sk_X509_value(chain, i));
+    }
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    sk_X509_pop_free(chain, X509_free);
+    if (!used) {
+      result.error = "cannot use the client certificate \"" + o.client_p12.string() +
+                     "\" (C.CM.TLS-CS; wrong password or not a PKCS#12 file?)";
+      return result;
+    }
+  }
+  if (o.ca_file.empty() || SSL_CTX_load_verify_locations(native, o.ca_file.c_str(), nullptr) != 1) {
+    result.error = "cannot load the trust anchors for the KIM provider \"" + o.ca_file.string() + "\"";
+    return result;
+  }
+  SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
   result.context = std::move(ctx);
   return result;
 }

@@ -38,6 +38,22 @@ struct SelfSigned {
 // SHA-256, 3 years, key file mode 0600) when they do not exist yet.
 SelfSigned ensure_self_signed(const std::filesystem::path& dir, const std::string& common_name);
 
+// TLS towards the KIM provider (KOM-LE-A_2074): mutual authentication with the client
+// module's C.CM.TLS-CS from a PKCS#12 file, the server checked against configured trust
+// anchors and the host (name or IP) the PVS named.
+struct ClientTlsOptions {
+  std::filesystem::path client_p12;
+  std::string p12_password;
+  std::filesystem::path ca_file;
+};
+
+struct ClientTls {
+  std::shared_ptr<asio::ssl::context> context;
+  std::string error;
+};
+
+ClientTls make_client_tls(const ClientTlsOptions& options);
+
 // Text of the most recent OpenSSL errors, for sentences.
 std::string openssl_error_text();
 

@@ -1,32 +1,70 @@
 #pragma once
 // The POP3 server session towards the PVS: one coroutine per connection.
 //
-// States per the client-module spec (§5.1): CONNECT (AUTHORIZATION, collecting
-// USER/PASS or AUTH PLAIN) -> PROXY (TRANSACTION) -> UPDATE. Legal commands per
+// States per the client-module spec (§5.1, §5.2): CONNECT (AUTHORIZATION, collecting
+// USER/PASS or AUTH PLAIN with the composite user name) -> PROXY (TRANSACTION, paired 1:1
+// with an upstream POP3S connection to the KIM provider) -> closing. Legal commands per
 // state come from one table (kCommands); enter() logs `old -> new`. The read loop,
-// deadlines, overlong lines, the error cap and graceful stop come from
-// net::LineSession.
+// deadlines, overlong lines, the error cap and graceful stop come from net::LineSession.
 //
-// This build implements the CONNECT state (Tab_POP3_Ant_Init) except the
-// upstream login, which the receive path's issue adds: PASS and AUTH PLAIN are
-// answered `-ERR [SYS/TEMP]`.
+// PROXY relays STAT, LIST, UIDL, DELE, RSET, NOOP and QUIT; TOP n m goes upstream as
+// TOP n 0 and comes back without MIME-Version (§5.2, Thunderbird); RETR passes mail
+// without X-KOM-LE-Version through byte for byte. A KIM message is answered
+// `-ERR [SYS/TEMP]` and stays on the server until the decrypting receive path exists.
+// DELE takes effect upstream only when the PVS's QUIT is relayed; a PVS that disconnects
+// without QUIT commits nothing.
+#include <memory>
 #include <string>
+#include <variant>
 
 #include "net/line_session.h"
 #include "pop3/command.h"
 
 namespace kimgate::pop3 {
 
+// Where and as whom to log in upstream, from the PVS's user name.
+struct LoginTarget {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string mailbox;
+};
+
+// What the PVS gets for RETR: the message (possibly transformed), or a refusal text for -ERR
+// (the message then stays on the server and is processed again on the next RETR).
+struct RetrDecision {
+  bool deliver = false;
+  std::string message;  // unstuffed; delivered dot-stuffed
+  std::string refusal;  // "-ERR ..." without CRLF
+};
+
+// The KIM knowledge the proxy needs, supplied by daemon/ (pop3/ knows nothing of KIM).
+class ProxyHooks {
+ public:
+  virtual ~ProxyHooks() = default;
+  // The upstream target for a composite user name, or a sentence for -ERR.
+  virtual std::variant<LoginTarget, std::string> resolve_user(std::string_view user) = 0;
+  // Decides what the PVS receives for a retrieved message (`message` unstuffed, as upstream sent it).
+  virtual net::awaitable<RetrDecision> on_retrieved(const std::string& message) = 0;
+};
+
 struct ServerSettings : net::LineSessionSettings {
   std::string hostname = "kimgate";
   bool stls_offered = false;
+  // Upstream (the KIM provider's POP3S): C.CM.TLS-CS and trust anchors; null: not configured.
+  std::shared_ptr<net::asio::ssl::context> upstream_tls;
+  net::Duration server_timeout = std::chrono::minutes(5);  // POP3_TIMEOUT_SERVER
+  net::Duration connect_timeout = std::chrono::seconds(30);
+  std::uint64_t max_message_size = 734003200;
+  std::uint64_t header_section = 1 << 20;
+  ProxyHooks* hooks = nullptr;  // null: logins are refused (no upstream configured)
 };
 
 class ServerSession final : public net::LineSession {
  public:
-  enum class State { connect, closing };
+  enum class State { connect, proxy, closing };
 
   ServerSession(net::Connection& conn, const ServerSettings& settings, net::StopRegistry& registry);
+  ~ServerSession() override;
 
  protected:
   std::string greeting() const override;
@@ -41,6 +79,8 @@ class ServerSession final : public net::LineSession {
   struct CommandSpec {
     Verb verb;
     Handler handler;
+    bool in_connect;
+    bool in_proxy;
     bool needs_tls;
   };
   static const CommandSpec kCommands[];
@@ -48,6 +88,15 @@ class ServerSession final : public net::LineSession {
   void enter(State next);
   net::awaitable<Flow> ok(std::string_view text);
   net::awaitable<Flow> err(std::string_view text);
+  net::awaitable<Flow> login(const std::string& user, const std::string& password);
+  // Upstream helpers; an upstream failure answers the PVS and closes.
+  net::awaitable<bool> upstream_send(const std::string& line);
+  net::awaitable<std::optional<std::string>> upstream_status();
+  // Sends one command line and reads the status line; nullopt when the provider is gone.
+  net::awaitable<std::optional<std::string>> upstream_command(const std::string& line);
+  // Reads a dot-terminated body after +OK: `raw` as on the wire, `body` unstuffed; false on failure.
+  net::awaitable<bool> upstream_body(std::string& raw, std::string& body, std::uint64_t limit);
+  net::awaitable<Flow> upstream_lost(std::string_view what);
 
   net::awaitable<Flow> on_capa(const Command& cmd);
   net::awaitable<Flow> on_user(const Command& cmd);
@@ -55,10 +104,16 @@ class ServerSession final : public net::LineSession {
   net::awaitable<Flow> on_auth(const Command& cmd);
   net::awaitable<Flow> on_stls(const Command& cmd);
   net::awaitable<Flow> on_quit(const Command& cmd);
+  net::awaitable<Flow> on_relay(const Command& cmd);
+  net::awaitable<Flow> on_relay_multiline(const Command& cmd);
+  net::awaitable<Flow> on_top(const Command& cmd);
+  net::awaitable<Flow> on_retr(const Command& cmd);
 
   const ServerSettings& pop3_;
   State state_ = State::connect;
-  bool user_given_ = false;
+  std::string user_;
+  bool awaiting_sasl_ = false;
+  std::unique_ptr<net::Connection> upstream_;
 };
 
 }  // namespace kimgate::pop3

@@ -46,7 +46,7 @@ class Client {
     co_await stream_.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
     tls_ = true;
   }
-  awaitable<void> send(std::string data) {
+  awaitable<void> send(const std::string& data) {
     if (tls_) {
       co_await asio::async_write(stream_, asio::buffer(data), asio::use_awaitable);
     } else {

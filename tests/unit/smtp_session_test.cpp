@@ -27,7 +27,8 @@ TEST(SmtpSession, ConnectStateTable) {
     got.push_back(co_await c.smtp_reply());
     for (const char* cmd : {"EHLO pvs.local", "HELO pvs.local", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA", "RSET",
                             "NOOP", "AUTH CRAM-MD5", "AUTH PLAIN", "VRFY x", "FOO", "HELO", "QUIT"}) {
-      co_await c.send(std::string(cmd) + "\r\n");
+      const std::string line = std::string(cmd) + "\r\n";
+      co_await c.send(line);
       got.push_back(co_await c.smtp_reply());
     }
     co_await c.line();
@@ -59,9 +60,11 @@ TEST(SmtpSession, LongLinesAndErrorCap) {
   std::vector<std::string> got;
   const auto script = [&](Client& c) -> awaitable<void> {
     co_await c.smtp_reply();
-    co_await c.send("NOOP " + std::string(600, 'x') + "\r\n");
+    const std::string long_line = "NOOP " + std::string(600, 'x') + "\r\n";
+    co_await c.send(long_line);
     got.push_back(co_await c.smtp_reply());
-    co_await c.send("NOOP " + std::string(20000, 'y') + "\r\nNOOP\r\n");
+    const std::string huge_line = "NOOP " + std::string(20000, 'y') + "\r\nNOOP\r\n";
+    co_await c.send(huge_line);
     got.push_back(co_await c.smtp_reply());
     got.push_back(co_await c.smtp_reply());
     co_await c.send("FOO\r\n");

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""The POP3 proxy against the test world's provider B with real clients (poplib, curl):
+login with the composite user name over implicit TLS with C.CM.TLS-CS, STAT/LIST/UIDL identical to
+the provider's, TOP n m as TOP n 0 without MIME-Version, RETR of non-KIM mail byte for byte, a KIM
+message refused with -ERR [SYS/TEMP] and kept, DELE committed only by QUIT, and the login failures."""
+import argparse
+import base64
+import json
+import os
+import poplib
+import ssl
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+
+from harness import Failures, NotifySocket, free_ports, run, tempdir, wait_until
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kimgated", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    t = Failures()
+    world_json = os.path.join(os.environ["KIMGATE_WORLD_DIR"], "world.json")
+    w = json.load(open(world_json))
+    a, b = w["participants"]["praxis_a"], w["participants"]["praxis_b"]
+    fd_a, fd_b = w["providers"]["fd-a"], w["providers"]["fd-b"]
+    cm = w["client_module"]
+
+    def direct():
+        ctx = ssl.create_default_context(cafile=w["pki"]["ca_bundle_pem"])
+        ctx.check_hostname = False
+        ctx.load_cert_chain(cm["cert_pem"], cm["key_pem"])
+        p = poplib.POP3_SSL("127.0.0.1", fd_b["pop3s_port"], context=ctx, timeout=20)
+        p.user(b["kim_address"])
+        p.pass_(b["mailbox_password"])
+        return p
+
+    def send(subject, extra_headers=()):
+        cmd = ["swaks", "--server", "127.0.0.1", "--port", str(fd_a["smtps_port"]), "--tls-on-connect",
+               "--tls-cert", cm["cert_pem"], "--tls-key", cm["key_pem"], "--auth", "PLAIN",
+               "--auth-user", a["kim_address"], "--auth-password", a["mailbox_password"],
+               "--from", a["kim_address"], "--to", b["kim_address"], "--header", f"Subject: {subject}",
+               "--header", "MIME-Version: 1.0", "--body", f"body of {subject}\n.leading dot line\n"]
+        for h in extra_headers:
+            cmd += ["--header", h]
+        return run(cmd).returncode == 0
+
+    def find(p, subject):
+        count = p.stat()[0]
+        for n in range(1, count + 1):
+            if any(subject.encode() in l for l in p.top(n, 0)[1]):
+                return n
+        return None
+
+    plain, kimmsg = f"plain-{uuid.uuid4()}", f"kim-{uuid.uuid4()}"
+    t.check(send(plain) and send(kimmsg, ["X-KOM-LE-Version: 1.0"]), "two test mails sent A -> B")
+    t.check(wait_until(lambda: (lambda p: (find(p, plain), find(p, kimmsg), p.quit())[:2])(direct()) != (None, None)
+                       and all((lambda p: (find(p, plain), find(p, kimmsg), p.quit())[:2])(direct())), 60, 0.5),
+            "both arrived in provider B's mailbox")
+
+    work = tempdir()
+    smtps, pop3s, smtp, pop3 = free_ports(4)
+    r = run([sys.executable, os.path.join(args.source, "scripts", "world-config.py"), world_json, work,
+             "--smtps", str(smtps), "--pop3s", str(pop3s), "--smtp", str(smtp), "--pop3", str(pop3)])
+    config = r.stdout.strip()
+    notify = NotifySocket(work)
+    log_path = os.path.join(work, "kimgated.log")
+    log = open(log_path, "w")
+    env = dict(os.environ, NOTIFY_SOCKET=notify.path, SOFTHSM2_CONF=w["softhsm"]["conf"])
+    proc = subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log, env=env)
+    user = f"{b['kim_address']}#127.0.0.1:{fd_b['pop3s_port']}#Mandant1#CS1#WP1"
+    pvs_ctx = ssl.create_default_context()
+    pvs_ctx.check_hostname = False
+    pvs_ctx.verify_mode = ssl.CERT_NONE
+
+    def via_kimgate(password=b["mailbox_password"]):
+        p = poplib.POP3_SSL("127.0.0.1", pop3s, context=pvs_ctx, timeout=30)
+        p.user(user)
+        p.pass_(password)
+        return p
+
+    try:
+        t.check(notify.wait_for("READY=1") is not None, "kimgated is ready")
+        d = direct()
+        k = via_kimgate()
+        t.check(k.stat() == d.stat(), f"STAT through kimgate equals the provider's: {k.stat()}")
+        t.check(k.list()[1] == d.list()[1], "LIST equal")
+        t.check(k.uidl()[1] == d.uidl()[1], "UIDL equal")
+        n_plain, n_kim = find(d, plain), find(d, kimmsg)
+        t.check(k.uidl(n_plain) == d.uidl(n_plain), "UIDL n equal")
+        top = k.top(n_plain, 5)[1]
+        t.check(any(plain.encode() in l for l in top) and not any(l.startswith(b"body of") for l in top),
+                "TOP n 5 returns the headers only (sent upstream as TOP n 0)")
+        t.check(not any(l.lower().startswith(b"mime-version:") for l in top), "TOP drops MIME-Version")
+        t.check(k.retr(n_plain)[1] == d.retr(n_plain)[1], "RETR of non-KIM mail is byte-identical")
+        try:
+            k.retr(n_kim)
+            t.check(False, "RETR of a KIM message is refused")
+        except poplib.error_proto as e:
+            t.check(str(e).startswith("b'-ERR [SYS/TEMP]"), f"RETR of a KIM message is refused: {e}")
+        t.check(k.stat() == d.stat(), "the refused KIM message stays on the server")
+        d.quit()
+        # DELE without QUIT commits nothing.
+        before = k.stat()[0]
+        k.dele(n_plain)
+        k.sock.close()
+        d = direct()
+        t.check(d.stat()[0] == before and find(d, plain) is not None, "DELE without QUIT leaves the message")
+        d.quit()
+        # DELE and QUIT commit.
+        k = via_kimgate()
+        find_in = n_plain
+        k.dele(find_in)
+        t.check(k.quit().startswith(b"+OK"), "QUIT is relayed")
+        d = direct()
+        t.check(find(d, plain) is None and find(d, kimmsg) is not None, f"DELE {find_in} + QUIT removed it")
+        d.quit()
+        # Login failures.
+        try:
+            via_kimgate("wrong password")
+            t.check(False, "a wrong password is refused")
+        except poplib.error_proto as e:
+            t.check("-ERR [AUTH] user could not be authenticated" in str(e), f"wrong password: {e}")
+        p = poplib.POP3_SSL("127.0.0.1", pop3s, context=pvs_ctx, timeout=30)
+        p.user(b["kim_address"] + "#127.0.0.1:1#M1")
+        try:
+            p.pass_("x")
+            t.check(False, "an incomplete user name is refused")
+        except poplib.error_proto as e:
+            t.check("must contain address and port of the POP3 server" in str(e), f"incomplete user name: {e}")
+        p.close()
+        # AUTH PLAIN (SASL, RFC 5034) and curl as another client.
+        p = poplib.POP3_SSL("127.0.0.1", pop3s, context=pvs_ctx, timeout=30)
+        token = base64.b64encode(f"\0{user}\0{b['mailbox_password']}".encode()).decode()
+        resp = p._shortcmd(f"AUTH PLAIN {token}")
+        t.check(resp.startswith(b"+OK") and p.stat()[0] >= 1, f"AUTH PLAIN logs in: {resp!r}")
+        p.quit()
+        # curl -u splits at the first colon, and the user name holds host:port: give it URL-encoded.
+        creds = f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(b['mailbox_password'], safe='')}"
+        r = run(["curl", "-sk", "--max-time", "30", f"pop3s://{creds}@127.0.0.1:{pop3s}/"])
+        t.check(r.returncode == 0 and len(r.stdout.splitlines()) >= 1, f"curl lists through kimgate ({r.returncode})")
+        text = open(log_path).read()
+        t.check(b["mailbox_password"] not in text, "the mailbox password is not logged")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
