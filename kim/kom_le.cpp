@@ -16,21 +16,6 @@ constexpr std::array<std::string_view, 8> kMirrored = {"From", "Sender", "Reply-
                                                        "Cc",   "Bcc",    "Date",     "Message-ID"};
 
 // The field's raw bytes with a CRLF line end (a mail read from a file may use LF).
-std::string with_crlf(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size() + 4);
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) {
-      out += "\r\n";
-    } else {
-      out.push_back(raw[i]);
-    }
-  }
-  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
-    out += "\r\n";
-  }
-  return out;
-}
 
 }  // namespace
 

@@ -222,4 +222,20 @@ std::optional<std::string> mime_parameter(std::string_view ct, std::string_view 
   return std::nullopt;
 }
 
+std::string with_crlf(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size() + 4);
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) {
+      out += "\r\n";
+    } else {
+      out.push_back(raw[i]);
+    }
+  }
+  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
+    out += "\r\n";
+  }
+  return out;
+}
+
 }  // namespace kimgate::kim

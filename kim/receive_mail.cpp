@@ -10,22 +10,6 @@ namespace {
 
 constexpr std::string_view kDashes = "---------------------------------------------";
 
-std::string crlf(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size() + 2);
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) {
-      out += "\r\n";
-    } else {
-      out.push_back(raw[i]);
-    }
-  }
-  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
-    out += "\r\n";
-  }
-  return out;
-}
-
 // RFC 2047 Q-encoded UTF-8 word (only when needed).
 std::string encoded_word(std::string_view text) {
   const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return c >= ' ' && c <= '~'; });
@@ -54,7 +38,7 @@ std::string copy_fields(const RawMessage& m, std::initializer_list<std::string_v
   for (const auto& f : m.fields) {
     for (auto n : names) {
       if (iequals(f.name, n)) {
-        out += crlf(f.raw);
+        out += with_crlf(f.raw);
       }
     }
   }
@@ -195,7 +179,7 @@ std::string delivered_mail(std::string_view outer, std::string_view inner, std::
         iequals(f.name, "Return-Path")) {
       continue;  // never trust result headers the sender wrote
     }
-    out += crlf(f.raw);
+    out += with_crlf(f.raw);
   }
   out += "\r\n";
   const std::string eol(m->eol);

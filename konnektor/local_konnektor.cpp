@@ -357,6 +357,24 @@ LocalKonnektor::LocalKonnektor(asio::any_io_executor ex, asio::thread_pool& pool
 
 LocalKonnektor::~LocalKonnektor() = default;
 
+std::optional<Error> LocalKonnektor::require_unlocked(const Slot& slot) {
+  if (!slot.pin_verified) {
+    return error(Error::Kind::pin, 4085, "Access conditions not fulfilled: the card is not unlocked (VerifyPin)");
+  }
+  return std::nullopt;
+}
+
+awaitable<LocalKonnektor::CardTurn> LocalKonnektor::take_card(Slot& slot) {
+  CardTurn turn;
+  turn.turn = co_await slot.queue.acquire(timeout_);
+  if (!turn.turn.held()) {
+    turn.error = error(Error::Kind::timeout, 4094, "Timeout accessing card");
+    co_return turn;
+  }
+  turn.error = co_await simulate_card_work();
+  co_return turn;
+}
+
 awaitable<std::optional<Error>> LocalKonnektor::simulate_card_work() {
   if (service_time_.count() == 0 && jitter_.count() == 0 && error_permille_ == 0) {
     co_return std::nullopt;
@@ -575,9 +593,8 @@ awaitable<Outcome<std::vector<CardCertificate>>> LocalKonnektor::read_card_certi
 awaitable<Outcome<Bytes>> LocalKonnektor::external_authenticate(const CallContext& ctx, const std::string& handle,
                                                                 const Bytes& digest, SignatureScheme scheme) {
   KIMGATE_CHECK_CARD(Bytes)
-  if (!slot->pin_verified) {
-    co_return Outcome<Bytes>::failure(
-        error(Error::Kind::pin, 4085, "Access conditions not fulfilled: the card is not unlocked (VerifyPin)"));
+  if (auto e = require_unlocked(*slot)) {
+    co_return Outcome<Bytes>::failure(*e);
   }
   if (digest.size() != 32) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::document, 4000, "The digest must be 32 bytes (SHA-256)"));
@@ -586,13 +603,9 @@ awaitable<Outcome<Bytes>> LocalKonnektor::external_authenticate(const CallContex
   if (cert == nullptr) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4209, "The card has no AUT key for this algorithm"));
   }
-  CardQueue::Turn turn = co_await slot->queue.acquire(timeout_);
-  if (!turn.held()) {
-    co_return Outcome<Bytes>::failure(error(Error::Kind::timeout, 4094, "Timeout accessing card"));
-  }
-  const std::optional<Error> simulated = co_await simulate_card_work();
-  if (simulated) {
-    co_return Outcome<Bytes>::failure(*simulated);
+  CardTurn turn = co_await take_card(*slot);
+  if (turn.error) {
+    co_return Outcome<Bytes>::failure(*turn.error);
   }
   CardBackend* backend = slot->backend.get();
   const auto sign = [backend, id = cert->object.id, digest, scheme]() {
@@ -617,21 +630,16 @@ awaitable<Outcome<Bytes>> LocalKonnektor::sign_document(const CallContext& ctx, 
     co_return Outcome<Bytes>::failure(
         error(Error::Kind::document, 4000, "The document is larger than the Konnektor's 15 MiB limit"));
   }
-  if (!slot->pin_verified) {
-    co_return Outcome<Bytes>::failure(
-        error(Error::Kind::pin, 4085, "Access conditions not fulfilled: the card is not unlocked (VerifyPin)"));
+  if (auto e = require_unlocked(*slot)) {
+    co_return Outcome<Bytes>::failure(*e);
   }
   const auto* cert = slot->cert(CertRef::sig, crypt);
   if (cert == nullptr) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4209, "The card has no OSIG key for this algorithm"));
   }
-  CardQueue::Turn turn = co_await slot->queue.acquire(timeout_);
-  if (!turn.held()) {
-    co_return Outcome<Bytes>::failure(error(Error::Kind::timeout, 4094, "Timeout accessing card"));
-  }
-  const std::optional<Error> simulated = co_await simulate_card_work();
-  if (simulated) {
-    co_return Outcome<Bytes>::failure(*simulated);
+  CardTurn turn = co_await take_card(*slot);
+  if (turn.error) {
+    co_return Outcome<Bytes>::failure(*turn.error);
   }
   CardBackend* backend = slot->backend.get();
   const auto sign = [backend, id = cert->object.id, der = cert->object.der, content, recipient_emails]() {
@@ -682,21 +690,16 @@ awaitable<Outcome<Bytes>> LocalKonnektor::encrypt_document(const CallContext& ct
 awaitable<Outcome<Bytes>> LocalKonnektor::decrypt_document(const CallContext& ctx, const std::string& handle,
                                                            const Bytes& cms, Crypt key) {
   KIMGATE_CHECK_CARD(Bytes)
-  if (!slot->pin_verified) {
-    co_return Outcome<Bytes>::failure(
-        error(Error::Kind::pin, 4085, "Access conditions not fulfilled: the card is not unlocked (VerifyPin)"));
+  if (auto e = require_unlocked(*slot)) {
+    co_return Outcome<Bytes>::failure(*e);
   }
   const auto* cert = slot->cert(CertRef::enc, key);
   if (cert == nullptr) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4209, "The card has no ENC key for this algorithm"));
   }
-  CardQueue::Turn turn = co_await slot->queue.acquire(timeout_);
-  if (!turn.held()) {
-    co_return Outcome<Bytes>::failure(error(Error::Kind::timeout, 4094, "Timeout accessing card"));
-  }
-  const std::optional<Error> simulated = co_await simulate_card_work();
-  if (simulated) {
-    co_return Outcome<Bytes>::failure(*simulated);
+  CardTurn turn = co_await take_card(*slot);
+  if (turn.error) {
+    co_return Outcome<Bytes>::failure(*turn.error);
   }
   CardBackend* backend = slot->backend.get();
   const auto open = [backend, id = cert->object.id, der = cert->object.der, cms, key]() {

@@ -78,6 +78,15 @@ class LocalKonnektor final : public Konnektor {
   Slot* find_slot(const std::string& handle);
   // Holds the card for the configured service time (+ jitter); an Error when a failure is simulated.
   net::awaitable<std::optional<Error>> simulate_card_work();
+  // 4085 unless VerifyPin succeeded for the card's current insertion.
+  static std::optional<Error> require_unlocked(const Slot& slot);
+  // The card's turn (first come first served, KONNEKTOR_TIMEOUT) and the simulated service time;
+  // `error` set when either fails (the turn is then released or empty).
+  struct CardTurn {
+    CardQueue::Turn turn;
+    std::optional<Error> error;
+  };
+  net::awaitable<CardTurn> take_card(Slot& slot);
   // Checks the context against the information model; nullopt when it is valid.
   std::optional<Error> check_context(const CallContext& ctx) const;
   std::optional<Error> check_card_access(const CallContext& ctx, const Slot& slot) const;
