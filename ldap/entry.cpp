@@ -107,20 +107,28 @@ std::string_view to_string(ParseError e) {
   return "?";
 }
 
-Parsed<KomLeData> parse_kom_le_data(std::string_view text) {
-  Parsed<KomLeData> r;
+namespace {
+// The common start of komLeData and kimData values: bounded, trimmed, non-empty, and split at the
+// first comma. Sets r.error and returns npos when the value is unusable.
+template <class T>
+std::size_t first_comma(std::string_view& text, Parsed<T>& r) {
   if (text.size() > kMaxValue) {
     r.error = ParseError::too_long;
-    return r;
+    return std::string_view::npos;
   }
   text = trim(text);
-  if (text.empty()) {
-    r.error = ParseError::empty;
-    return r;
-  }
   const auto comma = text.find(',');
+  if (text.empty() || comma == std::string_view::npos) {
+    r.error = text.empty() ? ParseError::empty : ParseError::missing_separator;
+  }
+  return comma;
+}
+}  // namespace
+
+Parsed<KomLeData> parse_kom_le_data(std::string_view text) {
+  Parsed<KomLeData> r;
+  const std::size_t comma = first_comma(text, r);
   if (comma == std::string_view::npos) {
-    r.error = ParseError::missing_separator;
     return r;
   }
   const auto version = parse_version(text.substr(0, comma));
@@ -139,18 +147,8 @@ Parsed<KomLeData> parse_kom_le_data(std::string_view text) {
 
 Parsed<KimData> parse_kim_data(std::string_view text) {
   Parsed<KimData> r;
-  if (text.size() > kMaxValue) {
-    r.error = ParseError::too_long;
-    return r;
-  }
-  text = trim(text);
-  if (text.empty()) {
-    r.error = ParseError::empty;
-    return r;
-  }
-  const auto comma = text.find(',');
+  const std::size_t comma = first_comma(text, r);
   if (comma == std::string_view::npos) {
-    r.error = ParseError::missing_separator;
     return r;
   }
   const std::string_view mail = trim(text.substr(0, comma));
