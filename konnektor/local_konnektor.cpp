@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -177,8 +178,8 @@ P11Result<std::unique_ptr<CardBackend>> open_p12(const conf::LocalCard& card) {
   return {std::make_unique<P12Backend>(std::move(keys)), {}};
 }
 
-// Which reference a card certificate is, from its TI certificate-type policy OID
-// (gemSpec_OID): C.HP.QES .72, C.HP.ENC .74, C.HP.AUT .75, C.HCI.ENC .76, C.HCI.AUT .77, C.HCI.OSIG .78.
+// Which reference a card certificate is, from its TI certificate type (crypto::cert_type_of reads
+// the policy OIDs); C.HP.QES (.72), which crypto/ does not model because KIM never uses it, by its OID.
 struct Classified {
   std::optional<CertRef> ref;
   Crypt crypt = Crypt::rsa;
@@ -187,35 +188,37 @@ struct Classified {
 
 Classified classify(const Bytes& der) {
   Classified c;
-  const unsigned char* p = der.data();
-  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-  if (cert == nullptr) {
+  auto cert = crypto::certificate_from_der(der);
+  if (!cert.ok()) {
     return c;
   }
-  EVP_PKEY* key = X509_get0_pubkey(cert);
+  X509* x509 = cert.value->x509.get();
+  EVP_PKEY* key = X509_get0_pubkey(x509);
   c.crypt = key != nullptr && EVP_PKEY_base_id(key) == EVP_PKEY_EC ? Crypt::ecc : Crypt::rsa;
   std::array<char, 256> cn{};
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn.data(), cn.size()) > 0) {
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(x509), NID_commonName, cn.data(), cn.size()) > 0) {
     c.subject_cn = cn.data();
   }
-  auto* policies =
-      static_cast<CERTIFICATEPOLICIES*>(X509_get_ext_d2i(cert, NID_certificate_policies, nullptr, nullptr));
-  for (int i = 0; policies != nullptr && i < sk_POLICYINFO_num(policies); ++i) {
-    std::array<char, 80> oid{};
-    OBJ_obj2txt(oid.data(), oid.size(), sk_POLICYINFO_value(policies, i)->policyid, 1);
-    const std::string_view o(oid.data());
-    if (o == "1.2.276.0.76.4.74" || o == "1.2.276.0.76.4.76") {
+  switch (crypto::cert_type_of(*cert.value)) {
+    case crypto::CertType::hci_enc:
+    case crypto::CertType::hp_enc:
       c.ref = CertRef::enc;
-    } else if (o == "1.2.276.0.76.4.75" || o == "1.2.276.0.76.4.77") {
+      break;
+    case crypto::CertType::hci_aut:
+    case crypto::CertType::hp_aut:
       c.ref = CertRef::aut;
-    } else if (o == "1.2.276.0.76.4.78") {
+      break;
+    case crypto::CertType::hci_osig:
       c.ref = CertRef::sig;
-    } else if (o == "1.2.276.0.76.4.72") {
-      c.ref = CertRef::qes;
+      break;
+    case crypto::CertType::unknown: {
+      const auto oids = crypto::policy_oids_of(*cert.value);
+      if (std::find(oids.begin(), oids.end(), "1.2.276.0.76.4.72") != oids.end()) {
+        c.ref = CertRef::qes;
+      }
+      break;
     }
   }
-  CERTIFICATEPOLICIES_free(policies);
-  X509_free(cert);
   return c;
 }
 
