@@ -8,6 +8,7 @@
 
 #include "conf/load.h"
 #include "kim/identifiers.h"
+#include "ldap/configure.h"
 #include "ldap/directory.h"
 #include "net/asio.h"
 
@@ -140,35 +141,13 @@ int vzd_run(const std::string& config_path, const VzdRequest& request, std::ostr
     err << config_path << ": directory.url is not set\n";
     return 3;
   }
-  ldap::ClientOptions options;
-  options.url = dir.url;
-  options.base_dn = dir.base_dn;
-  options.ca_file = dir.ca_file.string();
-  options.server_pin_sha256 = dir.server_pin_sha256;
-  options.timeout = dir.timeout;
-  options.connect_timeout = dir.connect_timeout;
-  const bool own_p12 = !dir.client_p12.empty();
-  const conf::Path p12 = own_p12 ? dir.client_p12 : config.fachdienst.client_p12;
-  if (!p12.empty()) {
-    const auto password = conf::read_secret(own_p12 ? dir.client_p12_password : config.fachdienst.client_p12_password);
-    if (!password) {
-      err << "cannot read the password of " << p12.string() << "\n";
-      return 3;
-    }
-    const auto identity = ldap::load_p12_identity(p12.string(), *password);
-    if (!identity.error.empty()) {
-      err << identity.error << "\n";
-      return 3;
-    }
-    options.client_cert_pem = identity.cert_pem;
-    options.client_key_pem = identity.key_pem;
+  const ldap::Configured configured = ldap::configure(config);
+  if (!configured.ok()) {
+    err << configured.error << "\n";
+    return 3;
   }
-  ldap::DirectoryOptions dopts;
-  dopts.ttl_enc_cert = config.cache.enc_cert;
-  dopts.ttl_kim_version = config.cache.kim_version;
-  dopts.ttl_negative = config.cache.negative;
-  dopts.max_entries = config.cache.max_entries;
-  dopts.kv_profession_oids = config.directory.kv_profession_oids;
+  const ldap::ClientOptions& options = configured.client;
+  ldap::DirectoryOptions dopts = configured.directory;
   if (!request.kv_profession_oids.empty()) {
     dopts.kv_profession_oids = request.kv_profession_oids;
   }

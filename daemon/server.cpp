@@ -10,8 +10,11 @@
 #include "daemon/logging.h"
 #include "daemon/notify.h"
 #include "daemon/pop3_hooks.h"
+#include "daemon/smtp_hooks.h"
 #include "kimgate_version.h"
 #include "konnektor/local_konnektor.h"
+#include "ldap/configure.h"
+#include "ldap/directory.h"
 #include "net/connection.h"
 #include "net/tls.h"
 #include "pop3/server_session.h"
@@ -92,6 +95,41 @@ void Server::open_konnektors() {
           k.id);
     }
   }
+  open_send_path();
+}
+
+void Server::open_send_path() {
+  if (!config_.directory.url.empty()) {
+    const ldap::Configured configured = ldap::configure(config_);
+    if (configured.ok()) {
+      ldap_client_ = ldap::Client::create(io_.get_executor(), pool_, configured.client);
+      directory_ = std::make_unique<ldap::Directory>(ldap_client_, configured.directory);
+      spdlog::info("event=directory url={}", config_.directory.url);
+    } else {
+      spdlog::error("event=directory_unusable reason=\"{}\"", configured.error);
+    }
+  } else {
+    spdlog::warn("event=no_directory reason=\"directory.url is not set: KIM messages cannot be sent\"");
+  }
+  std::map<std::string, KonnektorChoice> choices;
+  std::string default_id;
+  for (const auto& k : config_.konnektors) {
+    const auto it = konnektors_.find(k.id);
+    if (it == konnektors_.end()) {
+      continue;
+    }
+    choices[k.id] = KonnektorChoice{it->second.get(), k.ecc_min_signature_service, k.ecc_min_encryption_service};
+    if (k.is_default || default_id.empty()) {
+      default_id = k.id;  // the one marked default, else the first
+    }
+  }
+  SendSettings send;
+  send.hostname = host_name(config_);
+  send.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
+  send.max_client_mail = config_.limits.konnektor_document;
+  smtp_hooks_ = std::make_unique<KimSmtpHooks>(std::move(choices), default_id, directory_.get(), send);
+  login_guard_ =
+      std::make_unique<smtp::LoginGuard>(static_cast<int>(config_.limits.login_failures), config_.limits.login_lock);
 }
 
 awaitable<nlohmann::json> Server::control(const nlohmann::json& request) {
@@ -197,6 +235,12 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
   rt->smtp.command_line = c.limits.command_line;
   rt->smtp.auth_line = c.limits.auth_line;
   rt->smtp.error_cap = c.limits.error_count;
+  rt->smtp.max_recipients = c.limits.max_recipients;
+  rt->smtp.max_text_line = c.limits.text_line;
+  rt->smtp.max_buffered = c.limits.konnektor_document + 65536;
+  rt->smtp.upstream.connect_timeout = c.fachdienst.connect_timeout;
+  rt->smtp.upstream.tls_handshake = c.timeouts.tls_handshake;
+  rt->smtp.upstream.server_timeout = c.timeouts.smtp_server;
 
   rt->pop3.hostname = host;
   rt->pop3.client_timeout = c.timeouts.pop3_client;
@@ -220,6 +264,7 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
     if (!upstream.context) {
       return upstream.error;
     }
+    rt->smtp.upstream.tls = upstream.context;
     rt->pop3.upstream_tls = std::move(upstream.context);
   } else {
     spdlog::warn(
@@ -322,6 +367,8 @@ awaitable<void> Server::run_session(net::tcp::socket socket, conf::Listener list
     smtp::ServerSettings settings = runtime->smtp;
     settings.implicit_tls = listener.tls == conf::ListenerTls::implicit;
     settings.starttls_offered = listener.tls == conf::ListenerTls::starttls;
+    settings.hooks = smtp_hooks_.get();
+    settings.login_guard = login_guard_.get();
     smtp::ServerSession session(conn, settings, sessions_);
     co_await session.run();
   } else {

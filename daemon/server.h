@@ -16,6 +16,14 @@
 #include "net/asio.h"
 #include "net/stoppable.h"
 
+namespace kimgate::ldap {
+class Client;
+class Directory;
+}  // namespace kimgate::ldap
+namespace kimgate::smtp {
+class LoginGuard;
+}
+
 namespace kimgate::daemon {
 
 class Server {
@@ -46,6 +54,7 @@ class Server {
   void begin_shutdown(int signal_number);
   void arm_watchdog();
   void open_konnektors();
+  void open_send_path();  // the VZD client and the SMTP hooks, after the Konnektors
   net::awaitable<nlohmann::json> control(const nlohmann::json& request);
 
   net::asio::io_context& io_;
@@ -54,6 +63,10 @@ class Server {
   std::map<std::string, std::unique_ptr<konnektor::Konnektor>> konnektors_;  // by KonnektorId
   std::unique_ptr<class ControlServer> control_;
   std::unique_ptr<class KimPop3Hooks> pop3_hooks_;
+  std::shared_ptr<ldap::Client> ldap_client_;
+  std::unique_ptr<ldap::Directory> directory_;
+  std::unique_ptr<class KimSmtpHooks> smtp_hooks_;
+  std::unique_ptr<smtp::LoginGuard> login_guard_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;
   net::StopRegistry sessions_;

@@ -1,8 +1,13 @@
 #include "smtp/server_session.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
+
+#include "net/dot_stream.h"
+#include "net/sasl.h"
 
 namespace kimgate::smtp {
 
@@ -13,33 +18,92 @@ const std::string kLineTooLong = format_reply(replies::line_too_long);
 const std::string kIdleTimeout = format_reply(replies::idle_timeout);
 const std::string kShuttingDown = format_reply(replies::shutting_down);
 const std::string kTooManyErrors = format_reply(replies::too_many_errors);
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
 }  // namespace
 
-// Which handler answers which verb in the CONNECT state (Tab_SMTP_Ant_Init).
-// Verbs not listed get 502 5.5.1.
+// Which handler answers which verb in which state (Tab_SMTP_Ant_Init for CONNECT; §4.2 for
+// PROXY). Verbs not listed, or not legal in the state, get 502 5.5.1 / the table's answer.
 const ServerSession::CommandSpec ServerSession::kCommands[] = {
-    {Verb::helo, &ServerSession::on_helo, false},
-    {Verb::ehlo, &ServerSession::on_ehlo, false},
-    {Verb::starttls, &ServerSession::on_starttls, false},
-    {Verb::auth, &ServerSession::on_auth, true},
-    {Verb::rset, &ServerSession::on_ok, false},
-    {Verb::noop, &ServerSession::on_ok, false},
-    {Verb::quit, &ServerSession::on_quit, false},
-    {Verb::mail, &ServerSession::on_auth_required, true},
-    {Verb::rcpt, &ServerSession::on_auth_required, true},
-    {Verb::data, &ServerSession::on_auth_required, true},
-    {Verb::bdat, &ServerSession::on_auth_required, true},
-    {Verb::vrfy, &ServerSession::on_not_implemented, false},
-    {Verb::expn, &ServerSession::on_not_implemented, false},
-    {Verb::help, &ServerSession::on_not_implemented, false},
+    // verb, handler, connect, proxy, needs_tls
+    {Verb::helo, &ServerSession::on_helo, true, true, false},
+    {Verb::ehlo, &ServerSession::on_ehlo, true, true, false},
+    {Verb::starttls, &ServerSession::on_starttls, true, false, false},
+    {Verb::auth, &ServerSession::on_auth, true, false, true},
+    {Verb::rset, &ServerSession::on_rset, true, true, false},
+    {Verb::noop, &ServerSession::on_noop, true, true, false},
+    {Verb::quit, &ServerSession::on_quit, true, true, false},
+    {Verb::mail, &ServerSession::on_mail, false, true, true},
+    {Verb::rcpt, &ServerSession::on_rcpt, false, true, true},
+    {Verb::data, &ServerSession::on_data, false, true, true},
+    {Verb::bdat, &ServerSession::on_not_implemented, false, true, true},
+    {Verb::vrfy, &ServerSession::on_not_implemented, true, true, false},
+    {Verb::expn, &ServerSession::on_not_implemented, true, true, false},
+    {Verb::help, &ServerSession::on_not_implemented, true, true, false},
 };
 
 std::string_view state_name(ServerSession::State s) {
-  return s == ServerSession::State::connect ? "connect" : "closing";
+  switch (s) {
+    case ServerSession::State::connect:
+      return "connect";
+    case ServerSession::State::auth_plain:
+      return "auth_plain";
+    case ServerSession::State::auth_login_user:
+      return "auth_login_user";
+    case ServerSession::State::auth_login_password:
+      return "auth_login_password";
+    case ServerSession::State::proxy:
+      return "proxy";
+    case ServerSession::State::process:
+      return "process";
+    case ServerSession::State::closing:
+      return "closing";
+  }
+  return "unknown";
+}
+
+std::optional<PathArgument> parse_path_argument(std::string_view args, std::string_view keyword) {
+  if (args.size() < keyword.size() || upper(args.substr(0, keyword.size())) != keyword) {
+    return std::nullopt;
+  }
+  std::string_view rest = args.substr(keyword.size());
+  while (!rest.empty() && rest.front() == ' ') {
+    rest.remove_prefix(1);  // tolerate "MAIL FROM: <a@b>" as many clients send it
+  }
+  if (rest.empty() || rest.front() != '<') {
+    return std::nullopt;
+  }
+  const std::size_t close = rest.find('>');
+  if (close == std::string_view::npos) {
+    return std::nullopt;
+  }
+  PathArgument p;
+  p.address = std::string(rest.substr(1, close - 1));
+  if (p.address.find_first_of(" \t<\"") != std::string::npos) {
+    return std::nullopt;
+  }
+  std::string_view params = rest.substr(close + 1);
+  if (!params.empty() && params.front() != ' ') {
+    return std::nullopt;
+  }
+  while (!params.empty() && params.front() == ' ') {
+    params.remove_prefix(1);
+  }
+  p.params = std::string(params);
+  return p;
 }
 
 ServerSession::ServerSession(net::Connection& conn, const ServerSettings& settings, net::StopRegistry& registry)
-    : LineSession(conn, registry, "smtp", settings), smtp_(settings) {}
+    : LineSession(conn, registry, "smtp", settings), smtp_(settings), upstream_(settings.upstream) {}
+
+ServerSession::~ServerSession() {
+  OPENSSL_cleanse(login_user_.data(), login_user_.size());
+}
 
 void ServerSession::enter(State next) {
   log_.debug("event=state old={} new={}", state_name(state_), state_name(next));
@@ -63,12 +127,22 @@ std::string_view ServerSession::too_many_errors_text() const {
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_line(std::string_view line) {
+  if (state_ == State::auth_plain || state_ == State::auth_login_user || state_ == State::auth_login_password) {
+    co_return co_await on_sasl_line(line);
+  }
   const Command cmd = parse_command(line);
   log_.debug("event=command state={} verb={}", state_name(state_), cmd.verb_text);
   const auto* spec = std::find_if(std::begin(kCommands), std::end(kCommands),
                                   [&](const CommandSpec& s) { return s.verb == cmd.verb; });
   if (spec == std::end(kCommands)) {
     co_return co_await reply_error(replies::unknown_command);
+  }
+  const bool proxy = state_ == State::proxy;
+  if (proxy && !spec->in_proxy) {
+    co_return co_await reply_error(cmd.verb == Verb::auth ? replies::already_authenticated : replies::bad_sequence);
+  }
+  if (!proxy && !spec->in_connect) {
+    co_return co_await on_auth_required(cmd);
   }
   if (spec->needs_tls && smtp_.starttls_offered && !conn_.tls_active()) {
     co_return co_await reply_error(replies::tls_required);
@@ -86,10 +160,20 @@ awaitable<ServerSession::Flow> ServerSession::reply_error(const Reply& r) {
   co_return co_await send_error(text);
 }
 
+awaitable<ServerSession::Flow> ServerSession::answer(const Answer& a) {
+  const std::string text = format_reply(a.code, a.enhanced, a.text);
+  if (a.code >= 400) {
+    co_return co_await send_error(text);
+  }
+  co_return co_await send(text);
+}
+
 awaitable<ServerSession::Flow> ServerSession::on_helo(const Command& cmd) {
   if (cmd.args.empty()) {
     co_return co_await reply_error(replies::syntax_args);
   }
+  helo_ = cmd.args.substr(0, cmd.args.find(' '));
+  reset_transaction();
   const Reply hello{250, "", smtp_.hostname};
   co_return co_await reply(hello);
 }
@@ -98,11 +182,13 @@ awaitable<ServerSession::Flow> ServerSession::on_ehlo(const Command& cmd) {
   if (cmd.args.empty()) {
     co_return co_await reply_error(replies::syntax_args);
   }
+  helo_ = cmd.args.substr(0, cmd.args.find(' '));
+  reset_transaction();
   // Tab_SMTP_Ant_Init: SIZE >= 35882577, AUTH LOGIN PLAIN, 8BITMIME, ENHANCEDSTATUSCODES (the RFC 2034
   // spelling, not the spec table's typo), DSN. AUTH only where credentials travel encrypted.
   std::vector<std::string> lines{smtp_.hostname, "SIZE " + std::to_string(smtp_.max_message_size)};
   const bool tls_pending = smtp_.starttls_offered && !conn_.tls_active();
-  if (!tls_pending) {
+  if (!tls_pending && state_ == State::connect) {
     lines.emplace_back("AUTH LOGIN PLAIN");
   }
   lines.emplace_back("8BITMIME");
@@ -135,24 +221,133 @@ awaitable<ServerSession::Flow> ServerSession::on_starttls(const Command& cmd) {
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_auth(const Command& cmd) {
-  std::string mechanism = cmd.args.substr(0, cmd.args.find(' '));
-  std::transform(mechanism.begin(), mechanism.end(), mechanism.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const std::size_t space = cmd.args.find(' ');
+  const std::string mechanism = upper(cmd.args.substr(0, space));
+  const std::string initial = space == std::string::npos ? std::string() : cmd.args.substr(space + 1);
   if (mechanism.empty()) {
     co_return co_await reply_error(replies::syntax_args);
   }
   if (mechanism != "PLAIN" && mechanism != "LOGIN") {
+    log_.info("event=auth mechanism={} result=unsupported", mechanism);
     co_return co_await reply_error(replies::mechanism_unsupported);
   }
-  log_.info("event=auth mechanism={} result=relay_unavailable", mechanism);
-  co_return co_await reply(replies::relay_unavailable);
+  if (mechanism == "PLAIN") {
+    if (initial.empty()) {
+      enter(State::auth_plain);
+      co_return co_await send("334 \r\n");
+    }
+    enter(State::auth_plain);
+    co_return co_await on_sasl_line(initial);
+  }
+  if (initial.empty()) {
+    enter(State::auth_login_user);
+    co_return co_await send("334 VXNlcm5hbWU6\r\n");  // "Username:"
+  }
+  enter(State::auth_login_user);
+  co_return co_await on_sasl_line(initial);
 }
 
-awaitable<ServerSession::Flow> ServerSession::on_ok(const Command& /*cmd*/) {
+awaitable<ServerSession::Flow> ServerSession::on_sasl_line(std::string_view line) {
+  const State step = state_;
+  if (net::is_cancel(line)) {
+    OPENSSL_cleanse(login_user_.data(), login_user_.size());
+    login_user_.clear();
+    enter(State::connect);
+    co_return co_await reply_error(replies::auth_cancelled);
+  }
+  if (step == State::auth_plain) {
+    enter(State::connect);
+    net::SaslResult sasl = net::decode_plain(line);
+    if (!sasl.credentials) {
+      const Answer bad{501, "5.5.2", "Invalid AUTH PLAIN response: " + sasl.error};
+      co_return co_await answer(bad);
+    }
+    co_return co_await login(sasl.credentials->user, sasl.credentials->password);
+  }
+  net::LoginStep decoded = net::decode_login_step(line);
+  if (!decoded.value) {
+    enter(State::connect);
+    const Answer bad{501, "5.5.2", "Invalid AUTH LOGIN response: " + decoded.error};
+    co_return co_await answer(bad);
+  }
+  if (step == State::auth_login_user) {
+    login_user_ = std::move(*decoded.value);
+    enter(State::auth_login_password);
+    co_return co_await send("334 UGFzc3dvcmQ6\r\n");  // "Password:"
+  }
+  enter(State::connect);
+  const std::string user = std::exchange(login_user_, {});
+  std::string password = std::move(*decoded.value);
+  const Flow flow = co_await login(user, password);
+  OPENSSL_cleanse(password.data(), password.size());
+  co_return flow;
+}
+
+awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, const std::string& password) {
+  if (smtp_.hooks == nullptr || !smtp_.upstream.tls) {
+    log_.warn("event=auth result=no_upstream_settings");
+    co_return co_await reply_error(replies::no_upstream_settings);
+  }
+  std::variant<LoginTarget, Answer> prepared = co_await smtp_.hooks->prepare_login(user);
+  if (const auto* refusal = std::get_if<Answer>(&prepared)) {
+    log_.info("event=auth result=refused code={}", refusal->code);
+    co_return co_await answer(*refusal);
+  }
+  LoginTarget target = std::get<LoginTarget>(std::move(prepared));
+  if (smtp_.login_guard != nullptr) {
+    const auto locked = smtp_.login_guard->locked_for(target.mailbox);
+    if (locked.count() > 0) {
+      log_.warn("event=auth mailbox={} result=locked", target.mailbox);
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(locked).count() + 1;
+      const Answer lock{454, "4.7.0",
+                        "Too many failed logins for " + target.mailbox + " in a row; the mailbox is locked for " +
+                            std::to_string(seconds) + " more seconds"};
+      co_return co_await answer(lock);
+    }
+  }
+  const std::string helo = helo_.empty() ? smtp_.hostname : helo_;
+  std::string detail;
+  const Client::LoginResult result =
+      co_await upstream_.login(target.host, target.port, helo, target.mailbox, password, detail);
+  const std::string where = target.host + ":" + std::to_string(target.port);
+  switch (result) {
+    case Client::LoginResult::ok:
+      break;
+    case Client::LoginResult::refused: {
+      log_.info("event=auth mailbox={} upstream={} result=refused", target.mailbox, where);
+      if (smtp_.login_guard != nullptr) {
+        smtp_.login_guard->failed(target.mailbox);
+      }
+      co_return co_await reply_error(replies::auth_failed);
+    }
+    default: {
+      log_.warn("event=auth mailbox={} upstream={} result=upstream_failed reason=\"{}\"", target.mailbox, where,
+                detail);
+      const Answer unavailable{454, "4.7.0", "Cannot log in at the KIM provider: " + detail};
+      co_return co_await answer(unavailable);
+    }
+  }
+  if (smtp_.login_guard != nullptr) {
+    smtp_.login_guard->succeeded(target.mailbox);
+  }
+  log_.info("event=auth mailbox={} upstream={} result=ok", target.mailbox, where);
+  mailbox_ = target.mailbox;
+  hook_session_ = target.session;
+  enter(State::proxy);
+  co_return co_await reply(replies::auth_ok);
+}
+
+awaitable<ServerSession::Flow> ServerSession::on_rset(const Command& /*cmd*/) {
+  reset_transaction();
+  co_return co_await reply(replies::ok);
+}
+
+awaitable<ServerSession::Flow> ServerSession::on_noop(const Command& /*cmd*/) {
   co_return co_await reply(replies::ok);
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_quit(const Command& /*cmd*/) {
+  co_await upstream_.quit();
   co_await reply(replies::bye);
   enter(State::closing);
   co_return Flow::close;
@@ -164,6 +359,10 @@ awaitable<ServerSession::Flow> ServerSession::on_auth_required(const Command& /*
 
 awaitable<ServerSession::Flow> ServerSession::on_not_implemented(const Command& /*cmd*/) {
   co_return co_await reply_error(replies::not_implemented);
+}
+
+awaitable<ServerSession::Flow> ServerSession::on_bad_sequence(const Command& /*cmd*/) {
+  co_return co_await reply_error(replies::bad_sequence);
 }
 
 }  // namespace kimgate::smtp

@@ -26,7 +26,8 @@ TEST(SmtpSession, ConnectStateTable) {
   const auto script = [&](Client& c) -> awaitable<void> {
     got.push_back(co_await c.smtp_reply());
     for (const char* cmd : {"EHLO pvs.local", "HELO pvs.local", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA", "RSET",
-                            "NOOP", "AUTH CRAM-MD5", "AUTH PLAIN", "VRFY x", "FOO", "HELO", "QUIT"}) {
+                            "NOOP", "AUTH CRAM-MD5", "AUTH PLAIN", "*", "AUTH PLAIN AHVzZXIAcGFzcw==", "VRFY x", "FOO",
+                            "HELO", "QUIT"}) {
       const std::string line = std::string(cmd) + "\r\n";
       co_await c.send(line);
       got.push_back(co_await c.smtp_reply());
@@ -35,7 +36,7 @@ TEST(SmtpSession, ConnectStateTable) {
     EXPECT_TRUE(c.closed());
   };
   run(plain_settings(), script);
-  ASSERT_EQ(got.size(), 14u);
+  ASSERT_EQ(got.size(), 16u);
   EXPECT_EQ(got[0], "220 kimgate.test ESMTP kimgate KOM-LE-Clientmodul");
   EXPECT_EQ(got[1],
             "250-kimgate.test\n250-SIZE 734003200\n250-AUTH LOGIN PLAIN\n250-8BITMIME\n"
@@ -47,11 +48,13 @@ TEST(SmtpSession, ConnectStateTable) {
   EXPECT_EQ(got[6], "250 2.0.0 OK");
   EXPECT_EQ(got[7], "250 2.0.0 OK");
   EXPECT_EQ(got[8].substr(0, 10), "504 5.7.4 ");
-  EXPECT_EQ(got[9].substr(0, 10), "454 4.7.0 ");
-  EXPECT_EQ(got[10].substr(0, 10), "502 5.5.1 ");
-  EXPECT_EQ(got[11].substr(0, 10), "502 5.5.1 ");
-  EXPECT_EQ(got[12].substr(0, 10), "501 5.5.4 ");
-  EXPECT_EQ(got[13], "221 2.0.0 Bye");
+  EXPECT_EQ(got[9], "334 ");                          // RFC 4954: the response follows on its own line
+  EXPECT_EQ(got[10].substr(0, 10), "501 5.7.0 ");     // "*" cancels
+  EXPECT_EQ(got[11].substr(0, 10), "454 4.7.0 ");     // no [fachdienst] settings: the provider is unreachable
+  EXPECT_EQ(got[12].substr(0, 10), "502 5.5.1 ");
+  EXPECT_EQ(got[13].substr(0, 10), "502 5.5.1 ");
+  EXPECT_EQ(got[14].substr(0, 10), "501 5.5.4 ");
+  EXPECT_EQ(got[15], "221 2.0.0 Bye");
 }
 
 TEST(SmtpSession, LongLinesAndErrorCap) {

@@ -1,0 +1,229 @@
+#include "daemon/send_steps.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "crypto/ossl.h"
+#include "crypto/recipient_emails.h"
+#include "kim/kom_le.h"
+#include "ldap/directory.h"
+#include "net/sasl.h"
+
+namespace kimgate::daemon {
+
+using net::awaitable;
+using smtp::Answer;
+
+namespace {
+
+std::string dropped_sentence(const ldap::Selection& s) {
+  switch (s.outcome) {
+    case ldap::SelectionOutcome::not_found:
+      return "no VZD entry carries this KIM address";
+    case ldap::SelectionOutcome::no_enc_certificate:
+      return "the VZD holds no valid encryption certificate (C.HCI.ENC / C.HP.ENC) for this address";
+    case ldap::SelectionOutcome::different_telematik_ids: {
+      std::string ids;
+      for (const auto& id : s.telematik_ids) {
+        ids += (ids.empty() ? "" : ", ") + id;
+      }
+      return "the encryption certificates of this address carry different TelematikIDs (" + ids + ")";
+    }
+    case ldap::SelectionOutcome::ok:
+      break;
+  }
+  return "no usable encryption certificate";
+}
+
+std::vector<crypto::Bytes> certificates_of(const ldap::Selection& s) {
+  std::vector<crypto::Bytes> out;
+  for (const auto& c : s.certificates) {
+    out.emplace_back(c.der.begin(), c.der.end());
+  }
+  return out;
+}
+
+std::string base64_lines(const konnektor::Bytes& der) {
+  const std::string b64 = net::encode_base64(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+  std::string out;
+  out.reserve(b64.size() + b64.size() / 76 * 2 + 2);
+  for (std::size_t i = 0; i < b64.size(); i += 76) {
+    out.append(b64, i, 76);
+    out += "\r\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Answer> check_sender(const kim::RawMessage& mail, const std::string& mail_from) {
+  const auto from = kim::header_value(mail, "From");
+  if (!from) {
+    return Answer{550, "5.6.0", "The mail has no From field; it must name <" + mail_from + ">"};
+  }
+  const auto from_addresses = kim::addr_specs(*from);
+  if (from_addresses.size() != 1 || !kim::iequals(from_addresses.front(), mail_from)) {
+    return Answer{550, "5.7.1",
+                  "The From field must name exactly the sender <" + mail_from +
+                      "> given in MAIL FROM; the KIM provider refuses anything else (A_23422)"};
+  }
+  const auto sender = kim::header_value(mail, "Sender");
+  if (sender) {
+    const auto sender_addresses = kim::addr_specs(*sender);
+    if (sender_addresses.size() != 1 || !kim::iequals(sender_addresses.front(), mail_from)) {
+      return Answer{550, "5.7.1",
+                    "The Sender field must be <" + mail_from + "> as in MAIL FROM (A_23422), or be left out"};
+    }
+  }
+  return std::nullopt;
+}
+
+awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp::Envelope& envelope, bool ecc_capable) {
+  Recipients out;
+  std::string sender = envelope.mail_from;
+  ldap::AddressLookup own = co_await directory.lookup_address(sender, ecc_capable);
+  if (!own.ok()) {
+    out.refusal = Answer{451, "4.4.3", "The VZD could not be asked for the sender's certificates: " + own.detail};
+    co_return out;
+  }
+  if (!own.selection.ok()) {
+    out.refusal = Answer{553, "5.1.8",
+                         "The sender <" + sender + "> has no usable encryption certificate in the VZD: " +
+                             dropped_sentence(own.selection) + "; KIM messages are encrypted for the sender too"};
+    co_return out;
+  }
+  out.encryption.push_back(EncryptionTarget{sender, certificates_of(own.selection)});
+  std::vector<std::string> seen;
+  for (const smtp::Recipient& r : envelope.recipients) {
+    const bool duplicate =
+        std::any_of(seen.begin(), seen.end(), [&](const std::string& s) { return kim::iequals(s, r.address); });
+    if (duplicate) {
+      continue;
+    }
+    seen.push_back(r.address);
+    std::string address = r.address;
+    ldap::AddressLookup found = co_await directory.lookup_address(address, ecc_capable);
+    if (!found.ok()) {
+      out.refusal =
+          Answer{451, "4.4.3", "The VZD could not be asked for the certificates of <" + address + ">: " + found.detail};
+      co_return out;
+    }
+    if (!found.selection.ok()) {
+      const std::string code(ldap::kim_error_code(found.selection.outcome));
+      const std::string status = found.selection.outcome == ldap::SelectionOutcome::not_found ? "5.1.1" : "5.7.5";
+      spdlog::info("event=recipient_dropped rcpt={} code={} reason={}", address, code,
+                   ldap::to_string(found.selection.outcome));
+      out.dropped.push_back(kim::DsnRecipient{address, code, status, dropped_sentence(found.selection)});
+      continue;
+    }
+    out.deliverable.push_back(r);
+    if (!kim::iequals(address, sender)) {
+      out.encryption.push_back(EncryptionTarget{address, certificates_of(found.selection)});
+    }
+  }
+  co_return out;
+}
+
+Answer konnektor_refusal(const konnektor::Error& e, std::string_view what) {
+  const std::string cause = std::to_string(e.code) + " " + e.text;
+  using Kind = konnektor::Error::Kind;
+  switch (e.kind) {
+    case Kind::context:
+      return Answer{501, "5.5.4", "The Konnektor rejected the call context during " + std::string(what) + ": " + cause};
+    case Kind::unavailable:
+    case Kind::timeout:
+      return Answer{451, "4.4.1", "The Konnektor is not available for " + std::string(what) + ": " + cause};
+    case Kind::card:
+    case Kind::pin:
+    case Kind::busy:
+      return Answer{451, "4.7.0", "The SMC-B could not be used for " + std::string(what) + ": " + cause};
+    case Kind::document:
+    case Kind::other:
+      break;
+  }
+  return Answer{451, "4.3.0", "The Konnektor refused " + std::string(what) + ": " + cause};
+}
+
+awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
+  SealOutput out;
+  konnektor::Konnektor& k = *in.konnektor;
+  // recipient-emails: one entry per certificate, the sender's included (KOM-LE-A_2114-01).
+  std::vector<crypto::RecipientEmail> entries;
+  std::vector<konnektor::Bytes> certificates;
+  for (const EncryptionTarget& t : in.targets) {
+    for (const crypto::Bytes& cert : t.certificates) {
+      crypto::Result<crypto::Bytes> rid = crypto::issuer_and_serial(cert);
+      if (!rid.ok()) {
+        out.refusal = Answer{451, "4.7.5", "An encryption certificate of <" + t.address + "> is unreadable"};
+        co_return out;
+      }
+      entries.push_back(crypto::RecipientEmail{t.address, *rid.value});
+      certificates.push_back(cert);
+    }
+  }
+  const konnektor::Bytes recipient_emails = crypto::encode_recipient_emails(entries);
+
+  // The SMC-B of the sender's institution (KOM-LE-A_2020, KOM-LE-A_2052): never an HBA.
+  const konnektor::CallContext ctx = in.context;
+  konnektor::Outcome<std::vector<konnektor::Card>> cards = co_await k.get_cards(ctx);
+  if (!cards.ok()) {
+    out.refusal = konnektor_refusal(cards.error, "signing (GetCards)");
+    co_return out;
+  }
+  const auto smcb = std::find_if(cards.value->begin(), cards.value->end(),
+                                 [](const konnektor::Card& c) { return c.type == konnektor::CardType::smc_b; });
+  if (smcb == cards.value->end()) {
+    out.refusal = Answer{451, "4.7.0",
+                         "No SMC-B is available to sign for this call context (KOM-LE-A_2057); insert and unlock the "
+                         "practice's SMC-B"};
+    co_return out;
+  }
+  const std::string handle = smcb->handle;
+  const konnektor::PinType pin_type = konnektor::PinType::smc;
+  konnektor::Outcome<konnektor::PinState> pin = co_await k.get_pin_status(ctx, handle, pin_type);
+  if (!pin.ok()) {
+    out.refusal = konnektor_refusal(pin.error, "signing (GetPinStatus)");
+    co_return out;
+  }
+  if (pin.value->status != konnektor::PinStatus::verified) {
+    if (pin.value->status != konnektor::PinStatus::verifiable) {
+      out.refusal =
+          Answer{451, "4.7.0",
+                 "The SMC-B " + smcb->iccsn + " cannot be unlocked: its PIN is blocked or not set (KOM-LE-A_2058)"};
+      co_return out;
+    }
+    konnektor::Outcome<konnektor::PinOutcome> verified = co_await k.verify_pin(ctx, handle, pin_type);
+    if (!verified.ok()) {
+      out.refusal = konnektor_refusal(verified.error, "signing (VerifyPin)");
+      co_return out;
+    }
+    if (verified.value->result != konnektor::PinResult::ok) {
+      out.refusal = Answer{
+          451, "4.7.0", "The PIN of the SMC-B " + smcb->iccsn + " was not verified (KOM-LE-A_2058); unlock the card"};
+      co_return out;
+    }
+  }
+  const std::string content = kim::signed_content(in.inner_mail);
+  const konnektor::Bytes content_bytes(content.begin(), content.end());
+  const konnektor::Crypt crypt = konnektor::Crypt::rsa;
+  konnektor::Outcome<konnektor::Bytes> signed_data =
+      co_await k.sign_document(ctx, handle, content_bytes, recipient_emails, crypt);
+  if (!signed_data.ok()) {
+    out.refusal = konnektor_refusal(signed_data.error, "signing (SignDocument)");
+    co_return out;
+  }
+  const std::string entity = kim::signed_data_entity(
+      std::string_view(reinterpret_cast<const char*>(signed_data.value->data()), signed_data.value->size()));
+  const konnektor::Bytes entity_bytes(entity.begin(), entity.end());
+  konnektor::Outcome<konnektor::Bytes> enveloped =
+      co_await k.encrypt_document(ctx, entity_bytes, certificates, recipient_emails);
+  if (!enveloped.ok()) {
+    out.refusal = konnektor_refusal(enveloped.error, "encryption (EncryptDocument)");
+    co_return out;
+  }
+  out.base64_lines = base64_lines(*enveloped.value);
+  co_return out;
+}
+
+}  // namespace kimgate::daemon

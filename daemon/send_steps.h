@@ -1,0 +1,57 @@
+#pragma once
+// The steps of the send path that talk to the VZD and the Konnektor (spec digest §4.3 steps
+// 4, 7, 8), each returning either its result or the smtp::Answer the PVS gets:
+// - check_sender(): From (and Sender) must name exactly the MAIL FROM address (A_23422).
+// - look_up_recipients(): ENC certificates of the sender and every recipient from the VZD;
+//   recipients without a usable certificate are dropped with their X-KIM-Fehlermeldung code
+//   (4003, 4005) for the DSN; a sender without one refuses the message (553).
+// - sign_and_encrypt(): SMC-B of the context (GetCards, GetPinStatus, VerifyPin), SignDocument
+//   with the recipient-emails attribute, EncryptDocument for every certificate, base64 lines.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/types.h"
+#include "kim/raw_message.h"
+#include "kim/send_mail.h"
+#include "konnektor/konnektor.h"
+#include "smtp/send_hooks.h"
+
+namespace kimgate::ldap {
+class Directory;
+}
+
+namespace kimgate::daemon {
+
+std::optional<smtp::Answer> check_sender(const kim::RawMessage& mail, const std::string& mail_from);
+
+struct EncryptionTarget {
+  std::string address;
+  std::vector<crypto::Bytes> certificates;  // DER, every chosen ENC certificate of the address
+};
+
+struct Recipients {
+  std::optional<smtp::Answer> refusal;
+  std::vector<smtp::Recipient> deliverable;  // RCPT entries (parameters kept), in order
+  std::vector<kim::DsnRecipient> dropped;
+  std::vector<EncryptionTarget> encryption;  // the sender and every deliverable recipient
+};
+net::awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp::Envelope& envelope,
+                                              bool ecc_capable);
+
+struct SealInput {
+  konnektor::Konnektor* konnektor = nullptr;
+  konnektor::CallContext context;
+  std::string inner_mail;
+  std::vector<EncryptionTarget> targets;
+};
+struct SealOutput {
+  std::optional<smtp::Answer> refusal;
+  std::string base64_lines;  // the AuthEnvelopedData, base64 in CRLF lines of 76
+};
+net::awaitable<SealOutput> sign_and_encrypt(const SealInput& input);
+
+// The answer for a Konnektor error during `what` ("signing", "encryption", ...).
+smtp::Answer konnektor_refusal(const konnektor::Error& e, std::string_view what);
+
+}  // namespace kimgate::daemon

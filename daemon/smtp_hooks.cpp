@@ -1,0 +1,184 @@
+#include "daemon/smtp_hooks.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "daemon/send_steps.h"
+#include "kim/kom_le.h"
+#include "kim/raw_message.h"
+#include "kim/send_mail.h"
+#include "kim/user_name.h"
+
+namespace kimgate::daemon {
+
+using net::awaitable;
+using smtp::Answer;
+
+namespace {
+
+struct SmtpSession final : smtp::HookSession {
+  kim::UserName name;
+  KonnektorChoice konnektor;
+  konnektor::CallContext context;
+};
+
+smtp::Processed refuse(int code, std::string enhanced, std::string text) {
+  smtp::Processed p;
+  p.refusal = Answer{code, std::move(enhanced), std::move(text)};
+  return p;
+}
+
+bool same_address(std::string_view a, std::string_view b) {
+  return kim::iequals(a, b);
+}
+
+}  // namespace
+
+KimSmtpHooks::KimSmtpHooks(std::map<std::string, KonnektorChoice> konnektors, std::string default_id,
+                           ldap::Directory* directory, SendSettings settings)
+    : konnektors_(std::move(konnektors)),
+      default_id_(std::move(default_id)),
+      directory_(directory),
+      settings_(std::move(settings)) {}
+
+awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(std::string user) {
+  using Result = std::variant<smtp::LoginTarget, Answer>;
+  kim::UserNameResult parsed = kim::parse_user_name(user, kim::UserNameProtocol::smtp);
+  if (!parsed.value) {
+    co_return Result{Answer{501, "5.5.4", "Invalid KIM user name: " + parsed.error}};
+  }
+  if (!parsed.value->server) {
+    co_return Result{Answer{501, "5.5.4",
+                            "The user name must contain address and port of the SMTP server (host:port); "
+                            "locating the provider by DNS service discovery is not supported"}};
+  }
+  const std::string id = parsed.value->konnektor_id.empty() ? default_id_ : parsed.value->konnektor_id;
+  const auto it = konnektors_.find(id);
+  if (it == konnektors_.end() || it->second.konnektor == nullptr) {
+    co_return Result{Answer{501, "5.5.4",
+                            id.empty() ? std::string("kimgate has no Konnektor configured")
+                                       : "Unknown KonnektorId '" + id + "' in the user name"}};
+  }
+  auto session = std::make_shared<SmtpSession>();
+  session->name = std::move(*parsed.value);
+  session->konnektor = it->second;
+  session->context =
+      konnektor::CallContext{session->name.mandant_id, session->name.client_system_id, session->name.workplace_id, ""};
+  // The call context is checked once at login: a Konnektor that rejects it (4003-4006, 4010-4012,
+  // 4021) makes the login fail with 501 (Tab_SMTP_Verbindung). Other Konnektor trouble is reported
+  // when a message needs signing.
+  konnektor::Outcome<std::vector<konnektor::Card>> cards =
+      co_await session->konnektor.konnektor->get_cards(session->context);
+  if (!cards.ok() && cards.error.kind == konnektor::Error::Kind::context) {
+    co_return Result{Answer{501, "5.5.4",
+                            "The Konnektor rejected the call context (Mandant/ClientSystem/Workplace): " +
+                                std::to_string(cards.error.code) + " " + cards.error.text}};
+  }
+  smtp::LoginTarget target{session->name.server->host, session->name.server->port, session->name.address, session};
+  co_return Result{std::move(target)};
+}
+
+awaitable<smtp::Processed> KimSmtpHooks::process(std::shared_ptr<smtp::HookSession> hook_session,
+                                                 smtp::Envelope envelope, std::shared_ptr<std::string> message) {
+  auto* session = dynamic_cast<SmtpSession*>(hook_session.get());
+  if (session == nullptr) {
+    co_return refuse(451, "4.3.0", "Internal error: the session has no KIM context");
+  }
+  const auto mail = kim::parse_raw_message(*message);
+  if (!mail) {
+    co_return refuse(554, "5.6.0", "The message has no valid RFC 5322 header section");
+  }
+  // §4.12: a KOM-LE message forwarded to oneself goes out as it is, with the wrapper's From.
+  const bool to_self =
+      envelope.recipients.size() == 1 && same_address(envelope.recipients.front().address, envelope.mail_from);
+  if (to_self) {
+    std::optional<std::string> forwarded = kim::forwarded_kim_message(*mail);
+    if (forwarded) {
+      spdlog::info("event=forward_to_self size={}", forwarded->size());
+      smtp::Processed p;
+      p.kim_message.envelope = envelope;
+      p.kim_message.envelope.params = kim::with_size_parameter(envelope.params, forwarded->size());
+      p.kim_message.message = std::move(*forwarded);
+      p.note = "KIM message forwarded to itself unchanged (KOM-LE-A_2029)";
+      co_return p;
+    }
+  }
+  if (kim::has_xkas_part(*mail)) {
+    co_return refuse(451, "4.6.0", "The mail already contains an x-kas part (A_22341); kimgate does not send it again");
+  }
+  if (message->size() > settings_.max_client_mail) {
+    co_return refuse(552, "5.3.4",
+                     "Message too big: " + std::to_string(message->size()) +
+                         " octets; kimgate sends client mails of at most 15 MiB (15728640 octets)");
+  }
+  std::optional<Answer> sender_problem = check_sender(*mail, envelope.mail_from);
+  if (sender_problem) {
+    co_return smtp::Processed{std::move(sender_problem), {}, {}, {}};
+  }
+  if (directory_ == nullptr) {
+    co_return refuse(451, "4.4.3", "kimgate has no directory (VZD) configured; it cannot find certificates");
+  }
+  const bool ecc = konnektor::ecc_capable(session->konnektor.konnektor->product_information(),
+                                          session->konnektor.ecc_min_signature_service,
+                                          session->konnektor.ecc_min_encryption_service);
+  Recipients recipients = co_await look_up_recipients(*directory_, envelope, ecc);
+  if (recipients.refusal) {
+    co_return smtp::Processed{std::move(recipients.refusal), {}, {}, {}};
+  }
+  if (recipients.deliverable.empty()) {
+    co_return refuse(451, "4.7.5",
+                     "No recipient could be encrypted for: no valid encryption certificate was found for any "
+                     "recipient in the VZD (KOM-LE-A_2025)");
+  }
+  std::vector<std::string> keep;
+  for (const auto& r : recipients.deliverable) {
+    keep.push_back(r.address);
+  }
+  const kim::Generated identity = kim::generate_identity(settings_.hostname);
+  const kim::Prepared inner = kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
+  SealInput seal{session->konnektor.konnektor, session->context, inner.mail, recipients.encryption};
+  SealOutput sealed = co_await sign_and_encrypt(seal);
+  if (sealed.refusal) {
+    co_return smtp::Processed{std::move(sealed.refusal), {}, {}, {}};
+  }
+  kim::OuterOptions outer_options;
+  outer_options.kom_le_version = "1.0";
+  outer_options.cm_version = settings_.cm_version;
+  outer_options.pt_version = settings_.pt_version;
+  outer_options.kon_version = konnektor::kon_version_header(session->konnektor.konnektor->product_information());
+  outer_options.expires = kim::rfc5322_date(std::chrono::system_clock::now() + settings_.retention);
+  std::optional<std::string> outer = kim::build_outer_message(inner.mail, sealed.base64_lines, outer_options);
+  if (!outer) {
+    co_return refuse(451, "4.3.0", "Internal error: the outer KIM message could not be built");
+  }
+  smtp::Processed p;
+  p.kim_message.envelope.mail_from = envelope.mail_from;
+  p.kim_message.envelope.params = kim::with_size_parameter(envelope.params, outer->size());
+  p.kim_message.envelope.recipients = recipients.deliverable;
+  p.kim_message.message = std::move(*outer);
+  if (!recipients.dropped.empty()) {
+    kim::DsnRequest dsn;
+    dsn.sender = envelope.mail_from;
+    dsn.reporting_host = settings_.hostname;
+    dsn.original_headers = std::string(mail->header_section);
+    dsn.original_message_id = kim::header_value(*mail, "Message-ID").value_or(identity.message_id);
+    dsn.original_subject = kim::header_value(*mail, "Subject").value_or("");
+    dsn.recipients = recipients.dropped;
+    dsn.extra_codes = {"4004"};
+    dsn.generated = kim::generate_identity(settings_.hostname);
+    smtp::Transaction notice;
+    notice.envelope.mail_from = envelope.mail_from;
+    notice.envelope.recipients = {smtp::Recipient{envelope.mail_from, ""}};
+    notice.message = kim::delivery_status_notification(dsn);
+    p.notices.push_back(std::move(notice));
+    p.note = "sent to " + std::to_string(recipients.deliverable.size()) + " of " +
+             std::to_string(recipients.deliverable.size() + recipients.dropped.size()) +
+             " recipients; a DSN names the others";
+  }
+  spdlog::info("event=kim_message_built recipients={} dropped={} size={}", recipients.deliverable.size(),
+               recipients.dropped.size(), p.kim_message.message.size());
+  co_return p;
+}
+
+}  // namespace kimgate::daemon

@@ -1,0 +1,58 @@
+#pragma once
+// KimSmtpHooks: the KIM knowledge of the SMTP proxy (smtp::SendHooks), kept in daemon/ so that
+// smtp/ knows nothing of KIM.
+//
+// prepare_login(): parses the composite SMTP user name (position 5 is the KonnektorId), picks
+// the Konnektor, and checks the call context with GetCards (faults 4003-4006 -> 501 5.5.4).
+// process(): the spec's PROCESS steps (§4.3) for one client mail: forward-to-self (§4.12),
+// the x-kas and size checks, From/Sender against MAIL FROM, VZD lookups of the sender and every
+// recipient, the header fix-ups, SignDocument with the context's SMC-B (PIN checked),
+// EncryptDocument for recipients and sender, the outer message with every header of §4.4, and
+// the DSN for recipients that had to be dropped. Every refusal is an smtp::Answer with code,
+// enhanced code and a sentence that names the cause (docs/decisions.md, "send path replies").
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "konnektor/konnektor.h"
+#include "smtp/send_hooks.h"
+
+namespace kimgate::ldap {
+class Directory;
+}
+
+namespace kimgate::daemon {
+
+struct SendSettings {
+  std::string hostname = "kimgate";          // Message-ID domain, Reporting-MTA
+  std::string cm_version;                    // X-KIM-CMVersion
+  std::string pt_version = "1.5.3-0";        // X-KIM-PTVersion
+  std::chrono::hours retention{24 * 90};     // Expires = now + dataTimeToLive (getLimits default)
+  std::uint64_t max_client_mail = 15728640;  // KOM-LE-A_2004-01 without the KAS
+};
+
+struct KonnektorChoice {
+  konnektor::Konnektor* konnektor = nullptr;
+  std::string ecc_min_signature_service = "7.4.1";
+  std::string ecc_min_encryption_service = "6.1.1";
+};
+
+class KimSmtpHooks final : public smtp::SendHooks {
+ public:
+  // `konnektors` by KonnektorId; `default_id` names the one used without a KonnektorId.
+  // `directory` may be null (no [directory] configured: every message is refused with 451).
+  KimSmtpHooks(std::map<std::string, KonnektorChoice> konnektors, std::string default_id, ldap::Directory* directory,
+               SendSettings settings);
+
+  net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
+  net::awaitable<smtp::Processed> process(std::shared_ptr<smtp::HookSession> session, smtp::Envelope envelope,
+                                          std::shared_ptr<std::string> message) override;
+
+ private:
+  std::map<std::string, KonnektorChoice> konnektors_;
+  std::string default_id_;
+  ldap::Directory* directory_;
+  SendSettings settings_;
+};
+
+}  // namespace kimgate::daemon

@@ -1,0 +1,416 @@
+#include "kim/send_mail.h"
+
+#include <algorithm>
+#include <ctime>
+#include <random>
+
+namespace kimgate::kim {
+namespace {
+
+constexpr int kMaxDepth = 8;
+constexpr std::size_t kMaxParts = 1000;
+
+std::string content_type_of(const RawMessage& m) {
+  const auto ct = header_value(m, "Content-Type");
+  return ct ? mime_type(*ct) : std::string("text/plain");
+}
+
+// The body parts of a multipart body between "--boundary" delimiter lines.
+std::vector<std::string_view> split_multipart(std::string_view body, std::string_view boundary) {
+  std::vector<std::string_view> parts;
+  const std::string delimiter = "--" + std::string(boundary);
+  std::size_t pos = 0;
+  std::size_t part_start = std::string_view::npos;
+  while (pos <= body.size()) {
+    std::size_t eol = body.find('\n', pos);
+    const std::size_t line_end = eol == std::string_view::npos ? body.size() : eol;
+    std::string_view line = body.substr(pos, line_end - pos);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.size() >= delimiter.size() && line.substr(0, delimiter.size()) == delimiter) {
+      const std::string_view rest = line.substr(delimiter.size());
+      const bool closing = rest.size() >= 2 && rest.substr(0, 2) == "--";
+      const bool plain = rest.find_first_not_of(" \t") == std::string_view::npos;
+      if (closing || plain) {
+        if (part_start != std::string_view::npos) {
+          // The line end before the delimiter belongs to the delimiter (RFC 2046 §5.1.1).
+          std::size_t end = pos;
+          if (end > part_start && body[end - 1] == '\n') {
+            --end;
+            if (end > part_start && body[end - 1] == '\r') {
+              --end;
+            }
+          }
+          parts.push_back(body.substr(part_start, end - part_start));
+          if (parts.size() >= kMaxParts) {
+            return parts;
+          }
+        }
+        if (closing) {
+          return parts;
+        }
+        part_start = eol == std::string_view::npos ? body.size() : eol + 1;
+      }
+    }
+    if (eol == std::string_view::npos) {
+      break;
+    }
+    pos = eol + 1;
+  }
+  return parts;
+}
+
+void collect(const RawMessage& m, int depth, std::vector<MimePart>& out) {
+  if (out.size() >= kMaxParts) {
+    return;
+  }
+  MimePart part{m, content_type_of(m), depth};
+  out.push_back(part);
+  if (depth >= kMaxDepth) {
+    return;
+  }
+  if (part.type.rfind("multipart/", 0) == 0) {
+    const auto ct = header_value(m, "Content-Type");
+    const auto boundary = ct ? mime_parameter(*ct, "boundary") : std::nullopt;
+    if (!boundary || boundary->empty()) {
+      return;
+    }
+    for (std::string_view body : split_multipart(m.body, *boundary)) {
+      // A part may start with the empty line directly (no header fields).
+      if (body.rfind("\r\n", 0) == 0 || body.rfind("\n", 0) == 0) {
+        const std::size_t skip = body[0] == '\r' ? 2 : 1;
+        RawMessage bare;
+        bare.body = body.substr(skip);
+        bare.eol = m.eol;
+        collect(bare, depth + 1, out);
+        continue;
+      }
+      const auto child = parse_raw_message(body);
+      if (child) {
+        collect(*child, depth + 1, out);
+      }
+    }
+  } else if (part.type == "message/rfc822" && depth > 0) {
+    const auto child = parse_raw_message(m.body);
+    if (child) {
+      collect(*child, depth + 1, out);
+    }
+  }
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool contains_address(const std::vector<std::string>& list, std::string_view address) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& a) { return iequals(a, address); });
+}
+
+}  // namespace
+
+std::vector<MimePart> find_parts(const RawMessage& message) {
+  std::vector<MimePart> out;
+  collect(message, 0, out);
+  return out;
+}
+
+bool has_xkas_part(const RawMessage& message) {
+  for (const MimePart& p : find_parts(message)) {
+    const auto disposition = header_value(p.entity, "Content-Disposition");
+    if (!disposition) {
+      continue;
+    }
+    const std::string d = lower(disposition->substr(0, disposition->find(';')));
+    if (d.find_first_not_of(" \t") != std::string::npos && d.substr(d.find_first_not_of(" \t"), 5) == "x-kas") {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> forwarded_kim_message(const RawMessage& wrapper) {
+  const auto from = header_fields(wrapper, "From");
+  if (from.empty()) {
+    return std::nullopt;
+  }
+  for (const MimePart& p : find_parts(wrapper)) {
+    if (p.type != "message/rfc822") {
+      continue;
+    }
+    const auto inner = parse_raw_message(p.entity.body);
+    if (!inner || !header_value(*inner, "X-KOM-LE-Version")) {
+      continue;
+    }
+    std::string out;
+    bool from_written = false;
+    for (const HeaderField& f : inner->fields) {
+      if (iequals(f.name, "From")) {
+        if (!from_written) {
+          out += with_crlf(from.front()->raw);
+          from_written = true;
+        }
+        continue;
+      }
+      out += with_crlf(f.raw);
+    }
+    if (!from_written) {
+      out += with_crlf(from.front()->raw);
+    }
+    out += "\r\n";
+    out += with_crlf(inner->body);
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> split_address_list(std::string_view value) {
+  std::vector<std::string> out;
+  std::string current;
+  int comment = 0;
+  bool quoted = false;
+  bool angle = false;
+  auto flush = [&] {
+    const auto first = current.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos) {
+      const auto last = current.find_last_not_of(" \t\r\n");
+      out.push_back(current.substr(first, last - first + 1));
+    }
+    current.clear();
+  };
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (quoted) {
+      current += c;
+      if (c == '\\' && i + 1 < value.size()) {
+        current += value[++i];
+      } else if (c == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (comment > 0) {
+      current += c;
+      if (c == '\\' && i + 1 < value.size()) {
+        current += value[++i];
+      } else if (c == '(') {
+        ++comment;
+      } else if (c == ')') {
+        --comment;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        quoted = true;
+        current += c;
+        break;
+      case '(':
+        comment = 1;
+        current += c;
+        break;
+      case '<':
+        angle = true;
+        current += c;
+        break;
+      case '>':
+        angle = false;
+        current += c;
+        break;
+      case ':':
+        if (!angle) {
+          current.clear();  // a group's display name: its members are listed on their own
+        } else {
+          current += c;
+        }
+        break;
+      case ';':
+        if (!angle) {
+          flush();
+        } else {
+          current += c;
+        }
+        break;
+      case ',':
+        if (!angle) {
+          flush();
+        } else {
+          current += c;
+        }
+        break;
+      default:
+        current += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+Prepared prepare_inner(const RawMessage& mail, const PrepareOptions& options) {
+  Prepared result;
+  std::string headers;
+  for (const HeaderField& f : mail.fields) {
+    const bool address_field = iequals(f.name, "To") || iequals(f.name, "Cc") || iequals(f.name, "Bcc");
+    if (!address_field) {
+      headers += with_crlf(f.raw);
+      continue;
+    }
+    std::vector<std::string> kept;
+    bool changed = false;
+    for (const std::string& mailbox : split_address_list(f.value())) {
+      const auto specs = addr_specs(mailbox);
+      if (specs.empty() || contains_address(options.keep_recipients, specs.front())) {
+        kept.push_back(mailbox);
+      } else {
+        result.removed.push_back(specs.front());
+        changed = true;
+      }
+    }
+    if (!changed) {
+      headers += with_crlf(f.raw);
+    } else if (!kept.empty()) {
+      std::string field = std::string(f.name) + ": ";
+      for (std::size_t i = 0; i < kept.size(); ++i) {
+        field += kept[i];
+        field += i + 1 < kept.size() ? ",\r\n " : "\r\n";
+      }
+      headers += field;
+    }
+  }
+  if (!header_value(mail, "X-KIM-Dienstkennung")) {
+    headers += "X-KIM-Dienstkennung: " + std::string(kDefaultDienstkennung) + "\r\n";
+    result.dienstkennung_added = true;
+  }
+  if (!header_value(mail, "Message-ID")) {
+    headers += "Message-ID: " + options.message_id + "\r\n";
+    result.message_id_added = true;
+  }
+  result.mail = headers + "\r\n" + with_crlf(mail.body);
+  return result;
+}
+
+std::string delivery_status_notification(const DsnRequest& r) {
+  const std::string boundary = "kimgate-dsn-" + r.generated.message_id.substr(1, 16);
+  std::string out;
+  out += "From: " + r.sender + "\r\n";
+  out += "To: " + r.sender + "\r\n";
+  out += "Subject: Undelivered KIM message: not all recipients could be reached\r\n";
+  out += "Date: " + r.generated.date + "\r\n";
+  out += "Message-ID: " + r.generated.message_id + "\r\n";
+  if (!r.original_message_id.empty()) {
+    out += "In-Reply-To: " + r.original_message_id + "\r\n";
+  }
+  out += "Auto-Submitted: auto-replied\r\n";
+  std::vector<std::string> codes;
+  for (const DsnRecipient& d : r.recipients) {
+    if (std::find(codes.begin(), codes.end(), d.code) == codes.end()) {
+      codes.push_back(d.code);
+    }
+  }
+  for (const std::string& c : r.extra_codes) {
+    if (std::find(codes.begin(), codes.end(), c) == codes.end()) {
+      codes.push_back(c);
+    }
+  }
+  for (const std::string& c : codes) {
+    out += "X-KIM-Fehlermeldung: " + c + "\r\n";
+  }
+  out += "MIME-Version: 1.0\r\n";
+  out += "Content-Type: multipart/report; report-type=delivery-status;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\n";
+  out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+  out +=
+      "Die Nachricht wurde nur an einen Teil der gewünschten Adressaten versendet, denn es konnten nicht für alle "
+      "Empfänger gültige Verschlüsselungszertifikate ermittelt werden.\r\n\r\n";
+  out += "The KIM message";
+  if (!r.original_subject.empty()) {
+    out += " \"" + r.original_subject + "\"";
+  }
+  out += " was not sent to these recipients:\r\n\r\n";
+  for (const DsnRecipient& d : r.recipients) {
+    out += "  " + d.address + " (X-KIM-Fehlermeldung " + d.code + "): " + d.sentence + "\r\n";
+  }
+  out += "\r\n--" + boundary + "\r\n";
+  out += "Content-Type: message/delivery-status\r\n\r\n";
+  out += "Reporting-MTA: dns; " + r.reporting_host + "\r\n";
+  out += "Arrival-Date: " + r.generated.date + "\r\n";
+  for (const DsnRecipient& d : r.recipients) {
+    out += "\r\nFinal-Recipient: rfc822; " + d.address + "\r\n";
+    out += "Action: failed\r\n";
+    out += "Status: " + d.status + "\r\n";
+    out += "Diagnostic-Code: x-kim; " + d.code + " " + d.sentence + "\r\n";
+  }
+  out += "\r\n--" + boundary + "\r\n";
+  out += "Content-Type: text/rfc822-headers\r\n\r\n";
+  out += with_crlf(r.original_headers);
+  out += "\r\n--" + boundary + "--\r\n";
+  return out;
+}
+
+std::string rfc5322_date(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+Generated generate_identity(std::string_view domain) {
+  static thread_local std::random_device device;
+  std::uniform_int_distribution<unsigned> nibble(0, 15);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string uuid;
+  for (int i = 0; i < 32; ++i) {
+    unsigned v = nibble(device);
+    if (i == 12) {
+      v = 4;  // RFC 4122 version 4
+    } else if (i == 16) {
+      v = 8 | (v & 3);  // variant 10xx
+    }
+    uuid += hex[v];
+    if (i == 7 || i == 11 || i == 15 || i == 19) {
+      uuid += '-';
+    }
+  }
+  return Generated{"<" + uuid + "@" + std::string(domain) + ">", rfc5322_date(std::chrono::system_clock::now())};
+}
+
+std::string with_size_parameter(std::string_view params, std::uint64_t size) {
+  std::string out;
+  std::size_t pos = 0;
+  bool replaced = false;
+  while (pos < params.size()) {
+    const std::size_t start = params.find_first_not_of(' ', pos);
+    if (start == std::string_view::npos) {
+      break;
+    }
+    std::size_t end = params.find(' ', start);
+    if (end == std::string_view::npos) {
+      end = params.size();
+    }
+    std::string_view token = params.substr(start, end - start);
+    if (!out.empty()) {
+      out += ' ';
+    }
+    if (istarts_with(token, "SIZE=")) {
+      out += "SIZE=" + std::to_string(size);
+      replaced = true;
+    } else {
+      out += token;
+    }
+    pos = end;
+  }
+  if (!replaced) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += "SIZE=" + std::to_string(size);
+  }
+  return out;
+}
+
+}  // namespace kimgate::kim

@@ -1,0 +1,88 @@
+#pragma once
+// The send side's text work on the client mail (spec digest §4.3, §4.11, §4.12): pure
+// functions on raw bytes, no I/O.
+//
+// - find_parts(): the MIME entities of a message (raw header + body of each leaf and
+//   container), bounded in depth and count, for the x-kas and forward-to-self checks.
+// - forwarded_kim_message(): §4.12 — the KOM-LE message embedded as message/rfc822 in a
+//   mail the PVS forwards to itself, with the wrapper's From put in.
+// - prepare_inner(): §4.3 step 3 — default X-KIM-Dienstkennung, a Message-ID when missing,
+//   To/Cc/Bcc reduced to the recipients that remain. Fields that need no change keep their
+//   exact bytes; line ends become CRLF.
+// - delivery_status_notification(): the unsigned DSN (RFC 3464 multipart/report) with
+//   X-KIM-Fehlermeldung codes, listing every affected recipient with a sentence.
+// - rfc5322_date(), with_size_parameter(), split_address_list().
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kim/raw_message.h"
+#include "kim/receive_mail.h"
+
+namespace kimgate::kim {
+
+inline constexpr std::string_view kDefaultDienstkennung = "KIM-Mail;Default;V1.0";
+
+struct MimePart {
+  RawMessage entity;  // header fields and body of the part (views into the message)
+  std::string type;   // lower-cased type/subtype ("text/plain" when absent)
+  int depth = 0;
+};
+// Every entity of `message`, the message itself first; multipart bodies are split on their
+// boundary. Stops at depth 8 or 1000 parts (the rest is not inspected).
+std::vector<MimePart> find_parts(const RawMessage& message);
+
+// A_22341: a part "Content-Type: text/plain; charset=utf-8" with "Content-Disposition: x-kas".
+// Any x-kas disposition counts: such a part can only come from a KIM message.
+bool has_xkas_part(const RawMessage& message);
+
+// §4.12: when the body holds a message/rfc822 entity with X-KOM-LE-Version, that message with
+// its From field replaced by the wrapper's From field (CRLF line ends); else nullopt.
+std::optional<std::string> forwarded_kim_message(const RawMessage& wrapper);
+
+struct PrepareOptions {
+  // Addresses that stay in To/Cc/Bcc (compared ASCII case-insensitively); others are removed.
+  std::vector<std::string> keep_recipients;
+  std::string message_id;  // used only when the mail has none, with angle brackets
+};
+struct Prepared {
+  std::string mail;
+  bool dienstkennung_added = false;
+  bool message_id_added = false;
+  std::vector<std::string> removed;  // addresses taken out of To/Cc/Bcc
+};
+Prepared prepare_inner(const RawMessage& mail, const PrepareOptions& options);
+
+// The mailboxes of an address-list value, each as written (display name included),
+// split on commas outside quotes, comments and angle brackets; group syntax is flattened.
+std::vector<std::string> split_address_list(std::string_view value);
+
+struct DsnRecipient {
+  std::string address;
+  std::string code;      // X-KIM-Fehlermeldung, e.g. "4003"
+  std::string status;    // RFC 3463, e.g. "5.7.5"
+  std::string sentence;  // English, for Diagnostic-Code and the text part
+};
+struct DsnRequest {
+  std::string sender;            // MAIL FROM: the DSN goes to the sender's own mailbox
+  std::string reporting_host;    // Reporting-MTA
+  std::string original_headers;  // header section of the client mail (RFC 3462 text/rfc822-headers)
+  std::string original_message_id;
+  std::string original_subject;
+  std::vector<DsnRecipient> recipients;
+  std::vector<std::string> extra_codes;  // further X-KIM-Fehlermeldung codes, e.g. "4004"
+  Generated generated;
+};
+std::string delivery_status_notification(const DsnRequest& request);
+
+// "Tue, 01 Dec 2026 19:30:00 +0000"
+std::string rfc5322_date(std::chrono::system_clock::time_point t);
+// A fresh Message-ID "<uuid@domain>" and the current date.
+Generated generate_identity(std::string_view domain);
+
+// MAIL FROM parameters with SIZE=<size> (replaced when present, added otherwise).
+std::string with_size_parameter(std::string_view params, std::uint64_t size);
+
+}  // namespace kimgate::kim

@@ -1,0 +1,152 @@
+#include "smtp/client.h"
+
+#include <openssl/crypto.h>
+
+#include <cctype>
+
+#include "net/dot_stream.h"
+#include "net/sasl.h"
+
+namespace kimgate::smtp {
+
+using net::awaitable;
+
+awaitable<UpstreamReply> Client::read_reply() {
+  UpstreamReply reply;
+  if (!conn_) {
+    reply.failure = "no connection to the KIM provider";
+    co_return reply;
+  }
+  for (int lines = 0; lines < 100; ++lines) {
+    const net::ReadResult r = co_await conn_->read_line(settings_.server_timeout);
+    if (r.ec) {
+      reply.failure = r.ec == net::beast::error::timeout ? "the KIM provider did not answer in time"
+                                                         : "the KIM provider closed the connection";
+      reply.code = 0;
+      co_return reply;
+    }
+    if (r.line.kind != net::Line::Kind::complete) {
+      reply.failure = "the KIM provider sent an overlong reply line";
+      co_return reply;
+    }
+    const auto parsed = parse_reply_line(r.line.text);
+    if (!parsed || (reply.code != 0 && parsed->code != reply.code)) {
+      reply.code = 0;
+      reply.failure = "the KIM provider sent a malformed reply";
+      co_return reply;
+    }
+    reply.code = parsed->code;
+    if (!parsed->enhanced.empty()) {
+      reply.enhanced = parsed->enhanced;
+    }
+    reply.lines.push_back(parsed->text);
+    if (!parsed->more) {
+      co_return reply;
+    }
+  }
+  reply.code = 0;
+  reply.failure = "the KIM provider sent a reply of more than 100 lines";
+  co_return reply;
+}
+
+awaitable<UpstreamReply> Client::command(const std::string& line) {
+  if (!conn_) {
+    UpstreamReply none;
+    none.failure = "no connection to the KIM provider";
+    co_return none;
+  }
+  const std::string wire = line + "\r\n";
+  UpstreamReply reply = co_await exchange(wire);
+  co_return reply;
+}
+
+awaitable<UpstreamReply> Client::exchange(const std::string& wire) {
+  const auto ec = co_await conn_->write(wire, settings_.server_timeout);
+  if (ec) {
+    UpstreamReply lost;
+    lost.failure = "the connection to the KIM provider broke while sending";
+    co_return lost;
+  }
+  UpstreamReply reply = co_await read_reply();
+  co_return reply;
+}
+
+awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint16_t port, const std::string& helo,
+                                             const std::string& mailbox, const std::string& password,
+                                             std::string& detail) {
+  const std::string where = host + ":" + std::to_string(port);
+  const auto ex = co_await net::asio::this_coro::executor;
+  std::string error;
+  std::unique_ptr<net::Connection> up = co_await net::Connection::connect(
+      ex, host, port, settings_.tls, settings_.max_line, settings_.connect_timeout, error);
+  if (!up) {
+    detail = "cannot connect to the KIM provider at " + where + " (" + error + ")";
+    co_return LoginResult::unreachable;
+  }
+  const auto tls = co_await up->start_tls_client(settings_.tls_handshake, host);
+  if (tls) {
+    detail = "TLS with the KIM provider at " + where +
+             " failed: its certificate was not accepted or it refused our client certificate";
+    co_return LoginResult::tls_failed;
+  }
+  conn_ = std::move(up);
+  const UpstreamReply greeting = co_await read_reply();
+  if (greeting.code != 220) {
+    detail = "the KIM provider at " + where + " did not greet (" +
+             (greeting.code ? std::to_string(greeting.code) + " " + greeting.text() : greeting.failure) + ")";
+    conn_.reset();
+    co_return LoginResult::unreachable;
+  }
+  const std::string ehlo_line = "EHLO " + helo;
+  const UpstreamReply ehlo = co_await command(ehlo_line);
+  if (ehlo.code != 250) {
+    detail = "the KIM provider at " + where + " refused EHLO (" +
+             (ehlo.code ? std::to_string(ehlo.code) + " " + ehlo.text() : ehlo.failure) + ")";
+    conn_.reset();
+    co_return LoginResult::unreachable;
+  }
+  std::string plain;
+  plain.push_back('\0');
+  plain += mailbox;
+  plain.push_back('\0');
+  plain += password;
+  std::string auth_line = "AUTH PLAIN " + net::encode_base64(plain);
+  OPENSSL_cleanse(plain.data(), plain.size());
+  const UpstreamReply auth = co_await command(auth_line);
+  OPENSSL_cleanse(auth_line.data(), auth_line.size());
+  if (auth.code == 235) {
+    co_return LoginResult::ok;
+  }
+  if (auth.code == 0) {
+    detail = auth.failure;
+    conn_.reset();
+    co_return LoginResult::lost;
+  }
+  detail = "the KIM provider answered " + std::to_string(auth.code) + " " + auth.text();
+  conn_.reset();
+  co_return auth.transient() ? LoginResult::rejected_temporarily : LoginResult::refused;
+}
+
+awaitable<UpstreamReply> Client::send_body(const std::string& message) {
+  std::string wire;
+  wire.reserve(message.size() + message.size() / 50 + 8);
+  net::DotEncoder encoder([&wire](std::string_view s) { wire.append(s); });
+  encoder.feed(message);
+  encoder.finish();
+  UpstreamReply reply = co_await exchange(wire);
+  co_return reply;
+}
+
+awaitable<void> Client::quit() {
+  if (!conn_) {
+    co_return;
+  }
+  const std::string line = "QUIT";
+  const UpstreamReply bye = co_await command(line);
+  (void)bye;
+  const net::Duration grace = std::chrono::seconds(2);
+  co_await conn_->shutdown(grace);
+  conn_.reset();
+}
+
+}  // namespace kimgate::smtp

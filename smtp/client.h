@@ -1,0 +1,67 @@
+#pragma once
+// The SMTP client towards the KIM provider's MTA (spec digest §2.2, §4.1, §4.2): implicit TLS
+// with the C.CM.TLS-CS client certificate, EHLO, AUTH PLAIN with the mailbox name and the
+// unchanged password, then one transaction per message (MAIL, RCPT..., DATA, body, ".").
+//
+// parse_reply_line() is the pure part: one reply line "250-text" / "250 text" into code,
+// continuation flag, enhanced status code and text. The Client reads multi-line replies
+// with it under SMTP_TIMEOUT_SERVER; a timeout or a broken connection is a reply with
+// code 0 and `failure` set, never an exception. One Client per PVS session; it owns its
+// connection and is used from that session's coroutine only.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/connection.h"
+#include "smtp/reply_line.h"
+
+namespace kimgate::smtp {
+
+struct UpstreamReply {
+  int code = 0;  // 0: no reply (timeout, connection lost, garbage); see failure
+  std::string enhanced;
+  std::vector<std::string> lines;  // the text of every line
+  std::string failure;             // why there is no reply
+  bool positive() const { return code >= 200 && code < 400; }
+  bool transient() const { return code >= 400 && code < 500; }
+  std::string text() const { return lines.empty() ? std::string() : lines.back(); }
+};
+
+struct ClientSettings {
+  std::shared_ptr<net::asio::ssl::context> tls;  // verifies the provider, holds C.CM.TLS-CS
+  net::Duration connect_timeout = std::chrono::seconds(30);
+  net::Duration tls_handshake = std::chrono::seconds(30);
+  net::Duration server_timeout = std::chrono::minutes(5);  // SMTP_TIMEOUT_SERVER
+  std::size_t max_line = 4096;
+};
+
+class Client {
+ public:
+  enum class LoginResult { ok, unreachable, tls_failed, refused, rejected_temporarily, lost };
+
+  explicit Client(const ClientSettings& settings) : settings_(settings) {}
+
+  // Connect, TLS, greeting, EHLO `helo`, AUTH PLAIN. `detail` gets a sentence on failure.
+  net::awaitable<LoginResult> login(const std::string& host, std::uint16_t port, const std::string& helo,
+                                    const std::string& mailbox, const std::string& password, std::string& detail);
+  // One command line (without CRLF), and its reply.
+  net::awaitable<UpstreamReply> command(const std::string& line);
+  // After a 354: the message (unstuffed, any line ends), dot-stuffed with CRLF, and the final reply.
+  net::awaitable<UpstreamReply> send_body(const std::string& message);
+  // QUIT (best effort) and close.
+  net::awaitable<void> quit();
+  bool connected() const { return conn_ != nullptr; }
+
+ private:
+  net::awaitable<UpstreamReply> read_reply();
+  // Writes `wire` as is and reads the reply.
+  net::awaitable<UpstreamReply> exchange(const std::string& wire);
+
+  const ClientSettings& settings_;
+  std::unique_ptr<net::Connection> conn_;
+};
+
+}  // namespace kimgate::smtp

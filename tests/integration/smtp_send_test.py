@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""The send path against the test world with real clients (smtplib, swaks, curl): a doctor's
+letter from practice A through kimgated (local Konnektor over SoftHSM, the world's VZD) to
+provider A, delivered into provider B's Dovecot mailbox as a KIM message with the outer headers
+of §4.4, decryptable by B (kimctl message open) with signature result 01/07 and the attachment
+byte-identical; partial delivery with a DSN (4003/4004/4005) in A's mailbox; every reply of
+Tab_SMTP_Verbindung and §4.11 the world can provoke; the login lock and its expiry."""
+import argparse
+import base64
+import email
+import email.policy
+import json
+import os
+import poplib
+import re
+import smtplib
+import ssl
+import subprocess
+import sys
+import urllib.parse
+import uuid
+from email.message import EmailMessage
+
+from harness import Failures, NotifySocket, free_ports, run, tempdir, wait_until
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kimgated", required=True)
+    ap.add_argument("--kimctl", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    t = Failures()
+    world_json = os.path.join(os.environ["KIMGATE_WORLD_DIR"], "world.json")
+    w = json.load(open(world_json))
+    P = w["participants"]
+    a, b = P["praxis_a"], P["praxis_b"]
+    fd_a, fd_b = w["providers"]["fd-a"], w["providers"]["fd-b"]
+    cm = w["client_module"]
+
+    work = tempdir()
+    smtps, pop3s, smtp_port, pop3 = free_ports(4)
+    r = run([sys.executable, os.path.join(args.source, "scripts", "world-config.py"), world_json, work,
+             "--smtps", str(smtps), "--pop3s", str(pop3s), "--smtp", str(smtp_port), "--pop3", str(pop3)])
+    config = r.stdout.strip()
+    with open(config, "a") as f:
+        f.write('\n[limits]\nlogin_lock = "3s"\n')
+    notify = NotifySocket(work)
+    log_path = os.path.join(work, "kimgated.log")
+    log = open(log_path, "w")
+    env = dict(os.environ, NOTIFY_SOCKET=notify.path, SOFTHSM2_CONF=w["softhsm"]["conf"])
+    proc = subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log, env=env)
+
+    pvs_ctx = ssl.create_default_context()
+    pvs_ctx.check_hostname = False
+    pvs_ctx.verify_mode = ssl.CERT_NONE
+
+    def user_of(p, provider, konnektor="", mandant="Mandant1"):
+        u = f"{p['kim_address']}#127.0.0.1:{provider['smtps_port']}#{mandant}#CS1#WP1"
+        return u + (f"#{konnektor}" if konnektor else "")
+
+    def session(p=a, provider=fd_a, password=None, **kw):
+        s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=120)
+        s.ehlo("pvs.praxis.test")
+        s.login(user_of(p, provider, **kw), password or p["mailbox_password"])
+        return s
+
+    def accepted(msg):
+        s = session()
+        refused = s.send_message(msg)
+        s.quit()
+        return refused == {}
+
+    def letter(sender, to, subject, attachment=b"", extra=None):
+        m = EmailMessage()
+        m["From"] = f"Praxis <{sender}>"
+        m["To"] = ", ".join(to)
+        m["Subject"] = subject
+        m["Date"] = email.utils.formatdate()
+        m["Message-ID"] = f"<{uuid.uuid4()}@pvs.test>"
+        m["X-KIM-Sendersystem"] = "kimgate-test;1.0"
+        for k, v in (extra or {}).items():
+            m[k] = v
+        m.set_content(f"Sehr geehrte Kollegin,\nanbei der Befund.\n.line with leading dot\n{subject}\n")
+        if attachment:
+            m.add_attachment(attachment, maintype="application", subtype="pdf", filename="befund.pdf")
+        return m
+
+    def mailbox(p, provider):
+        ctx = ssl.create_default_context(cafile=w["pki"]["ca_bundle_pem"])
+        ctx.check_hostname = False
+        ctx.load_cert_chain(cm["cert_pem"], cm["key_pem"])
+        box = poplib.POP3_SSL("127.0.0.1", provider["pop3s_port"], context=ctx, timeout=20)
+        box.user(p["kim_address"])
+        box.pass_(p["mailbox_password"])
+        return box
+
+    def fetch(p, provider, needle):
+        """The raw message whose header section contains needle, or None."""
+        box = mailbox(p, provider)
+        try:
+            for n in range(1, box.stat()[0] + 1):
+                head = b"\r\n".join(box.top(n, 0)[1])
+                if needle.encode() in head:
+                    return b"\r\n".join(box.retr(n)[1]) + b"\r\n"
+        finally:
+            box.quit()
+        return None
+
+    def arrived(p, provider, needle, deadline=60):
+        found = {}
+        ok = wait_until(lambda: found.setdefault("m", fetch(p, provider, needle)) is not None or
+                        found.pop("m", None) is not None, deadline, 0.5)
+        return found.get("m") if ok else None
+
+    def error_of(fn):
+        try:
+            fn()
+        except smtplib.SMTPResponseException as e:
+            return e.smtp_code, e.smtp_error.decode(errors="replace")
+        except smtplib.SMTPRecipientsRefused as e:
+            code, text = list(e.recipients.values())[0]
+            return code, text.decode(errors="replace")
+        except smtplib.SMTPSenderRefused as e:
+            return e.smtp_code, e.smtp_error.decode(errors="replace")
+        return None
+
+    def open_as(p, raw, key="C.HCI.ENC.RSA"):
+        path = os.path.join(work, f"in-{uuid.uuid4()}.eml")
+        out = path + ".out"
+        open(path, "wb").write(raw)
+        k = p["keys"][key]
+        r = run([args.kimctl, "message", "open", "--p12", k["p12"], "--pass", k["p12_password"], "--address",
+                 p["kim_address"], "--trust", w["pki"]["ca_bundle_pem"], "--in", path, "--out", out])
+        return r, (open(out, "rb").read() if os.path.exists(out) else b"")
+
+    try:
+        t.check(notify.wait_for("READY=1") is not None, "kimgated is ready")
+
+        # 1. The doctor's letter A -> B, text + PDF, through kimgated.
+        pdf = b"%PDF-1.4\n" + os.urandom(200000) + b"\n%%EOF\n"
+        subject = f"Befund {uuid.uuid4()}"
+        m = letter(a["kim_address"], [b["kim_address"]], subject, pdf)
+        t.check(accepted(m), "smtplib: the letter A -> B is accepted with 250")
+        raw = arrived(b, fd_b, m["Message-ID"])
+        t.check(raw is not None, "the KIM message arrived in provider B's Dovecot mailbox")
+        if raw:
+            outer = email.message_from_bytes(raw, policy=email.policy.compat32)
+            t.check(outer["Subject"] == "KOM-LE-Nachricht", "outer Subject: KOM-LE-Nachricht")
+            t.check(outer["X-KOM-LE-Version"] == "1.0", "outer X-KOM-LE-Version: 1.0")
+            t.check(outer["Message-ID"] == m["Message-ID"], "outer Message-ID equals the inner one")
+            t.check(outer["Date"] == m["Date"], "outer Date copied byte for byte")
+            t.check(outer["From"] == m["From"] and outer["To"] == m["To"], "outer From/To mirrored")
+            t.check(outer["X-KIM-Dienstkennung"] == "KIM-Mail;Default;V1.0", "default Dienstkennung added")
+            t.check(outer["X-KIM-Sendersystem"] == "kimgate-test;1.0", "X-KIM-* headers copied to the outer message")
+            cmv = r"[a-zA-Z0-9_]{1,5}_[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{1,2}(-25[0-5]|-2[0-4][0-9]|-[0-1]?[0-9]?[0-9])?"
+            ptv = r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{1,2}(-25[0-5]|-2[0-4][0-9]|-[0-1]?[0-9]?[0-9])?"
+            t.check(re.fullmatch(cmv, outer["X-KIM-CMVersion"] or "") is not None,
+                    f"X-KIM-CMVersion matches A_21388-01 ({outer['X-KIM-CMVersion']})")
+            t.check(re.fullmatch(ptv, outer["X-KIM-PTVersion"] or "") is not None,
+                    f"X-KIM-PTVersion matches A_21388-01 ({outer['X-KIM-PTVersion']})")
+            t.check(re.fullmatch(r"(<[^<>]*>){5,6}", outer["X-KIM-KONVersion"] or "") is not None,
+                    f"X-KIM-KONVersion is <..><..><..><..><..> ({outer['X-KIM-KONVersion']})")
+            t.check(email.utils.parsedate_to_datetime(outer["Expires"]) is not None, "Expires is an RFC 5322 date")
+            t.check("authenticated-enveloped-data" in (outer["Content-Type"] or ""),
+                    "outer Content-Type: application/pkcs7-mime; smime-type=authenticated-enveloped-data")
+            r, plain = open_as(b, raw)
+            t.check(r.returncode == 0 and b"X-KIM-DecryptionResult: 00" in plain,
+                    f"B decrypts the message with its SMC-B key ({r.stdout.strip()})")
+            t.check(re.search(rb"X-KIM-IntegrityCheckResult: 0[17]", plain) is not None,
+                    "the signature verifies (integrity result 01 or 07)")
+            inner = email.message_from_bytes(plain, policy=email.policy.default)
+            att = [p.get_content() for p in inner.iter_attachments()]
+            t.check(att and att[0] == pdf, "the PDF attachment arrives byte-identical")
+            r2, plain_a = open_as(a, raw)
+            t.check(r2.returncode == 0 and b"X-KIM-DecryptionResult: 00" in plain_a,
+                    "the sender A can decrypt its own message too (KOM-LE-A_2111-01)")
+            r3, plain_b_ecc = open_as(b, raw, "C.HCI.ENC.ECC")
+            t.check(r3.returncode == 0 and b"X-KIM-DecryptionResult: 00" in plain_b_ecc,
+                    "B decrypts with its ECC key as well (RSA+ECC recipient)")
+
+        # 2. swaks with AUTH LOGIN, to two recipients on two providers (B and A's HBA mailbox).
+        subject2 = f"Zwei {uuid.uuid4()}"
+        arzt = P["arzt_a"]
+        r = run(["swaks", "--server", "127.0.0.1", "--port", str(smtps), "--tls-on-connect", "--auth", "LOGIN",
+                 "--auth-user", user_of(a, fd_a), "--auth-password", a["mailbox_password"],
+                 "--from", a["kim_address"], "--to", f"{b['kim_address']},{arzt['kim_address']}",
+                 "--header", f"Subject: {subject2}", "--header", f"From: {a['kim_address']}",
+                 "--header", f"To: {b['kim_address']}, {arzt['kim_address']}", "--body", "zwei Empfaenger\n"])
+        t.check(r.returncode == 0 and "250 " in r.stdout, "swaks (AUTH LOGIN): two recipients, 250")
+        t.check(arrived(b, fd_b, "KOM-LE-Nachricht") is not None and arrived(arzt, fd_a, "KOM-LE-Nachricht"),
+                "both recipients on both providers received a KIM message")
+
+        # 3. curl over the STARTTLS listener.
+        subject3 = f"Curl {uuid.uuid4()}"
+        body = (f"From: {a['kim_address']}\r\nTo: {b['kim_address']}\r\nSubject: {subject3}\r\n"
+                f"Message-ID: <{uuid.uuid4()}@pvs.test>\r\n\r\nvia curl\r\n")
+        body_path = os.path.join(work, "curl.eml")
+        open(body_path, "w").write(body)
+        # The user name holds ':' (host:port), so it goes percent-encoded into the URL, not --user.
+        creds = f"{urllib.parse.quote(user_of(a, fd_a), safe='')}:{urllib.parse.quote(a['mailbox_password'], safe='')}"
+        r = run(["curl", "-sS", "-k", "--ssl-reqd", "--max-time", "60", f"smtp://{creds}@127.0.0.1:{smtp_port}",
+                 "--mail-from", a["kim_address"],
+                 "--mail-rcpt", b["kim_address"], "--upload-file", body_path])
+        t.check(r.returncode == 0, f"curl (STARTTLS, AUTH PLAIN) sends a mail ({r.stderr.strip()})")
+        raw3 = arrived(b, fd_b, body.split("Message-ID: ")[1].split("\r")[0])
+        t.check(raw3 is not None and subject3.encode() not in raw3,
+                "the curl mail arrived at B as a KIM message (its subject is not visible outside)")
+
+        # 4. Partial delivery: B fine, twoids (4005) and wrongku (4003) dropped, DSN to A.
+        aw = w["awkward"]
+        subject4 = f"Teil {uuid.uuid4()}"
+        m4 = letter(a["kim_address"], [b["kim_address"], aw["two_telematik_ids"]["kim_address"],
+                                       aw["wrong_key_usage"]["kim_address"]], subject4)
+        t.check(accepted(m4), "partial delivery is accepted with 250")
+        raw4 = arrived(b, fd_b, m4["Message-ID"])
+        t.check(raw4 is not None, "the partially delivered message reaches B")
+        if raw4:
+            outer4 = email.message_from_bytes(raw4, policy=email.policy.compat32)
+            t.check(outer4["To"] == f"<{b['kim_address']}>" or b["kim_address"] in (outer4["To"] or "") and
+                    aw["two_telematik_ids"]["kim_address"] not in (outer4["To"] or ""),
+                    "dropped recipients are removed from To (KOM-LE-A_2028)")
+        dsn = arrived(a, fd_a, m4["Message-ID"].strip("<>"))
+        t.check(dsn is not None, "a DSN arrived in the sender's own mailbox")
+        if dsn:
+            d = email.message_from_bytes(dsn, policy=email.policy.compat32)
+            codes = d.get_all("X-KIM-Fehlermeldung") or []
+            t.check({"4003", "4004", "4005"} <= set(codes), f"DSN X-KIM-Fehlermeldung 4003, 4004, 4005 ({codes})")
+            t.check(d.get_content_type() == "multipart/report", "DSN is multipart/report (RFC 3464)")
+            t.check(aw["two_telematik_ids"]["kim_address"].encode() in dsn and
+                    aw["wrong_key_usage"]["kim_address"].encode() in dsn, "DSN names every dropped recipient")
+            t.check(b"X-KOM-LE-Version" not in dsn.split(b"\r\n\r\n")[0], "DSN is plain (no X-KOM-LE-Version)")
+
+        # 5. The reply tables.
+        def login_error(user, password, mech=None):
+            s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60)
+            s.ehlo("pvs")
+            try:
+                if mech:
+                    code, text = s.docmd("AUTH", mech)
+                    return code, text.decode()
+                # One AUTH PLAIN (smtplib's login() would retry with LOGIN and count twice).
+                token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+                code, text = s.docmd("AUTH", "PLAIN " + token)
+                return None if code == 235 else (code, text.decode())
+            finally:
+                s.close()
+
+        e = login_error(a["kim_address"], "x")
+        t.check(e and e[0] == 501 and e[1].startswith("5.5.4"), f"bad user name: 501 5.5.4 ({e})")
+        e = login_error(None, None, "CRAM-MD5")
+        t.check(e and e[0] == 504 and e[1].startswith("5.7.4"), f"CRAM-MD5: 504 5.7.4 ({e})")
+        down = f"{a['kim_address']}#127.0.0.1:{free_ports(1)[0]}#Mandant1#CS1#WP1"
+        e = login_error(down, a["mailbox_password"])
+        t.check(e and e[0] == 454 and e[1].startswith("4.7.0"), f"provider down: 454 4.7.0 ({e})")
+        e = login_error(user_of(a, fd_a, konnektor="nosuch"), a["mailbox_password"])
+        t.check(e and e[0] == 501 and "nosuch" in e[1], f"unknown KonnektorId: 501 naming it ({e})")
+        e = login_error(user_of(a, fd_a, mandant="MandantX"), a["mailbox_password"])
+        t.check(e and e[0] == 501 and "context" in e[1], f"Konnektor context fault: 501 ({e})")
+        s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60)
+        s.ehlo("pvs")
+        code, text = s.docmd("MAIL", f"FROM:<{a['kim_address']}>")
+        s.close()
+        t.check(code == 530 and text.startswith(b"5.7.0"), "MAIL before AUTH: 530 5.7.0")
+
+        def send_error(msg, p=a, provider=fd_a, mail_from=None, to=None):
+            s = session(p, provider)
+            try:
+                return error_of(lambda: s.send_message(msg, from_addr=mail_from, to_addrs=to))
+            finally:
+                s.close()
+
+        e = send_error(letter(a["kim_address"], [aw["expired"]["kim_address"]], "nobody"))
+        t.check(e and e[0] == 451 and e[1].startswith("4.7.5"), f"no recipient encryptable: 451 4.7.5 ({e})")
+        e = send_error(letter(a["kim_address"], [b["kim_address"]], "wrong from"), mail_from=b["kim_address"])
+        t.check(e and e[0] == 553 and "MAIL FROM" in e[1], f"MAIL FROM of someone else: 553 ({e})")
+        e = send_error(letter(b["kim_address"], [b["kim_address"]], "forged"), mail_from=a["kim_address"])
+        t.check(e and e[0] == 550 and "From" in e[1], f"From differs from MAIL FROM: 550 5.7.1 ({e})")
+        kas = letter(a["kim_address"], [b["kim_address"]], "kas")
+        kas.add_attachment(b'{"link":"x"}', maintype="text", subtype="plain", disposition="x-kas")
+        e = send_error(kas)
+        t.check(e and e[0] == 451 and "x-kas" in e[1], f"x-kas part present: 451 ({e})")
+        big = letter(a["kim_address"], [b["kim_address"]], "big", os.urandom(16 * 1024 * 1024))
+        e = send_error(big)
+        t.check(e and e[0] == 552 and e[1].startswith("5.3.4"), f"mail over 15 MiB: 552 5.3.4 ({e})")
+        expired = P["expired"]
+        e = send_error(letter(expired["kim_address"], [b["kim_address"]], "no sender cert"), p=expired,
+                       provider=fd_b)
+        t.check(e and e[0] == 553, f"sender without ENC certificate: 553 ({e})")
+
+        # 6. Login lock: five wrong passwords lock A's mailbox; B stays usable; the lock expires.
+        for i in range(5):
+            e = login_error(user_of(a, fd_a), "wrong-password")
+            t.check(e and e[0] == 535 and e[1].startswith("5.7.8"), f"wrong password {i + 1}: 535 5.7.8 ({e})")
+        e = login_error(user_of(a, fd_a), a["mailbox_password"])
+        t.check(e and e[0] == 454 and "locked" in e[1], f"sixth try with the right password: locked, 454 ({e})")
+        e = login_error(user_of(b, fd_b), b["mailbox_password"])
+        t.check(e is None, "another mailbox is unaffected by the lock")
+        t.check(wait_until(lambda: login_error(user_of(a, fd_a), a["mailbox_password"]) is None, 20, 0.5),
+                "the lock expires after limits.login_lock")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        if t.failed:
+            print(open(log_path).read()[-6000:])
+    return t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
