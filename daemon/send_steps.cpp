@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "crypto/certificate.h"
 #include "crypto/ossl.h"
 #include "crypto/recipient_emails.h"
 #include "kim/kom_le.h"
@@ -55,6 +56,24 @@ std::string base64_lines(const konnektor::Bytes& der) {
   return out;
 }
 
+// The TelematikID in the C.HCI.ENC certificate of a card ("" when it cannot be read).
+awaitable<std::string> card_telematik_id(konnektor::Konnektor& k, const konnektor::CallContext& ctx,
+                                         const std::string& handle) {
+  const konnektor::CertRef ref = konnektor::CertRef::enc;
+  const konnektor::Crypt crypt = konnektor::Crypt::rsa;
+  konnektor::Outcome<std::vector<konnektor::CardCertificate>> certs =
+      co_await k.read_card_certificate(ctx, handle, ref, crypt);
+  if (!certs.ok() || certs.value->empty()) {
+    co_return std::string();
+  }
+  crypto::Result<crypto::Certificate> cert = crypto::certificate_from_der(certs.value->front().der);
+  if (!cert.ok()) {
+    co_return std::string();
+  }
+  crypto::Result<crypto::Admission> admission = crypto::admission_of(*cert.value);
+  co_return admission.ok() ? admission.value->telematik_id : std::string();
+}
+
 }  // namespace
 
 std::optional<Answer> check_sender(const kim::RawMessage& mail, const std::string& mail_from) {
@@ -94,6 +113,8 @@ awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp:
     co_return out;
   }
   out.encryption.push_back(EncryptionTarget{sender, certificates_of(own.selection)});
+  out.sender_telematik_id = own.selection.telematik_id;
+  out.sender_is_hba = own.selection.certificates.front().type() == ldap::CertType::hp_enc;
   std::vector<std::string> seen;
   for (const smtp::Recipient& r : envelope.recipients) {
     const bool duplicate =
@@ -171,12 +192,37 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
     out.refusal = konnektor_refusal(cards.error, "signing (GetCards)");
     co_return out;
   }
-  const auto smcb = std::find_if(cards.value->begin(), cards.value->end(),
-                                 [](const konnektor::Card& c) { return c.type == konnektor::CardType::smc_b; });
-  if (smcb == cards.value->end()) {
+  // The SMC-B whose certificate carries the sender's TelematikID. An eHBA-bound mailbox has the
+  // HBA's TelematikID: then the first SMC-B of the context signs (HBAs never sign KIM messages).
+  const konnektor::Card* smcb = nullptr;
+  const konnektor::Card* first = nullptr;
+  for (const konnektor::Card& card : *cards.value) {
+    if (card.type != konnektor::CardType::smc_b) {
+      continue;
+    }
+    if (first == nullptr) {
+      first = &card;
+    }
+    if (in.sender_is_hba) {
+      break;
+    }
+    const std::string card_id = co_await card_telematik_id(k, ctx, card.handle);
+    if (card_id == in.sender_telematik_id) {
+      smcb = &card;
+      break;
+    }
+  }
+  if (in.sender_is_hba) {
+    smcb = first;
+  }
+  if (smcb == nullptr) {
+    const std::string which = in.sender_is_hba
+                                  ? std::string("No SMC-B")
+                                  : "No SMC-B of the sender's institution (TelematikID " + in.sender_telematik_id + ")";
     out.refusal = Answer{451, "4.7.0",
-                         "No SMC-B is available to sign for this call context (KOM-LE-A_2057); insert and unlock the "
-                         "practice's SMC-B"};
+                         which +
+                             " is available to sign for this call context (KOM-LE-A_2057); insert the "
+                             "practice's SMC-B"};
     co_return out;
   }
   const std::string handle = smcb->handle;

@@ -35,6 +35,8 @@ struct Recipients {
   std::vector<smtp::Recipient> deliverable;  // RCPT entries (parameters kept), in order
   std::vector<kim::DsnRecipient> dropped;
   std::vector<EncryptionTarget> encryption;  // the sender and every deliverable recipient
+  std::string sender_telematik_id;
+  bool sender_is_hba = false;
 };
 net::awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp::Envelope& envelope,
                                               bool ecc_capable);
@@ -44,6 +46,10 @@ struct SealInput {
   konnektor::CallContext context;
   std::string inner_mail;
   std::vector<EncryptionTarget> targets;
+  // Sign with the SMC-B whose certificate carries this TelematikID (the sender's VZD entry); for
+  // an eHBA-bound mailbox (sender_is_hba) with the first SMC-B of the context.
+  std::string sender_telematik_id;
+  bool sender_is_hba = false;
 };
 struct SealOutput {
   std::optional<smtp::Answer> refusal;

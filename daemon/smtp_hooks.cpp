@@ -137,7 +137,8 @@ awaitable<smtp::Processed> KimSmtpHooks::process(std::shared_ptr<smtp::HookSessi
   }
   const kim::Generated identity = kim::generate_identity(settings_.hostname);
   const kim::Prepared inner = kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
-  SealInput seal{session->konnektor.konnektor, session->context, inner.mail, recipients.encryption};
+  SealInput seal{session->konnektor.konnektor,   session->context,        inner.mail, recipients.encryption,
+                 recipients.sender_telematik_id, recipients.sender_is_hba};
   SealOutput sealed = co_await sign_and_encrypt(seal);
   if (sealed.refusal) {
     co_return smtp::Processed{std::move(sealed.refusal), {}, {}, {}};

@@ -24,6 +24,29 @@ from email.message import EmailMessage
 from harness import Failures, NotifySocket, free_ports, run, tempdir, wait_until
 
 
+# A TLS "provider" that greets, accepts EHLO and AUTH, and then never answers again.
+HANGING_PROVIDER = r"""
+import socket, ssl, sys, threading
+port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv = socket.create_server(("127.0.0.1", port))
+print("ready", flush=True)
+def serve(c):
+    f = c.makefile("rwb")
+    f.write(b"220 hang ESMTP\r\n"); f.flush()
+    for line in f:
+        if line.upper().startswith(b"EHLO"):
+            f.write(b"250-hang\r\n250 AUTH PLAIN\r\n"); f.flush()
+        elif line.upper().startswith(b"AUTH"):
+            f.write(b"235 2.7.0 ok\r\n"); f.flush()
+        # anything else: silence
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(ctx.wrap_socket(c, server_side=True),), daemon=True).start()
+"""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kimgated", required=True)
@@ -45,11 +68,27 @@ def main():
     config = r.stdout.strip()
     with open(config, "a") as f:
         f.write('\n[limits]\nlogin_lock = "3s"\n')
+    base_config = open(config).read()
     notify = NotifySocket(work)
     log_path = os.path.join(work, "kimgated.log")
     log = open(log_path, "w")
     env = dict(os.environ, NOTIFY_SOCKET=notify.path, SOFTHSM2_CONF=w["softhsm"]["conf"])
-    proc = subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log, env=env)
+    daemon = {"proc": subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log, env=env)}
+
+    def stop():
+        proc = daemon["proc"]
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    def restart(text):
+        """kimgated again, with `text` as its configuration."""
+        stop()
+        open(config, "w").write(text)
+        daemon["proc"] = subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log, env=env)
+        return notify.wait_for("READY=1") is not None
 
     pvs_ctx = ssl.create_default_context()
     pvs_ctx.check_hostname = False
@@ -298,12 +337,47 @@ def main():
         t.check(e is None, "another mailbox is unaffected by the lock")
         t.check(wait_until(lambda: login_error(user_of(a, fd_a), a["mailbox_password"]) is None, 20, 0.5),
                 "the lock expires after limits.login_lock")
+
+        # 7. An eHBA-bound mailbox sends: signed with the practice's SMC-B, never the HBA.
+        arzt = P["arzt_a"]
+        m7 = letter(arzt["kim_address"], [b["kim_address"]], f"HBA {uuid.uuid4()}")
+        s = session(arzt, fd_a)
+        refused = s.send_message(m7)
+        s.quit()
+        raw7 = arrived(b, fd_b, m7["Message-ID"])
+        r7, _ = open_as(b, raw7 or b"")
+        t.check(refused == {} and raw7 and "signer-type=C.HCI.OSIG" in r7.stdout,
+                f"an eHBA-bound mailbox sends, signed with an SMC-B ({r7.stdout.strip()})")
+
+        # 8. The card: A's SMC-B PIN wrong (locked), then A's SMC-B pulled.
+        pin_file = os.path.join(work, f"{a['card']['token_label']}.pin")
+        right_pin = open(pin_file).read()
+        open(pin_file, "w").write("000000\n")
+        t.check(restart(base_config), "kimgated restarted with a wrong PIN for SMCB-A")
+        e = send_error(letter(a["kim_address"], [b["kim_address"]], "locked card"))
+        t.check(e and e[0] == 451 and e[1].startswith("4.7.0") and "PIN" in e[1], f"card not unlocked: 451 4.7.0 ({e})")
+        open(pin_file, "w").write(right_pin)
+        blocks = base_config.split("[[konnektor.card]]")
+        pulled = "[[konnektor.card]]".join(b_ for b_ in blocks if a["card"]["token_label"] not in b_)
+        t.check(restart(pulled), "kimgated restarted without SMCB-A")
+        e = send_error(letter(a["kim_address"], [b["kim_address"]], "no card"))
+        t.check(e and e[0] == 451 and "No SMC-B of the sender's institution" in e[1],
+                f"no SMC-B of the sender: 451 naming the TelematikID, not another practice's card ({e})")
+
+        # 9. A provider that stops answering after AUTH: 421 after SMTP_TIMEOUT_SERVER.
+        hang_port = free_ports(1)[0]
+        fake = subprocess.Popen([sys.executable, "-c", HANGING_PROVIDER, str(hang_port), fd_a["server_cert_pem"],
+                                 fd_a["server_key_pem"]], stdout=subprocess.PIPE, text=True)
+        fake.stdout.readline()
+        t.check(restart(base_config + '\n[timeouts]\nsmtp_server = "2s"\n'), "kimgated restarted, smtp_server = 2s")
+        s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60)
+        s.ehlo("pvs")
+        s.login(f"{a['kim_address']}#127.0.0.1:{hang_port}#Mandant1#CS1#WP1", "any")
+        e = error_of(lambda: s.send_message(letter(a["kim_address"], [b["kim_address"]], "timeout")))
+        t.check(e and e[0] == 421 and e[1].startswith("4.4.2"), f"provider silent: 421 4.4.2 and close ({e})")
+        fake.kill()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop()
         log.close()
         if t.failed:
             print(open(log_path).read()[-6000:])
