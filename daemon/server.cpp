@@ -65,7 +65,7 @@ Server::Server(asio::io_context& io, conf::Config config)
     : io_(io),
       config_(std::move(config)),
       pool_(config_.daemon.worker_threads),
-      pop3_hooks_(std::make_unique<KimPop3Hooks>()),
+      pop3_hooks_(std::make_unique<KimPop3Hooks>(konnektors_, pool_, config_)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       shutdown_timer_(io),
       watchdog_timer_(io) {}
