@@ -70,6 +70,14 @@ def encoded_word(text):
     return out + "?="
 
 
+def header(mail, name):
+    """The first value of a header field, or None."""
+    for field_name, raw in fields(mail):
+        if field_name == name.lower():
+            return raw.split(b":", 1)[1].strip().decode()
+    return None
+
+
 def message_id(mail):
     m = re.search(rb"^Message-ID: (<[^>]+>)\r$", mail, re.M)
     return m.group(1).decode() if m else None

@@ -15,6 +15,7 @@ import smtplib
 import ssl
 import subprocess
 import sys
+import threading
 import urllib.parse
 import uuid
 from email import message_from_bytes, policy
@@ -109,14 +110,15 @@ def main():
     b_addr, arzt_addr = p["praxis_b"]["kim_address"], p["arzt_a"]["kim_address"]
     run_id = uuid.uuid4().hex[:12]
     tok = {k: f"{k}-{run_id}" for k in ("ok", "plain", "hba", "other", "locked", "cms", "tamper", "from", "emails",
-                                        "version", "nonkim")}
+                                        "version", "nonkim", "busy1", "busy2")}
     pdf = os.urandom(40000)
 
     # Plant the messages.
     inner = {"ok": client_mail(b_addr, tok["ok"], pdf), "plain": client_mail(b_addr, tok["plain"]),
              "locked": client_mail(b_addr, tok["locked"]), "tamper": client_mail(b_addr, tok["tamper"]),
              "from": client_mail(b_addr, tok["from"]), "emails": client_mail(b_addr, tok["emails"]),
-             "hba": client_mail(arzt_addr, tok["hba"]), "other": client_mail(arzt_addr, tok["other"])}
+             "hba": client_mail(arzt_addr, tok["hba"]), "other": client_mail(arzt_addr, tok["other"]),
+             "busy1": client_mail(b_addr, tok["busy1"]), "busy2": client_mail(b_addr, tok["busy2"])}
     sealed = {k: wd.seal("good", "arzt_a" if k in ("hba", "other") else "praxis_b", v) for k, v in inner.items()
               if k not in ("tamper", "emails")}
     sealed["tamper"] = wd.seal("tamper", "praxis_b", inner["tamper"])
@@ -157,7 +159,7 @@ def main():
     fd_b, fd_a = w["providers"]["fd-b"], w["providers"]["fd-a"]
     user_b = f"{b_addr}#127.0.0.1:{fd_b['pop3s_port']}#Mandant1#CS1#WP1"
 
-    def start():
+    def start(config=config):
         notify = NotifySocket(tempdir())
         log = open(log_path, "a")
         proc = subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log,
@@ -296,6 +298,37 @@ def main():
         t.check(k.stat() == d.stat(), "a new session sees them all")
         k.quit()
         t.check(p["praxis_b"]["mailbox_password"] not in open(log_path).read(), "no password in the log")
+        # A card that does not answer within KONNEKTOR_TIMEOUT: two sessions decrypt with the same
+        # SMC-B at once, the card takes 8 s per key operation and the timeout is 1 s, so whichever
+        # comes second gets the 03 mail and the other the letter.
+        stop(proc, log)
+        slow = open(config).read().replace("trust_anchors =", 'simulate_service_time = "8s"\ntrust_anchors =', 1)
+        slow_config = os.path.join(wd.work, "slow.toml")
+        open(slow_config, "w").write(slow + '\n[timeouts]\nkonnektor = "1s"\n')
+        proc, log = start(slow_config)
+        sessions = [login(user_b, p["praxis_b"]["mailbox_password"]) for _ in range(2)]
+        numbers = [find(sessions[0], tok["busy1"]), find(sessions[1], tok["busy2"])]
+        results = [None, None]
+        barrier = threading.Barrier(2)
+
+        def fetch(i):
+            barrier.wait()
+            results[i] = retr(sessions[i], numbers[i])
+
+        threads = [threading.Thread(target=fetch, args=(i,)) for i in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(120)
+        codes = sorted(kim_mail.header(r, "X-KIM-DecryptionResult") for r in results if r)
+        t.check(codes == ["00", "03"], f"a card busy past KONNEKTOR_TIMEOUT: one letter, one 03 mail ({codes})")
+        for i, key in enumerate(("busy1", "busy2")):
+            if results[i] and kim_mail.header(results[i], "X-KIM-DecryptionResult") == "03":
+                t.check(results[i] == kim_mail.decryption_error(outer[key], "03", b_addr,
+                                                                kim_mail.message_id(results[i])),
+                        "the 03 mail, byte for byte")
+        for c in sessions:
+            c.quit()
         # Tidy up: this run's messages leave the mailboxes.
         for key in sealed:
             if key != "hba":
