@@ -36,41 +36,6 @@ class KimMailbox final : public pop3::MailboxHooks {
 
 }  // namespace
 
-KimPop3Hooks::KimPop3Hooks(const KonnektorMap& konnektors, net::asio::thread_pool& pool, const conf::Config& config)
-    : konnektors_(konnektors),
-      pool_(pool),
-      konnektor_config_(config.konnektors),
-      email_iccsn_ttl_(std::chrono::duration_cast<std::chrono::milliseconds>(config.cache.email_iccsn)),
-      cache_entries_(config.cache.max_entries) {
-  for (const auto& k : config.konnektors) {
-    if (k.is_default) {
-      default_id_ = k.id;
-    }
-  }
-  if (default_id_.empty() && !config.konnektors.empty()) {
-    default_id_ = config.konnektors.front().id;
-  }
-}
-
-KimPop3Hooks::~KimPop3Hooks() = default;
-
-CardFinder& KimPop3Hooks::finder_for(const std::string& id, konnektor::Konnektor& k) {
-  auto& slot = finders_[id];
-  if (!slot) {
-    std::string min_sig = "7.4.1";
-    std::string min_enc = "6.1.1";
-    for (const auto& c : konnektor_config_) {
-      if (c.id == id) {
-        min_sig = c.ecc_min_signature_service;
-        min_enc = c.ecc_min_encryption_service;
-      }
-    }
-    const bool ecc = konnektor::ecc_capable(k.product_information(), min_sig, min_enc);
-    slot = std::make_unique<CardFinder>(k, ecc, email_iccsn_ttl_, cache_entries_);
-  }
-  return *slot;
-}
-
 awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user(const std::string& user) {
   using R = std::variant<pop3::LoginPlan, std::string>;
   kim::UserNameResult r = kim::parse_user_name(user, kim::UserNameProtocol::pop3);
@@ -83,13 +48,13 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
         std::string("the user name names no POP3 server (host:port); locating the provider by DNS "
                     "service discovery is not supported yet")};
   }
-  const std::string id = name.konnektor_id.empty() ? default_id_ : name.konnektor_id;
-  const auto found = konnektors_.find(id);
-  if (found == konnektors_.end()) {
+  const std::optional<KonnektorRoutes::Route> route = routes_.route(name.konnektor_id);
+  if (!route) {
     co_return R{name.konnektor_id.empty() ? std::string("kimgate has no usable default Konnektor configured")
                                           : "unknown KonnektorId \"" + name.konnektor_id + "\""};
   }
-  konnektor::Konnektor& k = *found->second;
+  const std::string id = route->id;
+  konnektor::Konnektor& k = *route->konnektor;
   Recipient who{name.address,
                 konnektor::CallContext{name.mandant_id, name.client_system_id, name.workplace_id, name.user_id}};
   const auto cards = co_await k.get_cards(who.context);
@@ -103,7 +68,7 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
   }
   pop3::LoginPlan plan;
   plan.target = pop3::LoginTarget{name.server->host, name.server->port, name.address};
-  plan.mailbox = std::make_unique<KimMailbox>(k, finder_for(id, k), pool_, std::move(who));
+  plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who));
   co_return R{std::move(plan)};
 }
 

@@ -7,6 +7,7 @@
 
 #include "conf/load.h"
 #include "daemon/control.h"
+#include "daemon/konnektor_routes.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
 #include "daemon/pop3_hooks.h"
@@ -65,7 +66,8 @@ Server::Server(asio::io_context& io, conf::Config config)
     : io_(io),
       config_(std::move(config)),
       pool_(config_.daemon.worker_threads),
-      pop3_hooks_(std::make_unique<KimPop3Hooks>(konnektors_, pool_, config_)),
+      routes_(std::make_unique<KonnektorRoutes>(konnektors_, config_)),
+      pop3_hooks_(std::make_unique<KimPop3Hooks>(*routes_, pool_)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       shutdown_timer_(io),
       watchdog_timer_(io) {}

@@ -53,6 +53,7 @@ class Server {
   net::asio::thread_pool pool_;  // the bounded worker pool for blocking work (run_blocking)
   std::map<std::string, std::unique_ptr<konnektor::Konnektor>> konnektors_;  // by KonnektorId
   std::unique_ptr<class ControlServer> control_;
+  std::unique_ptr<class KonnektorRoutes> routes_;  // KonnektorId -> Konnektor and its CardFinder
   std::unique_ptr<class KimPop3Hooks> pop3_hooks_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;

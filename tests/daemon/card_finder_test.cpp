@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "../crypto/test_pki.h"
+#include "daemon/konnektor_routes.h"
 
 namespace kimgate::daemon {
 namespace {
@@ -215,6 +216,28 @@ TEST_F(CardFinderTest, FirstSmcbOfTheContext) {
   io.run();
   ASSERT_TRUE(out.found);
   EXPECT_EQ(out.found->card.iccsn, "ICCSN-A");
+}
+
+TEST(KonnektorRoutes, DefaultKnownAndUnknownKonnektorIds) {
+  conf::Config config;
+  config.konnektors.resize(2);
+  config.konnektors[0].id = "Konn_1";
+  config.konnektors[1].id = "Konn_2";
+  config.konnektors[1].is_default = true;
+  KonnektorMap konnektors;
+  konnektors["Konn_1"] = std::make_unique<ScriptedKonnektor>();
+  konnektors["Konn_2"] = std::make_unique<ScriptedKonnektor>();
+  KonnektorRoutes routes(konnektors, config);
+  const auto by_default = routes.route("");
+  ASSERT_TRUE(by_default);
+  EXPECT_EQ(by_default->id, "Konn_2");
+  EXPECT_EQ(by_default->konnektor, konnektors["Konn_2"].get());
+  const auto named = routes.route("Konn_1");
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->konnektor, konnektors["Konn_1"].get());
+  EXPECT_EQ(routes.route("Konn_1")->cards, named->cards);  // one CardFinder (and cache) per Konnektor
+  EXPECT_NE(named->cards, by_default->cards);
+  EXPECT_FALSE(routes.route("Konn_9"));
 }
 
 }  // namespace
