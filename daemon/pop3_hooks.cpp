@@ -1,35 +1,75 @@
 #include "daemon/pop3_hooks.h"
 
-#include "kim/raw_message.h"
+#include <spdlog/spdlog.h>
+
+#include "daemon/receive_pipeline.h"
 #include "kim/user_name.h"
 
 namespace kimgate::daemon {
 
-std::variant<pop3::LoginTarget, std::string> KimPop3Hooks::resolve_user(std::string_view user) {
-  kim::UserNameResult r = kim::parse_user_name(user, kim::UserNameProtocol::pop3);
-  if (!r.value) {
-    return r.error;
-  }
-  if (!r.value->server) {
-    return std::string(
-        "the user name names no POP3 server (host:port); locating the provider by DNS "
-        "service discovery is not supported yet");
-  }
-  return pop3::LoginTarget{r.value->server->host, r.value->server->port, r.value->address};
-}
+using net::awaitable;
 
-net::awaitable<pop3::RetrDecision> KimPop3Hooks::on_retrieved(const std::string& message) {
-  pop3::RetrDecision d;
-  const auto parsed = kim::parse_raw_message(message);
-  const bool kim_message = parsed && kim::header_value(*parsed, "X-KOM-LE-Version").has_value();
-  if (!kim_message) {
-    d.deliver = true;  // DSNs, error mails, out-of-office replies: untouched (A_21390, KOM-LE-A_2042)
-    d.message = message;
+namespace {
+
+// The session's half: every RETR through the receive pipeline as this user.
+class KimMailbox final : public pop3::MailboxHooks {
+ public:
+  KimMailbox(konnektor::Konnektor& k, CardFinder& cards, net::asio::thread_pool& pool, Recipient who)
+      : deps_{k, cards, pool}, who_(std::move(who)) {}
+
+  awaitable<pop3::RetrDecision> on_retrieved(const std::string& message) override {
+    ReceiveOutcome outcome = co_await process_retrieved(deps_, who_, message);
+    if (!outcome.decryption_result.empty()) {
+      spdlog::info("event=kim_retr decryption={} integrity={} detail=\"{}\"", outcome.decryption_result,
+                   outcome.integrity_result.empty() ? "-" : outcome.integrity_result, outcome.detail);
+    }
+    pop3::RetrDecision d;
+    d.deliver = true;
+    d.message = std::move(outcome.mail);
     co_return d;
   }
-  d.refusal =
-      "-ERR [SYS/TEMP] this is a KIM message and this kimgate build cannot decrypt it yet; it stays on the server";
-  co_return d;
+
+ private:
+  ReceiveDeps deps_;
+  Recipient who_;
+};
+
+}  // namespace
+
+awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user(const std::string& user) {
+  using R = std::variant<pop3::LoginPlan, std::string>;
+  kim::UserNameResult r = kim::parse_user_name(user, kim::UserNameProtocol::pop3);
+  if (!r.value) {
+    co_return R{r.error};
+  }
+  const kim::UserName& name = *r.value;
+  if (!name.server) {
+    co_return R{
+        std::string("the user name names no POP3 server (host:port); locating the provider by DNS "
+                    "service discovery is not supported yet")};
+  }
+  const std::optional<KonnektorRoutes::Route> route = routes_.route(name.konnektor_id);
+  if (!route) {
+    co_return R{name.konnektor_id.empty() ? std::string("kimgate has no usable default Konnektor configured")
+                                          : "unknown KonnektorId \"" + name.konnektor_id + "\""};
+  }
+  const std::string id = route->id;
+  konnektor::Konnektor& k = *route->konnektor;
+  Recipient who{name.address,
+                konnektor::CallContext{name.mandant_id, name.client_system_id, name.workplace_id, name.user_id}};
+  const auto cards = co_await k.get_cards(who.context);
+  if (!cards.ok() && cards.error.kind == konnektor::Error::Kind::context) {
+    spdlog::info("event=pop3_context_refused konnektor={} code={}", id, cards.error.code);
+    co_return R{"the Konnektor refused the call context: " + std::to_string(cards.error.code) + " " + cards.error.text};
+  }
+  if (!cards.ok()) {
+    spdlog::warn("event=pop3_context_unchecked konnektor={} code={} reason=\"{}\"", id, cards.error.code,
+                 cards.error.text);
+  }
+  pop3::LoginPlan plan;
+  plan.target = pop3::LoginTarget{name.server->host, name.server->port, name.address};
+  plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who));
+  co_return R{std::move(plan)};
 }
 
 }  // namespace kimgate::daemon

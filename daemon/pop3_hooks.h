@@ -1,17 +1,30 @@
 #pragma once
 // KimPop3Hooks: the KIM knowledge of the POP3 proxy (pop3::ProxyHooks), kept in daemon/ so
-// that pop3/ knows nothing of KIM. Resolves the composite POP3 user name (position 5 is the
-// UserId) to the provider's host:port and mailbox, and decides what a retrieved message becomes:
-// mail without X-KOM-LE-Version passes through unchanged (§5.3 step 2); a KIM message is refused
-// with -ERR [SYS/TEMP] and stays on the server until this build can decrypt it.
+// that pop3/ knows nothing of KIM.
+//
+// At login it parses the composite POP3 user name (position 5 is the UserId, 6 the KonnektorId),
+// picks the Konnektor (an unknown KonnektorId is refused) and checks the call context with
+// GetCards: faults 4003-4006/4021 refuse the login with the Konnektor's code and sentence (§3.3,
+// KOM-LE-A_2037-01); an unreachable Konnektor does not (its messages then get error mails 03).
+// The session gets a KimMailbox that runs the receive pipeline (receive_pipeline.h) for every
+// RETR with the user's address and context, on the Konnektor and CardFinder of KonnektorRoutes.
+#include <string>
+
+#include "daemon/konnektor_routes.h"
 #include "pop3/server_session.h"
 
 namespace kimgate::daemon {
 
 class KimPop3Hooks final : public pop3::ProxyHooks {
  public:
-  std::variant<pop3::LoginTarget, std::string> resolve_user(std::string_view user) override;
-  net::awaitable<pop3::RetrDecision> on_retrieved(const std::string& message) override;
+  // `routes` and `pool` must outlive every session.
+  KimPop3Hooks(KonnektorRoutes& routes, net::asio::thread_pool& pool) : routes_(routes), pool_(pool) {}
+
+  net::awaitable<std::variant<pop3::LoginPlan, std::string>> resolve_user(const std::string& user) override;
+
+ private:
+  KonnektorRoutes& routes_;
+  net::asio::thread_pool& pool_;
 };
 
 }  // namespace kimgate::daemon

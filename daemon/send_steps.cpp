@@ -56,24 +56,6 @@ std::string base64_lines(const konnektor::Bytes& der) {
   return out;
 }
 
-// The TelematikID in the C.HCI.ENC certificate of a card ("" when it cannot be read).
-awaitable<std::string> card_telematik_id(konnektor::Konnektor& k, const konnektor::CallContext& ctx,
-                                         const std::string& handle) {
-  const konnektor::CertRef ref = konnektor::CertRef::enc;
-  const konnektor::Crypt crypt = konnektor::Crypt::rsa;
-  konnektor::Outcome<std::vector<konnektor::CardCertificate>> certs =
-      co_await k.read_card_certificate(ctx, handle, ref, crypt);
-  if (!certs.ok() || certs.value->empty()) {
-    co_return std::string();
-  }
-  crypto::Result<crypto::Certificate> cert = crypto::certificate_from_der(certs.value->front().der);
-  if (!cert.ok()) {
-    co_return std::string();
-  }
-  crypto::Result<crypto::Admission> admission = crypto::admission_of(*cert.value);
-  co_return admission.ok() ? admission.value->telematik_id : std::string();
-}
-
 }  // namespace
 
 std::optional<Answer> check_sender(const kim::RawMessage& mail, const std::string& mail_from) {
@@ -146,6 +128,25 @@ awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp:
   co_return out;
 }
 
+Answer signing_card_refusal(const CardSearch& s, const std::string& telematik_id) {
+  switch (s.problem) {
+    case CardProblem::context:
+      return Answer{501, "5.5.4", "The Konnektor rejected the call context while looking for the SMC-B: " + s.detail};
+    case CardProblem::unavailable:
+      return Answer{451, "4.4.1", "The Konnektor is not available for signing: " + s.detail};
+    case CardProblem::pin:
+      return Answer{451, "4.7.0", "The SMC-B cannot sign: its PIN is not verified (KOM-LE-A_2058): " + s.detail};
+    case CardProblem::not_found:
+    case CardProblem::none:
+      break;
+  }
+  const std::string which = telematik_id.empty()
+                                ? std::string("No SMC-B")
+                                : "No SMC-B of the sender's institution (TelematikID " + telematik_id + ")";
+  return Answer{451, "4.7.0",
+                which + " is available to sign for this call context (KOM-LE-A_2057); insert the practice's SMC-B"};
+}
+
 Answer konnektor_refusal(const konnektor::Error& e, std::string_view what) {
   const std::string cause = std::to_string(e.code) + " " + e.text;
   using Kind = konnektor::Error::Kind;
@@ -185,71 +186,16 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
   }
   const konnektor::Bytes recipient_emails = crypto::encode_recipient_emails(entries);
 
-  // The SMC-B of the sender's institution (KOM-LE-A_2020, KOM-LE-A_2052): never an HBA.
+  // The SMC-B of the sender's institution (KOM-LE-A_2020, KOM-LE-A_2052): never an HBA. An
+  // eHBA-bound mailbox has the HBA's TelematikID: then the first SMC-B of the context signs.
   const konnektor::CallContext ctx = in.context;
-  konnektor::Outcome<std::vector<konnektor::Card>> cards = co_await k.get_cards(ctx);
-  if (!cards.ok()) {
-    out.refusal = konnektor_refusal(cards.error, "signing (GetCards)");
+  const std::string telematik_id = in.sender_is_hba ? std::string() : in.sender_telematik_id;
+  CardSearch search = co_await in.cards->signing_smcb(ctx, telematik_id);
+  if (!search.found) {
+    out.refusal = signing_card_refusal(search, telematik_id);
     co_return out;
   }
-  // The SMC-B whose certificate carries the sender's TelematikID. An eHBA-bound mailbox has the
-  // HBA's TelematikID: then the first SMC-B of the context signs (HBAs never sign KIM messages).
-  const konnektor::Card* smcb = nullptr;
-  const konnektor::Card* first = nullptr;
-  for (const konnektor::Card& card : *cards.value) {
-    if (card.type != konnektor::CardType::smc_b) {
-      continue;
-    }
-    if (first == nullptr) {
-      first = &card;
-    }
-    if (in.sender_is_hba) {
-      break;
-    }
-    const std::string card_id = co_await card_telematik_id(k, ctx, card.handle);
-    if (card_id == in.sender_telematik_id) {
-      smcb = &card;
-      break;
-    }
-  }
-  if (in.sender_is_hba) {
-    smcb = first;
-  }
-  if (smcb == nullptr) {
-    const std::string which = in.sender_is_hba
-                                  ? std::string("No SMC-B")
-                                  : "No SMC-B of the sender's institution (TelematikID " + in.sender_telematik_id + ")";
-    out.refusal = Answer{451, "4.7.0",
-                         which +
-                             " is available to sign for this call context (KOM-LE-A_2057); insert the "
-                             "practice's SMC-B"};
-    co_return out;
-  }
-  const std::string handle = smcb->handle;
-  const konnektor::PinType pin_type = konnektor::PinType::smc;
-  konnektor::Outcome<konnektor::PinState> pin = co_await k.get_pin_status(ctx, handle, pin_type);
-  if (!pin.ok()) {
-    out.refusal = konnektor_refusal(pin.error, "signing (GetPinStatus)");
-    co_return out;
-  }
-  if (pin.value->status != konnektor::PinStatus::verified) {
-    if (pin.value->status != konnektor::PinStatus::verifiable) {
-      out.refusal =
-          Answer{451, "4.7.0",
-                 "The SMC-B " + smcb->iccsn + " cannot be unlocked: its PIN is blocked or not set (KOM-LE-A_2058)"};
-      co_return out;
-    }
-    konnektor::Outcome<konnektor::PinOutcome> verified = co_await k.verify_pin(ctx, handle, pin_type);
-    if (!verified.ok()) {
-      out.refusal = konnektor_refusal(verified.error, "signing (VerifyPin)");
-      co_return out;
-    }
-    if (verified.value->result != konnektor::PinResult::ok) {
-      out.refusal = Answer{
-          451, "4.7.0", "The PIN of the SMC-B " + smcb->iccsn + " was not verified (KOM-LE-A_2058); unlock the card"};
-      co_return out;
-    }
-  }
+  const std::string handle = search.found->card.handle;
   const std::string content = kim::signed_content(in.inner_mail);
   const konnektor::Bytes content_bytes(content.begin(), content.end());
   const konnektor::Crypt crypt = konnektor::Crypt::rsa;

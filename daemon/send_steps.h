@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crypto/types.h"
+#include "daemon/card_finder.h"
 #include "kim/raw_message.h"
 #include "kim/send_mail.h"
 #include "konnektor/konnektor.h"
@@ -43,6 +44,7 @@ net::awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const 
 
 struct SealInput {
   konnektor::Konnektor* konnektor = nullptr;
+  CardFinder* cards = nullptr;  // the Konnektor's card finder (shared with the receive path)
   konnektor::CallContext context;
   std::string inner_mail;
   std::vector<EncryptionTarget> targets;
@@ -57,6 +59,8 @@ struct SealOutput {
 };
 net::awaitable<SealOutput> sign_and_encrypt(const SealInput& input);
 
+// The answer when no SMC-B can sign (card missing, PIN, Konnektor).
+smtp::Answer signing_card_refusal(const CardSearch& search, const std::string& telematik_id);
 // The answer for a Konnektor error during `what` ("signing", "encryption", ...).
 smtp::Answer konnektor_refusal(const konnektor::Error& e, std::string_view what);
 

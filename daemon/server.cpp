@@ -7,6 +7,7 @@
 
 #include "conf/load.h"
 #include "daemon/control.h"
+#include "daemon/konnektor_routes.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
 #include "daemon/pop3_hooks.h"
@@ -68,7 +69,8 @@ Server::Server(asio::io_context& io, conf::Config config)
     : io_(io),
       config_(std::move(config)),
       pool_(config_.daemon.worker_threads),
-      pop3_hooks_(std::make_unique<KimPop3Hooks>()),
+      routes_(std::make_unique<KonnektorRoutes>(konnektors_, config_)),
+      pop3_hooks_(std::make_unique<KimPop3Hooks>(*routes_, pool_)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       shutdown_timer_(io),
       watchdog_timer_(io) {}
@@ -111,23 +113,11 @@ void Server::open_send_path() {
   } else {
     spdlog::warn("event=no_directory reason=\"directory.url is not set: KIM messages cannot be sent\"");
   }
-  std::map<std::string, KonnektorChoice> choices;
-  std::string default_id;
-  for (const auto& k : config_.konnektors) {
-    const auto it = konnektors_.find(k.id);
-    if (it == konnektors_.end()) {
-      continue;
-    }
-    choices[k.id] = KonnektorChoice{it->second.get(), k.ecc_min_signature_service, k.ecc_min_encryption_service};
-    if (k.is_default || default_id.empty()) {
-      default_id = k.id;  // the one marked default, else the first
-    }
-  }
   SendSettings send;
   send.hostname = host_name(config_);
   send.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
   send.max_client_mail = config_.limits.konnektor_document;
-  smtp_hooks_ = std::make_unique<KimSmtpHooks>(std::move(choices), default_id, directory_.get(), send);
+  smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send);
   login_guard_ =
       std::make_unique<smtp::LoginGuard>(static_cast<int>(config_.limits.login_failures), config_.limits.login_lock);
 }

@@ -62,6 +62,7 @@ class Server {
   net::asio::thread_pool pool_;  // the bounded worker pool for blocking work (run_blocking)
   std::map<std::string, std::unique_ptr<konnektor::Konnektor>> konnektors_;  // by KonnektorId
   std::unique_ptr<class ControlServer> control_;
+  std::unique_ptr<class KonnektorRoutes> routes_;  // KonnektorId -> Konnektor and its CardFinder
   std::unique_ptr<class KimPop3Hooks> pop3_hooks_;
   std::shared_ptr<ldap::Client> ldap_client_;
   std::unique_ptr<ldap::Directory> directory_;

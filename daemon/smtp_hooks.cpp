@@ -19,7 +19,7 @@ namespace {
 
 struct SmtpSession final : smtp::HookSession {
   kim::UserName name;
-  KonnektorChoice konnektor;
+  KonnektorRoutes::Route konnektor;
   konnektor::CallContext context;
 };
 
@@ -35,12 +35,8 @@ bool same_address(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-KimSmtpHooks::KimSmtpHooks(std::map<std::string, KonnektorChoice> konnektors, std::string default_id,
-                           ldap::Directory* directory, SendSettings settings)
-    : konnektors_(std::move(konnektors)),
-      default_id_(std::move(default_id)),
-      directory_(directory),
-      settings_(std::move(settings)) {}
+KimSmtpHooks::KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings)
+    : routes_(routes), directory_(directory), settings_(std::move(settings)) {}
 
 awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(std::string user) {
   using Result = std::variant<smtp::LoginTarget, Answer>;
@@ -53,16 +49,16 @@ awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(s
                             "The user name must contain address and port of the SMTP server (host:port); "
                             "locating the provider by DNS service discovery is not supported"}};
   }
-  const std::string id = parsed.value->konnektor_id.empty() ? default_id_ : parsed.value->konnektor_id;
-  const auto it = konnektors_.find(id);
-  if (it == konnektors_.end() || it->second.konnektor == nullptr) {
+  const std::optional<KonnektorRoutes::Route> route = routes_.route(parsed.value->konnektor_id);
+  if (!route) {
     co_return Result{Answer{501, "5.5.4",
-                            id.empty() ? std::string("kimgate has no Konnektor configured")
-                                       : "Unknown KonnektorId '" + id + "' in the user name"}};
+                            parsed.value->konnektor_id.empty()
+                                ? std::string("kimgate has no usable Konnektor configured")
+                                : "Unknown KonnektorId '" + parsed.value->konnektor_id + "' in the user name"}};
   }
   auto session = std::make_shared<SmtpSession>();
   session->name = std::move(*parsed.value);
-  session->konnektor = it->second;
+  session->konnektor = *route;
   session->context =
       konnektor::CallContext{session->name.mandant_id, session->name.client_system_id, session->name.workplace_id, ""};
   // The call context is checked once at login: a Konnektor that rejects it (4003-4006, 4010-4012,
@@ -119,9 +115,7 @@ awaitable<smtp::Processed> KimSmtpHooks::process(std::shared_ptr<smtp::HookSessi
   if (directory_ == nullptr) {
     co_return refuse(451, "4.4.3", "kimgate has no directory (VZD) configured; it cannot find certificates");
   }
-  const bool ecc = konnektor::ecc_capable(session->konnektor.konnektor->product_information(),
-                                          session->konnektor.ecc_min_signature_service,
-                                          session->konnektor.ecc_min_encryption_service);
+  const bool ecc = session->konnektor.cards->ecc_capable();
   Recipients recipients = co_await look_up_recipients(*directory_, envelope, ecc);
   if (recipients.refusal) {
     co_return smtp::Processed{std::move(recipients.refusal), {}, {}, {}};
@@ -137,8 +131,14 @@ awaitable<smtp::Processed> KimSmtpHooks::process(std::shared_ptr<smtp::HookSessi
   }
   const kim::Generated identity = kim::generate_identity(settings_.hostname);
   const kim::Prepared inner = kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
-  SealInput seal{session->konnektor.konnektor,   session->context,        inner.mail, recipients.encryption,
-                 recipients.sender_telematik_id, recipients.sender_is_hba};
+  SealInput seal;
+  seal.konnektor = session->konnektor.konnektor;
+  seal.cards = session->konnektor.cards;
+  seal.context = session->context;
+  seal.inner_mail = inner.mail;
+  seal.targets = recipients.encryption;
+  seal.sender_telematik_id = recipients.sender_telematik_id;
+  seal.sender_is_hba = recipients.sender_is_hba;
   SealOutput sealed = co_await sign_and_encrypt(seal);
   if (sealed.refusal) {
     co_return smtp::Processed{std::move(sealed.refusal), {}, {}, {}};

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 
+#include "daemon/konnektor_routes.h"
 #include "konnektor/konnektor.h"
 #include "smtp/send_hooks.h"
 
@@ -31,26 +32,18 @@ struct SendSettings {
   std::uint64_t max_client_mail = 15728640;  // KOM-LE-A_2004-01 without the KAS
 };
 
-struct KonnektorChoice {
-  konnektor::Konnektor* konnektor = nullptr;
-  std::string ecc_min_signature_service = "7.4.1";
-  std::string ecc_min_encryption_service = "6.1.1";
-};
-
 class KimSmtpHooks final : public smtp::SendHooks {
  public:
-  // `konnektors` by KonnektorId; `default_id` names the one used without a KonnektorId.
-  // `directory` may be null (no [directory] configured: every message is refused with 451).
-  KimSmtpHooks(std::map<std::string, KonnektorChoice> konnektors, std::string default_id, ldap::Directory* directory,
-               SendSettings settings);
+  // `routes` picks the Konnektor by KonnektorId (shared with the receive path). `directory` may
+  // be null (no [directory] configured: every message is refused with 451).
+  KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings);
 
   net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
   net::awaitable<smtp::Processed> process(std::shared_ptr<smtp::HookSession> session, smtp::Envelope envelope,
                                           std::shared_ptr<std::string> message) override;
 
  private:
-  std::map<std::string, KonnektorChoice> konnektors_;
-  std::string default_id_;
+  KonnektorRoutes& routes_;
   ldap::Directory* directory_;
   SendSettings settings_;
 };

@@ -7,6 +7,7 @@
 
 #include "net/dot_stream.h"
 #include "net/sasl.h"
+#include "pop3/multiline.h"
 
 namespace kimgate::pop3 {
 
@@ -202,13 +203,14 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
         "-ERR [SYS/PERM] kimgate has no connection settings for the KIM provider "
         "(fachdienst.client_p12, fachdienst.ca_file)");
   }
-  auto resolved = pop3_.hooks->resolve_user(user);
+  std::variant<LoginPlan, std::string> resolved = co_await pop3_.hooks->resolve_user(user);
   if (const auto* sentence = std::get_if<std::string>(&resolved)) {
-    log_.info("event=auth result=bad_user_name");
+    log_.info("event=auth result=refused_before_upstream");
     const std::string text = "-ERR " + *sentence;
     co_return co_await err(text);
   }
-  const LoginTarget target = std::get<LoginTarget>(resolved);
+  LoginPlan plan = std::move(std::get<LoginPlan>(resolved));
+  const LoginTarget target = plan.target;
   const std::string where = target.host + ":" + std::to_string(target.port);
   std::string error;
   const auto ex = co_await net::asio::this_coro::executor;
@@ -246,6 +248,7 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
     co_return co_await err(kAuthFailed);
   }
   log_.info("event=auth mailbox={} upstream={} result=ok", target.mailbox, where);
+  mailbox_ = std::move(plan.mailbox);
   enter(State::proxy);
   co_return co_await ok("+OK logged in at the KIM provider");
 }
@@ -274,19 +277,22 @@ awaitable<std::optional<std::string>> ServerSession::upstream_command(const std:
 }
 
 awaitable<bool> ServerSession::upstream_body(std::string& raw, std::string& body, std::uint64_t limit) {
-  net::DotDecoder decoder([&body](std::string_view s) { body.append(s); });
-  while (!decoder.done()) {
+  MultilineReader reader(limit);
+  while (reader.status() == MultilineReader::Status::more) {
     std::string chunk;
     const auto ec = co_await upstream_->read_some(chunk, pop3_.server_timeout);
     if (ec && chunk.empty()) {
       co_return false;
     }
-    const std::size_t used = decoder.feed(chunk);
-    raw.append(chunk, 0, used);
-    if (body.size() > limit) {
-      co_return false;
-    }
+    reader.feed(chunk);
+    OPENSSL_cleanse(chunk.data(), chunk.size());
   }
+  if (reader.status() != MultilineReader::Status::done) {
+    OPENSSL_cleanse(reader.body().data(), reader.body().size());
+    co_return false;
+  }
+  raw = reader.raw();
+  body = std::move(reader.body());
   co_return true;
 }
 
@@ -373,7 +379,11 @@ awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
   if (!complete) {
     co_return co_await upstream_lost("RETR");
   }
-  RetrDecision decision = co_await pop3_.hooks->on_retrieved(message);
+  if (!mailbox_) {
+    OPENSSL_cleanse(message.data(), message.size());
+    co_return co_await err("-ERR [SYS/TEMP] no message processing for this session; the message stays on the server");
+  }
+  RetrDecision decision = co_await mailbox_->on_retrieved(message);
   OPENSSL_cleanse(message.data(), message.size());
   if (!decision.deliver) {
     log_.info("event=retr message={} result=refused", cmd.args[0]);

@@ -9,8 +9,7 @@
 //
 // PROXY relays STAT, LIST, UIDL, DELE, RSET, NOOP and QUIT; TOP n m goes upstream as
 // TOP n 0 and comes back without MIME-Version (§5.2, Thunderbird); RETR passes mail
-// without X-KOM-LE-Version through byte for byte. A KIM message is answered
-// `-ERR [SYS/TEMP]` and stays on the server until the decrypting receive path exists.
+// through the session's MailboxHooks, which decide what the PVS gets (pop3/ knows no KIM).
 // DELE takes effect upstream only when the PVS's QUIT is relayed; a PVS that disconnects
 // without QUIT commits nothing.
 #include <memory>
@@ -37,14 +36,28 @@ struct RetrDecision {
   std::string refusal;  // "-ERR ..." without CRLF
 };
 
+// The per-session half of the hooks, made at login for one authenticated user name; the
+// session owns it until it ends.
+class MailboxHooks {
+ public:
+  virtual ~MailboxHooks() = default;
+  // Decides what the PVS receives for a retrieved message (`message` unstuffed, as upstream sent it).
+  virtual net::awaitable<RetrDecision> on_retrieved(const std::string& message) = 0;
+};
+
+// What a user name resolves to: where to log in, and the hooks for the session's messages.
+struct LoginPlan {
+  LoginTarget target;
+  std::unique_ptr<MailboxHooks> mailbox;
+};
+
 // The KIM knowledge the proxy needs, supplied by daemon/ (pop3/ knows nothing of KIM).
 class ProxyHooks {
  public:
   virtual ~ProxyHooks() = default;
-  // The upstream target for a composite user name, or a sentence for -ERR.
-  virtual std::variant<LoginTarget, std::string> resolve_user(std::string_view user) = 0;
-  // Decides what the PVS receives for a retrieved message (`message` unstuffed, as upstream sent it).
-  virtual net::awaitable<RetrDecision> on_retrieved(const std::string& message) = 0;
+  // The login plan for a composite user name, or a sentence for -ERR (called before the
+  // upstream connection is opened; may ask the Konnektor about the call context).
+  virtual net::awaitable<std::variant<LoginPlan, std::string>> resolve_user(const std::string& user) = 0;
 };
 
 struct ServerSettings : net::LineSessionSettings {
@@ -114,6 +127,7 @@ class ServerSession final : public net::LineSession {
   std::string user_;
   bool awaiting_sasl_ = false;
   std::unique_ptr<net::Connection> upstream_;
+  std::unique_ptr<MailboxHooks> mailbox_;
 };
 
 }  // namespace kimgate::pop3

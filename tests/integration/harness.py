@@ -90,3 +90,11 @@ def tempdir():
 
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, **kw)
+
+
+def stop(proc, log):
+    """Stops a daemon started with Popen (SIGTERM, wait) and closes its log file."""
+    if proc.poll() is None:
+        proc.terminate()
+    proc.wait(timeout=30)
+    log.close()

@@ -25,9 +25,9 @@ TEST(SmtpSession, ConnectStateTable) {
   std::vector<std::string> got;
   const auto script = [&](Client& c) -> awaitable<void> {
     got.push_back(co_await c.smtp_reply());
-    for (const char* cmd : {"EHLO pvs.local", "HELO pvs.local", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA", "RSET",
-                            "NOOP", "AUTH CRAM-MD5", "AUTH PLAIN", "*", "AUTH PLAIN AHVzZXIAcGFzcw==", "VRFY x", "FOO",
-                            "HELO", "QUIT"}) {
+    for (const char* cmd :
+         {"EHLO pvs.local", "HELO pvs.local", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA", "RSET", "NOOP",
+          "AUTH CRAM-MD5", "AUTH PLAIN", "*", "AUTH PLAIN AHVzZXIAcGFzcw==", "VRFY x", "FOO", "HELO", "QUIT"}) {
       const std::string line = std::string(cmd) + "\r\n";
       co_await c.send(line);
       got.push_back(co_await c.smtp_reply());
@@ -48,9 +48,9 @@ TEST(SmtpSession, ConnectStateTable) {
   EXPECT_EQ(got[6], "250 2.0.0 OK");
   EXPECT_EQ(got[7], "250 2.0.0 OK");
   EXPECT_EQ(got[8].substr(0, 10), "504 5.7.4 ");
-  EXPECT_EQ(got[9], "334 ");                          // RFC 4954: the response follows on its own line
-  EXPECT_EQ(got[10].substr(0, 10), "501 5.7.0 ");     // "*" cancels
-  EXPECT_EQ(got[11].substr(0, 10), "454 4.7.0 ");     // no [fachdienst] settings: the provider is unreachable
+  EXPECT_EQ(got[9], "334 ");                       // RFC 4954: the response follows on its own line
+  EXPECT_EQ(got[10].substr(0, 10), "501 5.7.0 ");  // "*" cancels
+  EXPECT_EQ(got[11].substr(0, 10), "454 4.7.0 ");  // no [fachdienst] settings: the provider is unreachable
   EXPECT_EQ(got[12].substr(0, 10), "502 5.5.1 ");
   EXPECT_EQ(got[13].substr(0, 10), "502 5.5.1 ");
   EXPECT_EQ(got[14].substr(0, 10), "501 5.5.4 ");
