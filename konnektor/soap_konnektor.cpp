@@ -43,6 +43,23 @@ awaitable<Outcome<SoapKonnektor::Directory>> SoapKonnektor::current_directory() 
   if (directory_) {
     co_return Outcome<Directory>::success(directory_);
   }
+  if (discovery_) {
+    const std::shared_ptr<asio::steady_timer> running = discovery_;
+    boost::system::error_code ec;
+    co_await running->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return directory_ ? Outcome<Directory>::success(directory_) : Outcome<Directory>::failure(discovery_error_);
+  }
+  discovery_ = std::make_shared<asio::steady_timer>(ex_, asio::steady_timer::time_point::max());
+  Outcome<Directory> result = co_await read_sds();
+  if (!result.ok()) {
+    discovery_error_ = result.error;
+  }
+  const std::shared_ptr<asio::steady_timer> done = std::move(discovery_);
+  done->cancel();
+  co_return result;
+}
+
+awaitable<Outcome<SoapKonnektor::Directory>> SoapKonnektor::read_sds() {
   const std::optional<Url> url = parse_https_url(sds_url_);
   if (!url) {
     co_return Outcome<Directory>::failure(protocol(id_, "sds_url \"" + sds_url_ + "\" is not an https:// URL"));

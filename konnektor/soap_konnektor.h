@@ -55,6 +55,7 @@ class SoapKonnektor final : public Konnektor {
   using Directory = std::shared_ptr<const soap::ServiceDirectory>;
   // The cached directory, reading connector.sds when there is none.
   net::awaitable<Outcome<Directory>> current_directory();
+  net::awaitable<Outcome<Directory>> read_sds();
   // Builds the request for the directory's versions, posts it and reads the answer; `heavy`
   // moves building and reading to the worker pool.
   template <class T, class Build, class Parse>
@@ -70,6 +71,10 @@ class SoapKonnektor final : public Konnektor {
   std::chrono::milliseconds timeout_;
   std::unique_ptr<SoapTransport> transport_;
   Directory directory_;
+  // Set while connector.sds is being read: later callers wait for that reading instead of
+  // starting their own (cancelled when it is done).
+  std::shared_ptr<net::asio::steady_timer> discovery_;
+  Error discovery_error_;
   ProductInformation product_;
 };
 

@@ -236,7 +236,7 @@ def main():
             wait_until(lambda: log_count(sim.log_path, "sim_request") - requests >= 20, 10)
             connections = log_count(sim.log_path, "sim_connection") - connections
             requests = log_count(sim.log_path, "sim_request") - requests
-            t.check(requests >= 20 and connections <= 2,
+            t.check(requests >= 20 and connections == 1,
                     f"kept-alive connections: {requests} SOAP requests over {connections} TLS connection(s)")
             def refused(name, section, sentence, what):
                 """GetCards with a section that must be refused; the sentence says which side refused what."""
