@@ -305,6 +305,30 @@ def faults(t, args, sim, config, env):
     t.check(got.get("kind") == "timeout" and got.get("code") == 1 and "did not answer" in got.get("text", "") and
             waited >= 3, f"timeout error after the configured 3 s (returned after {waited:.1f} s): {got}")
     sim.control("/sim/answer")
+    # In one process: a communication error drops the cached connector.sds, the next call reads it again.
+    sds_before = log_count(sim.log_path, "sim_sds")
+    proc = subprocess.Popen([args.tool, short, "soap", "steps"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, env=env)
+
+    def step():
+        proc.stdin.write("get_cards\n")
+        proc.stdin.flush()
+        for line in proc.stdout:  # the Konnektor's own log lines come first
+            if line.startswith("{"):
+                return json.loads(line)
+        return {}
+
+    first = step()
+    sim.control("/sim/stop-answering")
+    second = step()
+    sim.control("/sim/answer")
+    third = step()
+    proc.stdin.close()
+    proc.wait(timeout=60)
+    wait_until(lambda: log_count(sim.log_path, "sim_sds") - sds_before >= 2, 10)
+    sds = log_count(sim.log_path, "sim_sds") - sds_before
+    t.check(first.get("ok") and second.get("kind") == "timeout" and third.get("ok") and sds == 2,
+            f"connector.sds read again after a communication error: {first} {second} {third}, {sds} readings")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@
 //   konnektor_soap_tool CONFIG KONNEKTOR_ID get_cards M/C/W  one GetCards; prints code, kind, text
 //   konnektor_soap_tool CONFIG KONNEKTOR_ID sign M/C/W       GetCards + SignDocument without VerifyPin
 //   konnektor_soap_tool CONFIG KONNEKTOR_ID seal OUT.eml RSA|ECC   a KIM message for the interop test
+//   konnektor_soap_tool CONFIG KONNEKTOR_ID steps M/C/W      one GetCards per line read from stdin, in one
+//       process (the test changes the Konnektor between the lines)
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -138,6 +140,13 @@ int main(int argc, char** argv) {
   };
   const auto run = [&]() -> net::awaitable<void> {
     const konnektor::CallContext ctx = context_of(mode == "seal" ? "Mandant1/CS1/WP1" : arg4);
+    if (mode == "steps") {
+      for (std::string line; std::getline(std::cin, line);) {
+        const auto step = co_await kon.get_cards(ctx);
+        report("GetCards", step);
+      }
+      co_return;
+    }
     const auto cards = co_await kon.get_cards(ctx);
     report("GetCards", cards);
     if (mode == "get_cards" || !cards.ok()) {
