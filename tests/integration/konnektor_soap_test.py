@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 
-from harness import Failures, free_ports, run, tempdir, wait_until
+from harness import Failures, NotifySocket, free_ports, run, tempdir, wait_until
 
 ICCSN_KONNEKTOR = "80276883110000000042"
 
@@ -201,6 +201,7 @@ def main():
     ap.add_argument("--sim", required=True)
     ap.add_argument("--tool", required=True)
     ap.add_argument("--source", required=True)
+    ap.add_argument("--kimgated", help="also start kimgated with the SOAP Konnektor configured")
     ap.add_argument("--seal", nargs=2, metavar=("OUT", "RSA|ECC"),
                     help="only write a KIM message made through the SOAP client (for the interop test)")
     args = ap.parse_args()
@@ -250,6 +251,8 @@ def main():
                 refused("unpinned.toml", soap_section(sim.port, pki, auth, "ab" * 32),
                         f"{pins[server_key]}) is not trusted", "an unpinned server certificate is refused")
                 faults(t, args, sim, config, env)
+                if args.kimgated:
+                    daemon(t, args, config, work, sim.port, env)
             if auth == "basic":
                 refused("wrong-basic.toml",
                         soap_section(sim.port, pki, auth, pins[server_key], basic_pass="wrong-basic.pass"),
@@ -278,6 +281,24 @@ def seal(t, args, local_config, base, pki, pins, work, env):
     finally:
         sim.stop()
     return t.finish()
+
+
+def daemon(t, args, config, work, port, env):
+    """kimgated opens the SOAP Konnektor through make_konnektor and reads its connector.sds at start."""
+    notify = NotifySocket(work)
+    log_path = os.path.join(work, "kimgated.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stdout=log, stderr=log,
+                                env=dict(env, NOTIFY_SOCKET=notify.path))
+        try:
+            t.check(notify.wait_for("READY=1") is not None, "kimgated with a SOAP Konnektor is ready")
+            found = wait_until(lambda: "event=konnektor_discovered konnektor=soap" in open(log_path).read(), 30)
+            line = next((l for l in open(log_path) if "konnektor_discovered" in l), "")
+            t.check(found and 'product="kimgate local Konnektor"' in line and "signature_service=7.5.5" in line,
+                    f"kimgated read connector.sds of the SOAP Konnektor on port {port}: {line.strip()[-200:]}")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def faults(t, args, sim, config, env):
