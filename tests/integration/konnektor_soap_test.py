@@ -129,10 +129,12 @@ def log_count(path, event):
 
 
 class Sim:
-    def __init__(self, binary, config, pki, work, auth, server_key, env):
+    def __init__(self, binary, config, pki, work, auth, server_key, env, name=""):
         self.pki = pki
-        self.port_file = os.path.join(work, f"sim-{auth}-{server_key}.port")
-        self.log_path = os.path.join(work, f"sim-{auth}-{server_key}.log")
+        self.port_file = os.path.join(work, f"sim-{auth}-{server_key}{name}.port")
+        self.log_path = os.path.join(work, f"sim-{auth}-{server_key}{name}.log")
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
         self.log = open(self.log_path, "w")
         cmd = [binary, "--config", config, "--konnektor", "local", "--cert", os.path.join(pki, f"srv-{server_key}.pem"),
                "--key", os.path.join(pki, f"srv-{server_key}.key"), "--tls-auth", auth, "--port-file", self.port_file]
@@ -267,7 +269,24 @@ def main():
                 proxy.close()
         finally:
             sim.stop()
+    injected(t, args, base, pki, pins, work, env)
     return t.finish()
+
+
+def injected(t, args, base, pki, pins, work, env):
+    """The local Konnektor's error injection (simulate_error_permille) reaches the SOAP client as a fault."""
+    failing = write(os.path.join(work, "failing.toml"),
+                    base.replace('kind = "local"\n', 'kind = "local"\nsimulate_error_permille = 1000\n', 1))
+    sim = Sim(args.sim, failing, pki, work, "server_only", "rsa", env, name="-failing")
+    try:
+        config = write(os.path.join(work, "failing-soap.toml"),
+                       base + soap_section(sim.port, pki, "server_only", pins["rsa"]))
+        r, lines = tool(args, config, "all", env=env)
+        got = first_op(lines, "ExternalAuthenticate")
+        t.check(r.returncode != 0 and got.get("code") == 4045 and "simulated" in got.get("text", ""),
+                f"simulate_error_permille = 1000 answers card operations with fault 4045: {got}")
+    finally:
+        sim.stop()
 
 
 def seal(t, args, local_config, base, pki, pins, work, env):
