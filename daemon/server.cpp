@@ -14,6 +14,7 @@
 #include "daemon/smtp_hooks.h"
 #include "kimgate_version.h"
 #include "konnektor/local_konnektor.h"
+#include "konnektor/make_konnektor.h"
 #include "ldap/configure.h"
 #include "ldap/directory.h"
 #include "net/connection.h"
@@ -81,21 +82,17 @@ Server::~Server() {
 
 void Server::open_konnektors() {
   for (const auto& k : config_.konnektors) {
-    if (k.kind == conf::KonnektorKind::local) {
-      auto local = std::make_unique<konnektor::LocalKonnektor>(io_.get_executor(), pool_, k, config_.timeouts.konnektor,
-                                                               config_.limits.konnektor_document);
-      for (const auto& problem : local->problems()) {
-        spdlog::warn("event=konnektor_card_missing konnektor={} problem=\"{}\"", k.id, problem);
-      }
-      konnektors_[k.id] = std::move(local);
-      spdlog::info("event=konnektor konnektor={} kind=local default={}", k.id, k.is_default);
-    } else {
-      // The SOAP client is its own issue; until it lands such a Konnektor cannot be used.
-      spdlog::warn(
-          "event=konnektor_unavailable konnektor={} kind=soap reason=\"the SOAP Konnektor client is not part "
-          "of this build\"",
-          k.id);
+    auto made = konnektor::make_konnektor(io_.get_executor(), pool_, k, config_.timeouts, config_.limits);
+    for (const auto& problem : made.problems) {
+      spdlog::warn("event=konnektor_card_missing konnektor={} problem=\"{}\"", k.id, problem);
     }
+    if (!made.konnektor) {
+      spdlog::error("event=konnektor_unavailable konnektor={} reason=\"{}\"", k.id, made.error);
+      continue;
+    }
+    konnektors_[k.id] = std::move(made.konnektor);
+    spdlog::info("event=konnektor konnektor={} kind={} default={}", k.id,
+                 k.kind == conf::KonnektorKind::local ? "local" : "soap", k.is_default);
   }
   open_send_path();
 }

@@ -131,7 +131,8 @@ ServerTls make_server_tls(const ServerTlsOptions& o) {
   return result;
 }
 
-ClientTls make_client_tls(const ClientTlsOptions& o) {
+ClientTls make_client_tls_base(const std::filesystem::path& client_p12, const std::string& p12_password,
+                               std::string_view what) {
   ClientTls result;
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   SSL_CTX* native = ctx->native_handle();
@@ -142,8 +143,8 @@ ClientTls make_client_tls(const ClientTlsOptions& o) {
     result.error = "cannot set the TLS cipher profile: " + openssl_error_text();
     return result;
   }
-  if (!o.client_p12.empty()) {
-    FILE* f = std::fopen(o.client_p12.c_str(), "rb");
+  if (!client_p12.empty()) {
+    FILE* f = std::fopen(client_p12.c_str(), "rb");
     PKCS12* p12 = f == nullptr ? nullptr : d2i_PKCS12_fp(f, nullptr);
     if (f != nullptr) {
       std::fclose(f);
@@ -151,7 +152,7 @@ ClientTls make_client_tls(const ClientTlsOptions& o) {
     EVP_PKEY* key = nullptr;
     X509* cert = nullptr;
     STACK_OF(X509)* chain = nullptr;
-    const bool parsed = p12 != nullptr && PKCS12_parse(p12, o.p12_password.c_str(), &key, &cert, &chain) == 1;
+    const bool parsed = p12 != nullptr && PKCS12_parse(p12, p12_password.c_str(), &key, &cert, &chain) == 1;
     PKCS12_free(p12);
     const bool used = parsed && SSL_CTX_use_certificate(native, cert) == 1 && SSL_CTX_use_PrivateKey(native, key) == 1;
     for (int i = 0; used && chain != nullptr && i < sk_X509_num(chain); ++i) {
@@ -161,17 +162,27 @@ ClientTls make_client_tls(const ClientTlsOptions& o) {
     X509_free(cert);
     sk_X509_pop_free(chain, X509_free);
     if (!used) {
-      result.error = "cannot use the client certificate \"" + o.client_p12.string() +
-                     "\" (C.CM.TLS-CS; wrong password or not a PKCS#12 file?)";
+      result.error = "cannot use the client certificate \"" + client_p12.string() + "\" (" + std::string(what) +
+                     "; wrong password or not a PKCS#12 file?)";
       return result;
     }
   }
+  result.context = std::move(ctx);
+  return result;
+}
+
+ClientTls make_client_tls(const ClientTlsOptions& o) {
+  ClientTls result = make_client_tls_base(o.client_p12, o.p12_password, "C.CM.TLS-CS");
+  if (!result.context) {
+    return result;
+  }
+  SSL_CTX* native = result.context->native_handle();
   if (o.ca_file.empty() || SSL_CTX_load_verify_locations(native, o.ca_file.c_str(), nullptr) != 1) {
+    result.context.reset();
     result.error = "cannot load the trust anchors for the KIM provider \"" + o.ca_file.string() + "\"";
     return result;
   }
   SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
-  result.context = std::move(ctx);
   return result;
 }
 

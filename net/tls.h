@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "net/asio.h"
 
@@ -53,6 +54,12 @@ struct ClientTls {
 };
 
 ClientTls make_client_tls(const ClientTlsOptions& options);
+
+// The same client profile (TLS >= 1.2, cipher and group lists) with the certificate and key of
+// `client_p12` when it is not empty, and no peer verification yet: for peers checked otherwise
+// (the Konnektor, whose certificate is pinned). `what` names the certificate in the sentence.
+ClientTls make_client_tls_base(const std::filesystem::path& client_p12, const std::string& p12_password,
+                               std::string_view what);
 
 // Text of the most recent OpenSSL errors, for sentences.
 std::string openssl_error_text();

@@ -8,6 +8,7 @@ Tab_SMTP_Verbindung and §4.11 the world can provoke; the login lock and its exp
 import argparse
 import base64
 import email
+import hashlib
 import email.policy
 import json
 import os
@@ -47,11 +48,54 @@ while True:
 """
 
 
+SIMS = []
+
+
+def without_card(config_text, token_label):
+    """The configuration without the [[konnektor.card]] table of that token (the card is pulled)."""
+    out, pos = "", 0
+    while True:
+        start = config_text.find("[[konnektor.card]]", pos)
+        if start < 0:
+            return out + config_text[pos:]
+        end = config_text.find("\n\n", start)
+        end = len(config_text) if end < 0 else end + 1
+        block = config_text[start:end]
+        out += config_text[pos:start] + ("" if f'"{token_label}"' in block else block)
+        pos = end
+
+
+def soap_variant(sim_binary, config_text, work, env):
+    """The configuration with its local Konnektor replaced by a SOAP Konnektor: konnektor_sim serves
+    the same local Konnektor (the world's SoftHSM cards) over HTTPS, server-only TLS, pinned."""
+    sim_config = os.path.join(work, "sim.toml")
+    open(sim_config, "w").write(config_text)
+    key, cert = os.path.join(work, "konnektor.key"), os.path.join(work, "konnektor.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=80276883110000000099",
+                    "-days", "2", "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
+    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True, capture_output=True).stdout
+    port_file = os.path.join(work, "sim.port")
+    log = open(os.path.join(work, "sim.log"), "w")
+    SIMS.append(subprocess.Popen([sim_binary, "--config", sim_config, "--konnektor", "local", "--cert", cert, "--key",
+                                  key, "--tls-auth", "server_only", "--port-file", port_file],
+                                 stdout=log, stderr=log, env=env))
+    if not wait_until(lambda: os.path.exists(port_file) and open(port_file).read().strip(), 30):
+        return None
+    port = int(open(port_file).read())
+    start = config_text.index("[[konnektor]]")
+    end = config_text.index("[directory]")
+    soap = ("[[konnektor]]\nid = \"soap\"\nkind = \"soap\"\ndefault = true\n"
+            f"sds_url = \"https://127.0.0.1:{port}/connector.sds\"\ntls_auth = \"server-only\"\n"
+            f"server_pin_sha256 = \"{hashlib.sha256(der).hexdigest()}\"\n\n")
+    return config_text[:start] + soap + config_text[end:]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kimgated", required=True)
     ap.add_argument("--kimctl", required=True)
     ap.add_argument("--source", required=True)
+    ap.add_argument("--sim", help="konnektor_sim: repeat the letter through the Konnektor SOAP test server")
     args = ap.parse_args()
     t = Failures()
     world_json = os.path.join(os.environ["KIMGATE_WORLD_DIR"], "world.json")
@@ -163,6 +207,23 @@ def main():
         except smtplib.SMTPSenderRefused as e:
             return e.smtp_code, e.smtp_error.decode(errors="replace")
         return None
+
+    def fetch_via_kimgate(p, needle, want=None):
+        """RETR through kimgated's POP3 of the message whose outer header holds needle."""
+        user = f"{p['kim_address']}#127.0.0.1:{w['providers'][p['provider']]['pop3s_port']}#Mandant1#CS1#WP1"
+        box = poplib.POP3_SSL("127.0.0.1", pop3s, context=pvs_ctx, timeout=120)
+        try:
+            box.user(user)
+            box.pass_(p["mailbox_password"])
+            for n in range(box.stat()[0], 0, -1):
+                head = b"\r\n".join(box.top(n, 0)[1])
+                if needle.encode() in head:
+                    body = b"\r\n".join(box.retr(n)[1]) + b"\r\n"
+                    if want is None or want in body:
+                        return body
+            return None
+        finally:
+            box.quit()
 
     def open_as(p, raw, key="C.HCI.ENC.RSA"):
         path = os.path.join(work, f"in-{uuid.uuid4()}.eml")
@@ -357,9 +418,7 @@ def main():
         e = send_error(letter(a["kim_address"], [b["kim_address"]], "locked card"))
         t.check(e and e[0] == 451 and e[1].startswith("4.7.0") and "PIN" in e[1], f"card not unlocked: 451 4.7.0 ({e})")
         open(pin_file, "w").write(right_pin)
-        blocks = base_config.split("[[konnektor.card]]")
-        pulled = "[[konnektor.card]]".join(b_ for b_ in blocks if a["card"]["token_label"] not in b_)
-        t.check(restart(pulled), "kimgated restarted without SMCB-A")
+        t.check(restart(without_card(base_config, a["card"]["token_label"])), "kimgated restarted without SMCB-A")
         e = send_error(letter(a["kim_address"], [b["kim_address"]], "no card"))
         t.check(e and e[0] == 451 and "No SMC-B of the sender's institution" in e[1],
                 f"no SMC-B of the sender: 451 naming the TelematikID, not another practice's card ({e})")
@@ -376,7 +435,54 @@ def main():
         e = error_of(lambda: s.send_message(letter(a["kim_address"], [b["kim_address"]], "timeout")))
         t.check(e and e[0] == 421 and e[1].startswith("4.4.2"), f"provider silent: 421 4.4.2 and close ({e})")
         fake.kill()
+
+        # 10. Forward-to-self (§4.12): B's SMC-B pulled, the letter arrives as the 01 error mail; B
+        # forwards it to itself through kimgated; with the card back the next fetch decrypts it.
+        t.check(restart(without_card(base_config, b["card"]["token_label"])), "kimgated restarted without SMCB-B")
+        m10 = letter(a["kim_address"], [b["kim_address"]], f"Weiterleitung {uuid.uuid4()}")
+        t.check(accepted(m10) and arrived(b, fd_b, m10["Message-ID"]) is not None, "a letter for B is on the way")
+        got = fetch_via_kimgate(b, m10["Message-ID"])
+        err_mail = email.message_from_bytes(got or b"", policy=email.policy.default)
+        t.check(got is not None and err_mail["X-KIM-DecryptionResult"] == "01" and
+                err_mail["Subject"] == "Die Nachricht konnte nicht entschlüsselt werden",
+                f"without B's card the PVS gets the 01 error mail ({err_mail['Subject']})")
+        if got:
+            fwd = EmailMessage()
+            fwd["From"] = b["kim_address"]
+            fwd["To"] = b["kim_address"]
+            fwd["Subject"] = "WG: Die Nachricht konnte nicht entschlüsselt werden"
+            fwd["Message-ID"] = f"<{uuid.uuid4()}@pvs.test>"
+            fwd.set_content("Weiterleitung an mich selbst")
+            fwd.add_attachment(email.message_from_bytes(got, policy=email.policy.compat32), disposition="inline")
+            s = session(b, fd_b)
+            refused = s.send_message(fwd)
+            s.quit()
+            t.check(refused == {}, "the PVS forwards the error mail to itself through kimgated (no card needed)")
+            t.check(restart(base_config), "kimgated restarted with SMCB-B back")
+            again = fetch_via_kimgate(b, m10["Message-ID"], want=b"X-KIM-DecryptionResult: 00")
+            t.check(again is not None, "the next fetch decrypts the forwarded KIM message (00)")
+
+        # 11. The same letter path through the Konnektor SOAP test server (konnektor_sim).
+        if args.sim:
+            soap_config = soap_variant(args.sim, base_config, work, env)
+            t.check(soap_config is not None and restart(soap_config), "kimgated restarted with the SOAP Konnektor")
+            m11 = letter(a["kim_address"], [b["kim_address"]], f"SOAP {uuid.uuid4()}", pdf)
+            t.check(accepted(m11), "through SOAP: the letter A -> B is accepted")
+            raw11 = arrived(b, fd_b, m11["Message-ID"])
+            r11, plain11 = open_as(b, raw11 or b"")
+            t.check(raw11 is not None and b"X-KIM-DecryptionResult: 00" in plain11,
+                    f"through SOAP: B decrypts the message ({r11.stdout.strip()})")
+            got11 = fetch_via_kimgate(b, m11["Message-ID"])
+            t.check(got11 is not None and b"X-KIM-DecryptionResult: 00" in got11 and
+                    b"X-KIM-IntegrityCheckResult: 01" in got11,
+                    "through SOAP: kimgated's POP3 delivers it decrypted and verified (00/01)")
+            if got11:
+                inner = email.message_from_bytes(got11, policy=email.policy.default)
+                att = [p_.get_content() for p_ in inner.iter_attachments()]
+                t.check(att and att[0] == pdf, "through SOAP: the PDF arrives byte-identical")
     finally:
+        for sim in SIMS:
+            sim.terminate()
         stop()
         log.close()
         if t.failed:
