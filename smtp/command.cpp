@@ -60,4 +60,49 @@ std::string_view verb_name(Verb v) {
   return "UNKNOWN";
 }
 
+namespace {
+bool iequal_prefix(std::string_view s, std::string_view upper_prefix) {
+  if (s.size() < upper_prefix.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < upper_prefix.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(s[i])) != upper_prefix[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<PathArgument> parse_path_argument(std::string_view args, std::string_view keyword) {
+  if (args.size() < keyword.size() || !iequal_prefix(args, keyword)) {
+    return std::nullopt;
+  }
+  std::string_view rest = args.substr(keyword.size());
+  while (!rest.empty() && rest.front() == ' ') {
+    rest.remove_prefix(1);  // tolerate "MAIL FROM: <a@b>" as many clients send it
+  }
+  if (rest.empty() || rest.front() != '<') {
+    return std::nullopt;
+  }
+  const std::size_t close = rest.find('>');
+  if (close == std::string_view::npos) {
+    return std::nullopt;
+  }
+  PathArgument p;
+  p.address = std::string(rest.substr(1, close - 1));
+  if (p.address.find_first_of(" \t<\"") != std::string::npos) {
+    return std::nullopt;
+  }
+  std::string_view params = rest.substr(close + 1);
+  if (!params.empty() && params.front() != ' ') {
+    return std::nullopt;
+  }
+  while (!params.empty() && params.front() == ' ') {
+    params.remove_prefix(1);
+  }
+  p.params = std::string(params);
+  return p;
+}
+
 }  // namespace kimgate::smtp

@@ -67,37 +67,6 @@ std::string_view state_name(ServerSession::State s) {
   return "unknown";
 }
 
-std::optional<PathArgument> parse_path_argument(std::string_view args, std::string_view keyword) {
-  if (args.size() < keyword.size() || upper(args.substr(0, keyword.size())) != keyword) {
-    return std::nullopt;
-  }
-  std::string_view rest = args.substr(keyword.size());
-  while (!rest.empty() && rest.front() == ' ') {
-    rest.remove_prefix(1);  // tolerate "MAIL FROM: <a@b>" as many clients send it
-  }
-  if (rest.empty() || rest.front() != '<') {
-    return std::nullopt;
-  }
-  const std::size_t close = rest.find('>');
-  if (close == std::string_view::npos) {
-    return std::nullopt;
-  }
-  PathArgument p;
-  p.address = std::string(rest.substr(1, close - 1));
-  if (p.address.find_first_of(" \t<\"") != std::string::npos) {
-    return std::nullopt;
-  }
-  std::string_view params = rest.substr(close + 1);
-  if (!params.empty() && params.front() != ' ') {
-    return std::nullopt;
-  }
-  while (!params.empty() && params.front() == ' ') {
-    params.remove_prefix(1);
-  }
-  p.params = std::string(params);
-  return p;
-}
-
 ServerSession::ServerSession(net::Connection& conn, const ServerSettings& settings, net::StopRegistry& registry)
     : LineSession(conn, registry, "smtp", settings), smtp_(settings), upstream_(settings.upstream) {}
 

@@ -105,11 +105,4 @@ class ServerSession final : public net::LineSession {
 
 std::string_view state_name(ServerSession::State s);
 
-// "MAIL FROM:<a@b> SIZE=1" -> address and parameters; nullopt when the syntax is wrong.
-struct PathArgument {
-  std::string address;
-  std::string params;
-};
-std::optional<PathArgument> parse_path_argument(std::string_view args, std::string_view keyword);
-
 }  // namespace kimgate::smtp
