@@ -4,6 +4,7 @@
 #include <array>
 
 #include "kim/raw_message.h"
+#include "kim/send_mail.h"
 
 namespace kimgate::kim {
 namespace {
@@ -31,6 +32,22 @@ std::string encoded_word(std::string_view text) {
     }
   }
   return out + "?=";
+}
+
+// The notes as HTML, before </body> of the HTML text in body[begin, end) (or at its end).
+void insert_html_notes(std::string& body, std::size_t begin, std::size_t end, const std::string& eol) {
+  const std::string html = "<hr>" + eol + "<p>" + std::string(texts::decrypted_note) + "<br>" + eol +
+                           std::string(texts::signature_ok_note) + "</p>" + eol;
+  std::size_t at = end;
+  const std::string_view part(body.data() + begin, end - begin);
+  for (std::string_view tag : {"</body>", "</BODY>"}) {
+    const std::size_t found = part.rfind(tag);
+    if (found != std::string_view::npos) {
+      at = begin + found;
+      break;
+    }
+  }
+  body.insert(at, at == end ? eol + html : html);
 }
 
 std::string copy_fields(const RawMessage& m, std::initializer_list<std::string_view> names) {
@@ -196,13 +213,56 @@ std::string delivered_mail(std::string_view outer, std::string_view inner, std::
       body += eol;
     }
     body += eol + notes;
+  } else if (mime_type(ct) == "text/html" && iequals(charset, "utf-8") &&
+             (iequals(cte, "7bit") || iequals(cte, "8bit"))) {
+    insert_html_notes(body, 0, body.size(), eol);
   } else if (mime_type(ct).rfind("multipart/", 0) == 0) {
-    if (auto b = mime_parameter(ct, "boundary")) {
-      const std::string close = "--" + *b + "--";
-      const std::size_t at = body.rfind(close);
-      if (at != std::string::npos) {
-        body.insert(at, "--" + *b + eol + "Content-Type: text/plain; charset=utf-8" + eol +
-                            "Content-Transfer-Encoding: 8bit" + eol + eol + notes + eol);
+    // KOM-LE-A_2050-05: the notes go into the text part itself (plain, and HTML formatted for an
+    // HTML alternative). Only parts we can extend without re-encoding (UTF-8, 7bit/8bit) qualify;
+    // otherwise a text/plain note part is added before the closing delimiter.
+    std::size_t plain_end = std::string::npos;
+    std::size_t html_begin = std::string::npos;
+    std::size_t html_end = std::string::npos;
+    for (const MimePart& part : find_parts(*m)) {
+      if (part.depth == 0 || (part.type != "text/plain" && part.type != "text/html")) {
+        continue;
+      }
+      const std::string pct = header_value(part.entity, "Content-Type").value_or("");
+      const std::string pcte = header_value(part.entity, "Content-Transfer-Encoding").value_or("7bit");
+      const bool extendable = iequals(mime_parameter(pct, "charset").value_or(""), "utf-8") &&
+                              (iequals(pcte, "7bit") || iequals(pcte, "8bit"));
+      const std::size_t begin = static_cast<std::size_t>(part.entity.body.data() - m->body.data());
+      if (!extendable || begin > body.size()) {
+        continue;
+      }
+      if (part.type == "text/plain" && plain_end == std::string::npos) {
+        plain_end = begin + part.entity.body.size();
+      } else if (part.type == "text/html" && html_end == std::string::npos) {
+        html_begin = begin;
+        html_end = begin + part.entity.body.size();
+      }
+    }
+    const std::string plain_notes = eol + eol + notes.substr(0, notes.size() - eol.size());
+    const bool placed = plain_end != std::string::npos || html_end != std::string::npos;
+    // Insert at the later offset first so that the earlier one stays valid.
+    if (plain_end != std::string::npos && (html_end == std::string::npos || plain_end > html_end)) {
+      body.insert(plain_end, plain_notes);
+      plain_end = std::string::npos;
+    }
+    if (html_end != std::string::npos) {
+      insert_html_notes(body, html_begin, html_end, eol);
+    }
+    if (plain_end != std::string::npos) {
+      body.insert(plain_end, plain_notes);
+    }
+    if (!placed) {
+      if (auto b = mime_parameter(ct, "boundary")) {
+        const std::string close = "--" + *b + "--";
+        const std::size_t at = body.rfind(close);
+        if (at != std::string::npos) {
+          body.insert(at, "--" + *b + eol + "Content-Type: text/plain; charset=utf-8" + eol +
+                              "Content-Transfer-Encoding: 8bit" + eol + eol + notes + eol);
+        }
       }
     }
   }

@@ -128,7 +128,8 @@ def integrity_error(outer, inner, result_id, mid):
 
 def delivered(outer, inner, integrity_id, boundary=None):
     """The client mail as delivered: trace fields of the outer message, the two result fields, the
-    inner fields, and the notes after the text (single text/plain) or as a last text/plain part."""
+    inner fields, and the notes after the text: of a single text/plain body, or of the first body
+    part (a UTF-8 text/plain part in 8bit, as the test mails have) of a multipart mail."""
     out = copy(outer, ("return-path", "received"))
     out += f"X-KIM-DecryptionResult: 00\r\nX-KIM-IntegrityCheckResult: {integrity_id}\r\n".encode()
     out += b"".join(raw for name, raw in fields(inner)
@@ -140,8 +141,8 @@ def delivered(outer, inner, integrity_id, boundary=None):
             text += b"\r\n"
         text += b"\r\n" + notes
     else:
-        close = b"--" + boundary.encode() + b"--"
-        at = text.rfind(close)
-        text = (text[:at] + b"--" + boundary.encode() + b"\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                b"Content-Transfer-Encoding: 8bit\r\n\r\n" + notes + b"\r\n" + text[at:])
+        first = text.find(b"--" + boundary.encode() + b"\r\n")
+        part_body = text.find(b"\r\n\r\n", first) + 4
+        end = text.find(b"\r\n--" + boundary.encode(), part_body)
+        text = text[:end] + b"\r\n\r\n" + notes[:-2] + text[end:]
     return out + b"\r\n" + text

@@ -119,6 +119,25 @@ TEST(KimReceive, NoteGoesIntoMultipartAsOwnPart) {
   EXPECT_NE(out.find("--b1--\r\n"), std::string::npos);
 }
 
+TEST(KimReceive, NotesAreAppendedToTheTextPartsPlainAndHtml) {
+  const std::string inner =
+      "From: a@x\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: multipart/alternative; "
+      "boundary=a\r\n\r\n--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHallo\r\n--a\r\nContent-Type: "
+      "text/html; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n<html><body><p>Hallo</p></body></html>\r\n"
+      "--a--\r\n--m\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBE\r\n--m--\r\n";
+  const std::string out = delivered_mail("From: a@x\r\n\r\n", inner, "01");
+  EXPECT_NE(out.find("\r\n\r\nHallo\r\n\r\n---------------------------------------------\r\nDie Nachricht wurde "
+                     "entschlüsselt.\r\nDie Signatur wurde erfolgreich geprüft.\r\n--a\r\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("<p>Hallo</p><hr>\r\n<p>Die Nachricht wurde entschlüsselt.<br>\r\nDie Signatur wurde "
+                     "erfolgreich geprüft.</p>\r\n</body></html>\r\n--a--"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("Content-Transfer-Encoding: 8bit\r\n\r\n-----"), std::string::npos) << "no extra note part";
+  EXPECT_NE(out.find("\r\n\r\nJVBE\r\n--m--\r\n"), std::string::npos) << "the attachment is untouched";
+}
+
 TEST(KimReceive, DecryptionErrorMailTextsAreTheSpecsBytes) {
   const Generated g{"<gen@kimgate.local>", "Mon, 23 Nov 2026 12:00:00 +0000"};
   const std::string outer = *build_outer_message(kInner, "QUJD\r\n", {});
