@@ -96,6 +96,7 @@ def main():
     ap.add_argument("--kimctl", required=True)
     ap.add_argument("--source", required=True)
     ap.add_argument("--sim", help="konnektor_sim: repeat the letter through the Konnektor SOAP test server")
+    ap.add_argument("--bc-classes", help="compiled KimInterop (tests/interop): BouncyCastle opens the letter too")
     args = ap.parse_args()
     t = Failures()
     world_json = os.path.join(os.environ["KIMGATE_WORLD_DIR"], "world.json")
@@ -275,6 +276,16 @@ def main():
             r2, plain_a = open_as(a, raw)
             t.check(r2.returncode == 0 and b"X-KIM-DecryptionResult: 00" in plain_a,
                     "the sender A can decrypt its own message too (KOM-LE-A_2111-01)")
+            if args.bc_classes and os.path.isdir(args.bc_classes):
+                path = os.path.join(work, "letter.kim.eml")
+                open(path, "wb").write(raw)
+                cp = ":".join([args.bc_classes] + [f"/usr/share/java/{j}.jar" for j in ("bcprov", "bcpkix", "bcutil")])
+                for who, key in ((b, "C.HCI.ENC.RSA"), (b, "C.HCI.ENC.ECC"), (a, "C.HCI.ENC.RSA")):
+                    k = who["keys"][key]
+                    r = run(["java", "-cp", cp, "KimInterop", "open", path, k["p12"], who["card"]["p12_password"],
+                             who["kim_address"]])
+                    t.check(r.returncode == 0, f"BouncyCastle opens and verifies it as {who['id']} with {key} "
+                                               f"({(r.stdout + r.stderr).strip()[-200:]})")
             r3, plain_b_ecc = open_as(b, raw, "C.HCI.ENC.ECC")
             t.check(r3.returncode == 0 and b"X-KIM-DecryptionResult: 00" in plain_b_ecc,
                     "B decrypts with its ECC key as well (RSA+ECC recipient)")
