@@ -140,6 +140,10 @@ void read_konnektor(Context& ctx, const toml::table* t, const std::string& path,
   r.string("id", k.id, true);
   r.boolean("default", k.is_default);
   r.choice("kind", k.kind, {{"soap", KonnektorKind::soap}, {"local", KonnektorKind::local}});
+  // A_17464: the service versions from which a Konnektor counts as ECC-capable; for both kinds, so
+  // that a site (or a test) can keep ECC off with any Konnektor.
+  r.string("ecc_min_signature_service", k.ecc_min_signature_service);
+  r.string("ecc_min_encryption_service", k.ecc_min_encryption_service);
   if (k.kind == KonnektorKind::soap) {
     r.string("sds_url", k.sds_url, true);
     if (!k.sds_url.empty() && k.sds_url.rfind("https://", 0) != 0) {
@@ -158,8 +162,6 @@ void read_konnektor(Context& ctx, const toml::table* t, const std::string& path,
     r.path("server_ca", k.server_ca, FileCheck::readable);
     r.string("server_pin_sha256", k.server_pin_sha256);
     r.string("proxy", k.proxy);
-    r.string("ecc_min_signature_service", k.ecc_min_signature_service);
-    r.string("ecc_min_encryption_service", k.ecc_min_encryption_service);
     if (k.tls_auth == KonnektorTlsAuth::certificate && k.client_p12.empty()) {
       r.error_here(path + " uses tls_auth = \"certificate\" but has no client_p12");
     }

@@ -290,17 +290,20 @@ def main():
             t.check(r3.returncode == 0 and b"X-KIM-DecryptionResult: 00" in plain_b_ecc,
                     "B decrypts with its ECC key as well (RSA+ECC recipient)")
 
-        # 2. swaks with AUTH LOGIN, to two recipients on two providers (B and A's HBA mailbox).
-        subject2 = f"Zwei {uuid.uuid4()}"
-        arzt = P["arzt_a"]
+        # 2. swaks with AUTH LOGIN, to three recipients on two providers (B, the insurer, A's HBA mailbox).
+        subject2 = f"Drei {uuid.uuid4()}"
+        arzt, kasse = P["arzt_a"], P["kasse"]
+        mid2 = f"<{uuid.uuid4()}@pvs.test>"
+        rcpts = [b["kim_address"], kasse["kim_address"], arzt["kim_address"]]
         r = run(["swaks", "--server", "127.0.0.1", "--port", str(smtps), "--tls-on-connect", "--auth", "LOGIN",
                  "--auth-user", user_of(a, fd_a), "--auth-password", a["mailbox_password"],
-                 "--from", a["kim_address"], "--to", f"{b['kim_address']},{arzt['kim_address']}",
+                 "--from", a["kim_address"], "--to", ",".join(rcpts),
                  "--header", f"Subject: {subject2}", "--header", f"From: {a['kim_address']}",
-                 "--header", f"To: {b['kim_address']}, {arzt['kim_address']}", "--body", "zwei Empfaenger\n"])
-        t.check(r.returncode == 0 and "250 " in r.stdout, "swaks (AUTH LOGIN): two recipients, 250")
-        t.check(arrived(b, fd_b, "KOM-LE-Nachricht") is not None and arrived(arzt, fd_a, "KOM-LE-Nachricht"),
-                "both recipients on both providers received a KIM message")
+                 "--header", f"Message-ID: {mid2}", "--header", f"To: {', '.join(rcpts)}", "--body", "drei\n"])
+        t.check(r.returncode == 0 and "250 " in r.stdout, "swaks (AUTH LOGIN): three recipients, 250")
+        for who, provider in ((b, fd_b), (kasse, fd_b), (arzt, fd_a)):
+            got2 = arrived(who, provider, mid2)
+            t.check(got2 is not None and b"KOM-LE-Nachricht" in got2, f"{who['id']} received the KIM message")
 
         # 3. curl over the STARTTLS listener.
         subject3 = f"Curl {uuid.uuid4()}"
@@ -472,6 +475,16 @@ def main():
             t.check(restart(base_config), "kimgated restarted with SMCB-B back")
             again = fetch_via_kimgate(b, m10["Message-ID"], want=b"X-KIM-DecryptionResult: 00")
             t.check(again is not None, "the next fetch decrypts the forwarded KIM message (00)")
+
+        # 12. A Konnektor that is not ECC-capable (A_17464/A_17472): only RSA ENC certificates are used.
+        rsa_only = base_config.replace('id = "local"\n', 'id = "local"\necc_min_signature_service = "99.0.0"\n', 1)
+        t.check(restart(rsa_only), "kimgated restarted with a Konnektor that is not ECC-capable")
+        m12 = letter(a["kim_address"], [b["kim_address"]], f"RSA {uuid.uuid4()}")
+        raw12 = arrived(b, fd_b, m12["Message-ID"]) if accepted(m12) else None
+        r12, plain12 = open_as(b, raw12 or b"")
+        r12e, _ = open_as(b, raw12 or b"", "C.HCI.ENC.ECC")
+        t.check(raw12 is not None and b"X-KIM-DecryptionResult: 00" in plain12 and "decryption=00" not in r12e.stdout,
+                f"RSA-only: B decrypts with its RSA key, its ECC key is not a recipient ({r12e.stdout.strip()[:80]})")
 
         # 11. The same letter path through the Konnektor SOAP test server (konnektor_sim).
         if args.sim:
