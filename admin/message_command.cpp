@@ -14,6 +14,7 @@
 #include "crypto/recipient_emails.h"
 #include "kim/kom_le.h"
 #include "kim/raw_message.h"
+#include "kim/send_mail.h"
 
 namespace kimgate::admin {
 namespace {
@@ -399,19 +400,7 @@ int run_open(const Options& o) {
   }
   req.input = crypto::to_string(*input.value);
   req.address = o.address;
-  const std::time_t now = std::time(nullptr);
-  char date[64];
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  const Bytes rnd = crypto::random_bytes(16);
-  std::string id;
-  for (auto b : rnd) {
-    static constexpr char hex[] = "0123456789abcdef";
-    id += hex[b >> 4];
-    id += hex[b & 15];
-  }
-  req.generated = kim::Generated{"<" + id + "@kimgate.local>", date};
+  req.generated = kim::generate_identity("kimgate.local");
   const OpenOutcome outcome = open_message(req);
   if (!write_file(o.out, outcome.mail)) {
     std::cerr << "kimctl: cannot write " << o.out << "\n";

@@ -3,13 +3,13 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-#include <ctime>
 
 #include "crypto/auth_enveloped.h"
 #include "crypto/ossl.h"
 #include "crypto/signed_data.h"
 #include "kim/kom_le.h"
 #include "kim/raw_message.h"
+#include "kim/send_mail.h"
 #include "net/run_blocking.h"
 
 namespace kimgate::daemon {
@@ -153,20 +153,7 @@ std::string integrity_result(int verify_code, bool headers_match, bool recipient
 }
 
 kim::Generated generated_now() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const Bytes random = crypto::random_bytes(16);
-  std::string id = "<";
-  for (const auto b : random) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 15]);
-  }
-  id += "@kimgate.invalid>";
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char date[64];
-  const std::size_t n = std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return kim::Generated{id, std::string(date, n)};
+  return kim::generate_identity("kimgate.invalid");
 }
 
 awaitable<ReceiveOutcome> process_retrieved(const ReceiveDeps& deps, const Recipient& who, const std::string& message) {

@@ -9,7 +9,6 @@
 #include "crypto/recipient_emails.h"
 #include "kim/kom_le.h"
 #include "ldap/directory.h"
-#include "net/sasl.h"
 
 namespace kimgate::daemon {
 
@@ -41,17 +40,6 @@ std::vector<crypto::Bytes> certificates_of(const ldap::Selection& s) {
   std::vector<crypto::Bytes> out;
   for (const auto& c : s.certificates) {
     out.emplace_back(c.der.begin(), c.der.end());
-  }
-  return out;
-}
-
-std::string base64_lines(const konnektor::Bytes& der) {
-  const std::string b64 = net::encode_base64(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
-  std::string out;
-  out.reserve(b64.size() + b64.size() / 76 * 2 + 2);
-  for (std::size_t i = 0; i < b64.size(); i += 76) {
-    out.append(b64, i, 76);
-    out += "\r\n";
   }
   return out;
 }
@@ -214,7 +202,7 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
     out.refusal = konnektor_refusal(enveloped.error, "encryption (EncryptDocument)");
     co_return out;
   }
-  out.base64_lines = base64_lines(*enveloped.value);
+  out.base64_lines = crypto::base64_encode_lines(*enveloped.value);
   co_return out;
 }
 

@@ -29,10 +29,6 @@ smtp::Processed refuse(int code, std::string enhanced, std::string text) {
   return p;
 }
 
-bool same_address(std::string_view a, std::string_view b) {
-  return kim::iequals(a, b);
-}
-
 }  // namespace
 
 KimSmtpHooks::KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings)
@@ -87,7 +83,7 @@ awaitable<smtp::Processed> KimSmtpHooks::process(std::shared_ptr<smtp::HookSessi
   }
   // §4.12: a KOM-LE message forwarded to oneself goes out as it is, with the wrapper's From.
   const bool to_self =
-      envelope.recipients.size() == 1 && same_address(envelope.recipients.front().address, envelope.mail_from);
+      envelope.recipients.size() == 1 && kim::iequals(envelope.recipients.front().address, envelope.mail_from);
   if (to_self) {
     std::optional<std::string> forwarded = kim::forwarded_kim_message(*mail);
     if (forwarded) {

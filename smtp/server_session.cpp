@@ -330,8 +330,4 @@ awaitable<ServerSession::Flow> ServerSession::on_not_implemented(const Command& 
   co_return co_await reply_error(replies::not_implemented);
 }
 
-awaitable<ServerSession::Flow> ServerSession::on_bad_sequence(const Command& /*cmd*/) {
-  co_return co_await reply_error(replies::bad_sequence);
-}
-
 }  // namespace kimgate::smtp

@@ -91,7 +91,6 @@ class ServerSession final : public net::LineSession {
   net::awaitable<Flow> on_data(const Command& cmd);
   net::awaitable<Flow> on_auth_required(const Command& cmd);
   net::awaitable<Flow> on_not_implemented(const Command& cmd);
-  net::awaitable<Flow> on_bad_sequence(const Command& cmd);
 
   const ServerSettings& smtp_;
   State state_ = State::connect;
