@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-
 #include "crypto/auth_enveloped.h"
 #include "crypto/ossl.h"
 #include "crypto/signed_data.h"
