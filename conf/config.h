@@ -153,8 +153,11 @@ struct LimitsSection {
   std::uint64_t konnektor_document = 15728640;  // 15 MiB, KOM-LE-A_2004-01
   std::uint64_t memory_threshold = 4 << 20;     // above: sealed temporary file
   std::uint64_t error_count = 10;
-  std::uint64_t login_failures = 5;
-  Duration login_lock = std::chrono::minutes(15);
+  std::uint64_t login_failures = 5;                        // per mailbox and client address
+  Duration login_lock = std::chrono::minutes(15);          // that client address, that mailbox
+  Duration login_failure_delay = std::chrono::seconds(2);  // doubled per failure, at most 8 x
+  std::uint64_t connections = 1000;                        // PVS connections at once
+  std::uint64_t connections_per_client = 100;              // from one client address
   bool operator==(const LimitsSection&) const = default;
 };
 

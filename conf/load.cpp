@@ -265,6 +265,9 @@ void read_limits(Context& ctx, const toml::table* t, LimitsSection& l) {
   r.integer("error_count", l.error_count, 1, 1000);
   r.integer("login_failures", l.login_failures, 1, 1000);
   r.duration("login_lock", l.login_lock, 0s, std::chrono::hours(24 * 7));
+  r.duration("login_failure_delay", l.login_failure_delay, 0s, std::chrono::seconds(60));
+  r.integer("connections", l.connections, 1, 1000000);
+  r.integer("connections_per_client", l.connections_per_client, 1, 1000000);
   r.finish();
 }
 

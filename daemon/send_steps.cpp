@@ -105,7 +105,7 @@ awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp:
       const std::string status = found.selection.outcome == ldap::SelectionOutcome::not_found ? "5.1.1" : "5.7.5";
       spdlog::info("event=recipient_dropped rcpt={} code={} reason={}", address, code,
                    ldap::to_string(found.selection.outcome));
-      out.dropped.push_back(kim::DsnRecipient{address, code, status, dropped_sentence(found.selection)});
+      out.dropped.push_back(kim::DsnRecipient{address, code, status, dropped_sentence(found.selection), ""});
       continue;
     }
     out.deliverable.push_back(r);
