@@ -127,7 +127,6 @@ struct TimeoutsSection {
   Duration smtp_client = std::chrono::minutes(5);  // SMTP_TIMEOUT_CLIENT
   Duration pop3_server = std::chrono::minutes(5);  // POP3_TIMEOUT_SERVER
   Duration pop3_client = std::chrono::minutes(5);  // POP3_TIMEOUT_CLIENT
-  Duration kas = std::chrono::seconds(30);         // CM_KAS_TIMEOUT
   Duration tls_handshake = std::chrono::seconds(30);
   Duration shutdown = std::chrono::seconds(30);  // how long SIGTERM waits for sessions
   bool operator==(const TimeoutsSection&) const = default;
@@ -137,7 +136,6 @@ struct CacheSection {
   Duration enc_cert = std::chrono::hours(12);          // TTL_ENC_CERT
   Duration kim_version = std::chrono::hours(24);       // A_22340: at most 24 h
   Duration email_iccsn = std::chrono::hours(24 * 30);  // TTL_EMAIL_ICCSN
-  Duration account_limits = std::chrono::hours(24);    // A_22416
   Duration negative = std::chrono::minutes(5);
   std::uint64_t max_entries = 10000;
   bool operator==(const CacheSection&) const = default;
@@ -151,7 +149,6 @@ struct LimitsSection {
   std::uint64_t max_recipients = 1000;
   std::uint64_t max_message_size = 734003200;   // maxMailSize, 700 MiB
   std::uint64_t konnektor_document = 15728640;  // 15 MiB, KOM-LE-A_2004-01
-  std::uint64_t memory_threshold = 4 << 20;     // above: sealed temporary file
   std::uint64_t error_count = 10;
   std::uint64_t login_failures = 5;                        // per mailbox and client address
   Duration login_lock = std::chrono::minutes(15);          // that client address, that mailbox

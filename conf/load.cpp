@@ -235,7 +235,6 @@ void read_timeouts(Context& ctx, const toml::table* t, TimeoutsSection& s) {
   r.duration("smtp_client", s.smtp_client, 1s, kMaxTimeout);
   r.duration("pop3_server", s.pop3_server, 1s, kMaxTimeout);
   r.duration("pop3_client", s.pop3_client, 1s, kMaxTimeout);
-  r.duration("kas", s.kas, 1s, kMaxTimeout);
   r.duration("tls_handshake", s.tls_handshake, 1s, std::chrono::minutes(10));
   r.duration("shutdown", s.shutdown, 0s, std::chrono::hours(1));
   r.finish();
@@ -246,7 +245,6 @@ void read_cache(Context& ctx, const toml::table* t, CacheSection& c) {
   r.duration("enc_cert", c.enc_cert, 0s, kMaxTtl);
   r.duration("kim_version", c.kim_version, 0s, std::chrono::hours(24));
   r.duration("email_iccsn", c.email_iccsn, 0s, kMaxTtl);
-  r.duration("account_limits", c.account_limits, 0s, std::chrono::hours(24));
   r.duration("negative", c.negative, 0s, std::chrono::hours(24));
   r.integer("max_entries", c.max_entries, 0, 10'000'000);
   r.finish();
@@ -261,7 +259,6 @@ void read_limits(Context& ctx, const toml::table* t, LimitsSection& l) {
   r.integer("max_recipients", l.max_recipients, 1, 100000);
   r.size("max_message_size", l.max_message_size, 35882577, 1ULL << 32);
   r.size("konnektor_document", l.konnektor_document, 1 << 20, 1ULL << 30);
-  r.size("memory_threshold", l.memory_threshold, 64 << 10, 1ULL << 30);
   r.integer("error_count", l.error_count, 1, 1000);
   r.integer("login_failures", l.login_failures, 1, 1000);
   r.duration("login_lock", l.login_lock, 0s, std::chrono::hours(24 * 7));

@@ -89,12 +89,14 @@ std::chrono::milliseconds LoginGuard::finish(const std::string& key, Outcome out
       return std::chrono::milliseconds(0);
     case Outcome::abandoned:
       return std::chrono::milliseconds(0);
-    case Outcome::failed:
+    case Outcome::failed: {
       ++e.failures;
+      const std::chrono::milliseconds delay = delay_for(e.failures);
       if (e.failures >= settings_.max_failures) {
-        e.locked_until = e.last + settings_.lock_time;
+        e.locked_until = e.last + delay + settings_.lock_time;  // counted from the answer
       }
-      return delay_for(e.failures);
+      return delay;
+    }
   }
   return std::chrono::milliseconds(0);
 }

@@ -112,7 +112,7 @@ def main():
              "--smtps", str(smtps), "--pop3s", str(pop3s), "--smtp", str(smtp_port), "--pop3", str(pop3)])
     config = r.stdout.strip()
     with open(config, "a") as f:
-        f.write('\n[limits]\nlogin_lock = "3s"\n')
+        f.write('\n[limits]\nlogin_lock = "3s"\nlogin_failure_delay = "100ms"\n')
     base_config = open(config).read()
     notify = NotifySocket(work)
     log_path = os.path.join(work, "kimgated.log")
@@ -346,8 +346,9 @@ def main():
             t.check(b"X-KOM-LE-Version" not in dsn.split(b"\r\n\r\n")[0], "DSN is plain (no X-KOM-LE-Version)")
 
         # 5. The reply tables.
-        def login_error(user, password, mech=None):
-            s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60)
+        def login_error(user, password, mech=None, source=None):
+            s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60,
+                                 source_address=(source, 0) if source else None)
             s.ehlo("pvs")
             try:
                 if mech:
@@ -402,12 +403,15 @@ def main():
                        provider=fd_b)
         t.check(e and e[0] == 553, f"sender without ENC certificate: 553 ({e})")
 
-        # 6. Login lock: five wrong passwords lock A's mailbox; B stays usable; the lock expires.
+        # 6. Login lock: five wrong passwords from one address lock that address out of A's mailbox;
+        #    another address and mailbox B stay usable; the lock expires.
         for i in range(5):
             e = login_error(user_of(a, fd_a), "wrong-password")
             t.check(e and e[0] == 535 and e[1].startswith("5.7.8"), f"wrong password {i + 1}: 535 5.7.8 ({e})")
         e = login_error(user_of(a, fd_a), a["mailbox_password"])
         t.check(e and e[0] == 454 and "locked" in e[1], f"sixth try with the right password: locked, 454 ({e})")
+        e = login_error(user_of(a, fd_a), a["mailbox_password"], source="127.0.0.2")
+        t.check(e is None, f"another client address of the same mailbox is unaffected by the lock ({e})")
         e = login_error(user_of(b, fd_b), b["mailbox_password"])
         t.check(e is None, "another mailbox is unaffected by the lock")
         t.check(wait_until(lambda: login_error(user_of(a, fd_a), a["mailbox_password"]) is None, 20, 0.5),

@@ -56,7 +56,6 @@ TEST(ConfLoad, MinimalConfigGetsSpecDefaults) {
   const Config& c = *r.config;
   EXPECT_EQ(c.timeouts.smtp_server, std::chrono::minutes(5));
   EXPECT_EQ(c.timeouts.pop3_client, std::chrono::minutes(5));
-  EXPECT_EQ(c.timeouts.kas, std::chrono::seconds(30));
   EXPECT_EQ(c.cache.enc_cert, std::chrono::hours(12));
   EXPECT_EQ(c.cache.email_iccsn, std::chrono::hours(24 * 30));
   EXPECT_EQ(c.limits.max_recipients, 1000u);
