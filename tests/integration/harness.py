@@ -1,6 +1,7 @@
 """Shared helpers for the integration and reliability tests: free ports, a NOTIFY_SOCKET
 listener, kimgated against the test world as a child process, the world's mailboxes, PVS
 clients, the SOAP test Konnektor, and small assertion helpers. Standard library only."""
+import argparse
 import email.utils
 import hashlib
 import http.client
@@ -113,6 +114,17 @@ def stop(proc, log):
 
 
 # --- The test world and kimgated in it (shared by tests/integration and tests/reliability) ---
+
+def world_test_args(*options):
+    """The command line of a test that runs kimgated against the world: --kimgated, --source (the
+    repository) and the given (flag, keyword arguments of add_argument) pairs."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kimgated", required=True)
+    ap.add_argument("--source", required=True)
+    for flag, kw in options:
+        ap.add_argument(flag, **kw)
+    return ap.parse_args()
+
 
 def load_world():
     """world.json of the running test world ($KIMGATE_WORLD_DIR, set by the CTest fixture)."""
@@ -306,6 +318,14 @@ class Kimgated:
             return None
         finally:
             box.quit()
+
+
+def wrap_up(t, kg, name, started):
+    """Stops kimgated, prints its log's tail when a check failed, and how long the test took."""
+    kg.close()
+    if t.failed:
+        print(kg.log_text()[-5000:])
+    print(f"{name} took {time.monotonic() - started:.0f} s")
 
 
 def without_card(config_text, token_label):

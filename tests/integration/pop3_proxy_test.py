@@ -3,7 +3,6 @@
 login with the composite user name over implicit TLS with C.CM.TLS-CS, STAT/LIST/UIDL identical to
 the provider's, TOP n m as TOP n 0 without MIME-Version, RETR of non-KIM mail byte for byte, a mail marked KIM
 but not S/MIME answered with the 02 error mail and kept, DELE committed only by QUIT, and the login failures."""
-import argparse
 import base64
 import poplib
 import sys
@@ -11,14 +10,11 @@ import time
 import urllib.parse
 import uuid
 
-from harness import Failures, Kimgated, load_world, provider_mailbox, pvs_tls, run, wait_until
+from harness import Failures, Kimgated, load_world, provider_mailbox, pvs_tls, run, wait_until, world_test_args
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kimgated", required=True)
-    ap.add_argument("--source", required=True)
-    args = ap.parse_args()
+    args = world_test_args()
     t = Failures()
     w = load_world()
     a, b = w["participants"]["praxis_a"], w["participants"]["praxis_b"]

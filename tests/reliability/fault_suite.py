@@ -9,7 +9,6 @@ Faults, made with real mechanisms of the world (tests/world/templates, off by de
   of data longer than kimgated's timeouts.smtp_server; slapd (the VZD) is stopped; the SOAP
   Konnektor (konnektor_sim) is stopped or slower than timeouts.konnektor.
 Everything is restored in a finally: empty maps, no milter, slapd running."""
-import argparse
 import email
 import email.policy
 import os
@@ -21,8 +20,9 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import Failures, Kimgated, SoapKonnektor, letter, load_world, run, wait_until  # noqa: E402
-from ledger import lost_mails, parse_dsn, scan, wait_for_queues, dsns_naming  # noqa: E402
+from harness import (Failures, Kimgated, SoapKonnektor, letter, load_world, run, wait_until,  # noqa: E402
+                     world_test_args, wrap_up)
+from ledger import dsns_naming, lost_mails, parse_dsn, scan, wait_for_queues  # noqa: E402
 from milter import StallMilter  # noqa: E402
 
 SMTP_SERVER_TIMEOUT_S = 2  # kimgated's timeouts.smtp_server and timeouts.konnektor in this test
@@ -108,12 +108,8 @@ def transact(kg, p, msg, rcpts):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kimgated", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--sim", required=True, help="konnektor_sim")
-    ap.add_argument("--world-src", required=True, help="tests/world (for down --only / up)")
-    args = ap.parse_args()
+    args = world_test_args(("--sim", dict(required=True, help="konnektor_sim")),
+                           ("--world-src", dict(required=True, help="tests/world (for down --only, up)")))
     t = Failures()
     t0 = time.monotonic()
     w = load_world()
@@ -298,10 +294,7 @@ def main():
         if sim:
             sim.close()
         run([os.path.join(args.world_src, "up")])
-        kg.close()
-        if t.failed:
-            print(kg.log_text()[-5000:])
-        print(f"fault_suite took {time.monotonic() - t0:.0f} s")
+        wrap_up(t, kg, "fault_suite", t0)
     return t.finish()
 
 

@@ -6,8 +6,6 @@ own address through kimgated, which passes the embedded KIM message upstream unc
 card back, the next fetch decrypts it: X-KIM-DecryptionResult 00, a clean integrity result, and
 the attachment's SHA-256 as sent. A small letter goes the same way first, so that a failure of
 the size alone is told apart from one of the round trip."""
-import argparse
-import base64
 import email
 import email.policy
 import hashlib
@@ -19,7 +17,7 @@ from email.message import EmailMessage
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from harness import (Failures, Kimgated, arrived, find_message, letter, load_world, provider_mailbox,  # noqa: E402
-                     retrieve, smtp_error, wait_until, without_card)
+                     retrieve, smtp_error, wait_until, without_card, world_test_args, wrap_up)
 
 ATTACHMENT = 10 * 1024 * 1024 + 300 * 1024   # base64 in a MIME part: a client mail of about 14 MiB
 
@@ -40,10 +38,7 @@ def copies(w, p, message_id, fetch_last=False):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kimgated", required=True)
-    ap.add_argument("--source", required=True)
-    args = ap.parse_args()
+    args = world_test_args()
     t = Failures()
     t0 = time.monotonic()
     w = load_world()
@@ -121,10 +116,7 @@ def main():
         round_trip("small", 20000)
         round_trip("14MiB", ATTACHMENT)
     finally:
-        kg.close()
-        if t.failed:
-            print(kg.log_text()[-4000:])
-        print(f"forward_to_self_14mib took {time.monotonic() - t0:.0f} s")
+        wrap_up(t, kg, "forward_to_self_14mib", t0)
     return t.finish()
 
 

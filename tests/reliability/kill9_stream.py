@@ -5,7 +5,6 @@ random points and restarts it. The clients behave like a PVS: on a lost connecti
 they send the same mail again. Afterwards B's mailbox (directly at the provider) and A's DSNs
 are read: lost = got 250 but neither delivered nor named in a DSN (must be 0); duplicates =
 delivered more than once (allowed when the provider's 250 came before the kill; counted)."""
-import argparse
 import email.policy
 import os
 import random
@@ -17,7 +16,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import Failures, Kimgated, letter, load_world  # noqa: E402
+from harness import Failures, Kimgated, letter, load_world, world_test_args, wrap_up  # noqa: E402
 from ledger import lost_mails, parse_dsn, scan, wait_for_queues  # noqa: E402
 
 MAILS, CLIENTS, KILLS = 500, 4, 20
@@ -25,12 +24,7 @@ SEND_DEADLINE_S = 180
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kimgated", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--mails", type=int, default=MAILS)
-    ap.add_argument("--kills", type=int, default=KILLS)
-    args = ap.parse_args()
+    args = world_test_args(("--mails", dict(type=int, default=MAILS)), ("--kills", dict(type=int, default=KILLS)))
     t = Failures()
     t0 = time.monotonic()
     w = load_world()
@@ -129,10 +123,7 @@ def main():
         scan(w, b, wanted, delete=True)
         scan(w, a, wanted, delete=True, report_bodies=True)
     finally:
-        kg.close()
-        if t.failed:
-            print(kg.log_text()[-4000:])
-        print(f"kill9_stream took {time.monotonic() - t0:.0f} s")
+        wrap_up(t, kg, "kill9_stream", t0)
     return t.finish()
 
 

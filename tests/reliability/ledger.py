@@ -4,7 +4,6 @@ in each recipient's mailbox or named in a DSN, else it is lost. Standard library
 import email
 import email.policy
 import os
-import subprocess
 
 from harness import provider_mailbox, retrieve, wait_until
 
@@ -22,12 +21,6 @@ def queue_files(w):
 def wait_for_queues(w, deadline_s=120):
     """Waits until both providers have delivered (or bounced) everything they accepted."""
     return wait_until(lambda: queue_files(w) == 0, deadline_s, 0.2)
-
-
-def flush_queues(w):
-    """Asks both providers to retry deferred mail now (postqueue -f), e.g. after a peer restart."""
-    for fd in w["providers"].values():
-        subprocess.run(["/usr/sbin/postqueue", "-c", fd["postfix_config_dir"], "-f"], capture_output=True, timeout=60)
 
 
 def scan(w, p, wanted, delete=False, report_bodies=False):
