@@ -114,8 +114,12 @@ def main():
                     f"X-KIM-KONVersion is the Konnektor's product information {kon_version} "
                     f"({outer['X-KIM-KONVersion']})")
             # A_22417-01: Expires = send time + dataTimeToLive (90 days by default), as an RFC 5322 date.
+            # (A "-0000" zone parses to a naive datetime: it is UTC.)
+            utc = datetime.timezone.utc
             sent = email.utils.parsedate_to_datetime(m["Date"])
+            sent = sent if sent.tzinfo else sent.replace(tzinfo=utc)
             expires = email.utils.parsedate_to_datetime(outer["Expires"]) if outer["Expires"] else None
+            expires = expires if expires is None or expires.tzinfo else expires.replace(tzinfo=utc)
             t.check(expires is not None and abs((expires - sent) - datetime.timedelta(days=90)) <
                     datetime.timedelta(minutes=5), f"Expires is the send time + 90 days ({outer['Expires']})")
             t.check("authenticated-enveloped-data" in (outer["Content-Type"] or ""),
