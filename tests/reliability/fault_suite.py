@@ -127,7 +127,6 @@ def main():
     sim = None
     entries = []     # (message_id, recipients, code) for the ledger
     rows = {}        # row name -> dict(mid, rcpts, reply, after, ...)
-    env = dict(os.environ)
 
     def row(name, rcpts, arm=None):
         """Sends one letter A -> rcpts (arm(message) first, if given); records it."""
@@ -138,14 +137,16 @@ def main():
             arm(m)
         reply, after = transact(kg, a, m, rcpts)
         mid = m["Message-ID"]
-        rows[name] = {"mid": mid, "rcpts": rcpts, "reply": reply, "after": after, "token": token, "date": m["Date"]}
+        rows[name] = {"mid": mid, "rcpts": rcpts, "reply": reply, "after": after, "token": token}
         entries.append((mid, rcpts, reply[0]))
         print(f"row {name}: {reply} then {after}", flush=True)
         return rows[name]
 
     def reply_is(r, code, enhanced_prefix, what, contains=None):
+        """The PVS's reply: code (a number, or "4xx"/"5xx" for the class), enhanced code prefix, text."""
         c, text = r["reply"]
-        ok = c == code and text.startswith(enhanced_prefix) and (contains is None or contains in text)
+        same = c == code if isinstance(code, int) else isinstance(c, int) and c // 100 == int(code[0])
+        ok = same and text.startswith(enhanced_prefix) and (contains is None or contains in text)
         t.check(ok, f"{what}: {code} {enhanced_prefix}… ({c} {text})")
 
     try:
@@ -171,16 +172,17 @@ def main():
         # 4. MAIL FROM, DATA or the end of data refused: that class, a sentence naming the reply.
         provider.set(sender={A: f"550 5.7.1 sender-{run_id} refused (test)"})
         r4 = row("mail_refused", [B])
-        reply_is(r4, 550, "5.", "MAIL FROM refused: 5xx naming the provider's reply", f"sender-{run_id}")
+        reply_is(r4, "5xx", "5.", "MAIL FROM refused: 5xx naming the provider's reply", f"sender-{run_id}")
         provider.set(data={A: f"451 4.3.2 data-{run_id} not now (test)"})
         r4b = row("data_refused", [B])
-        reply_is(r4b, 451, "4.", "DATA refused temporarily: 4xx naming the provider's reply", f"data-{run_id}")
+        reply_is(r4b, "4xx", "4.", "DATA refused temporarily: 4xx naming the provider's reply", f"data-{run_id}")
         provider.set(end_of_data={A: f"554 5.7.1 eod-{run_id} refused (test)"})
         r4c = row("eod_refused_perm", [B])
-        reply_is(r4c, 554, "5.", "end of data refused permanently: 5xx naming the provider's reply", f"eod-{run_id}")
+        reply_is(r4c, "5xx", "5.", "end of data refused permanently: 5xx naming the provider's reply",
+                 f"eod-{run_id}")
         provider.set(end_of_data={A: f"452 4.3.1 eodtemp-{run_id} (test)"})
         r4d = row("eod_refused_temp", [B])
-        reply_is(r4d, 452, "4.", "end of data refused temporarily: 4xx naming the provider's reply",
+        reply_is(r4d, "4xx", "4.", "end of data refused temporarily: 4xx naming the provider's reply",
                  f"eodtemp-{run_id}")
         # 5. The provider silent before the end of data (RCPT held by the milter): 421 4.4.2, close.
         provider.set(milters=milter.spec)

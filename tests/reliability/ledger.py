@@ -53,9 +53,9 @@ def parse_dsn(raw):
     """A DSN (RFC 3464) as a dict: header fields, and per Final-Recipient its Action, Status and
     Diagnostic-Code."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    out = {"raw": raw, "message_id": (msg["Message-ID"] or "").strip(), "codes": msg.get_all("X-KIM-Fehlermeldung") or [],
-           "content_type": msg.get_content_type(), "report_type": msg.get_param("report-type"),
-           "subject": msg["Subject"], "recipients": {}}
+    out = {"raw": raw, "message_id": (msg["Message-ID"] or "").strip(),
+           "codes": msg.get_all("X-KIM-Fehlermeldung") or [], "content_type": msg.get_content_type(),
+           "report_type": msg.get_param("report-type"), "recipients": {}}
     for part in msg.walk():
         if part.get_content_type() != "message/delivery-status":
             continue
