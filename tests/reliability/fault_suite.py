@@ -7,7 +7,8 @@ Faults, made with real mechanisms of the world (tests/world/templates, off by de
   Postfix access maps on provider A's submission service refuse a recipient (5xx, 4xx), the
   sender at MAIL FROM, DATA, or the end of data; a milter in this process stalls RCPT or the end
   of data longer than kimgated's timeouts.smtp_server; slapd (the VZD) is stopped; the SOAP
-  Konnektor (konnektor_sim) is stopped or slower than timeouts.konnektor.
+  Konnektor (konnektor_sim) is stopped or slower than timeouts.konnektor. Also: the Message-IDs
+  kimgated makes (DSN, a letter without one) are in the sender's KIM domain.
 Everything is restored in a finally: empty maps, no milter, slapd running."""
 import email
 import email.policy
@@ -20,8 +21,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import (Failures, Kimgated, SoapKonnektor, letter, load_world, run, wait_until,  # noqa: E402
-                     world_test_args, wrap_up)
+from harness import (Failures, Kimgated, SoapKonnektor, fetch_direct, letter, load_world, run,  # noqa: E402
+                     wait_until, world_test_args, wrap_up)
 from ledger import dsns_naming, lost_mails, parse_dsn, scan, wait_for_queues  # noqa: E402
 from milter import StallMilter  # noqa: E402
 
@@ -237,9 +238,25 @@ def main():
         r8c = row("konnektor_slow", [B])
         reply_is(r8c, 451, "4.", "Konnektor slower than KONNEKTOR_TIMEOUT: 451")
         t.check(kg.restart(kg.base_config), "kimgated back on the local Konnektor")
+        # 9. A letter without Message-ID: kimgated makes one, in the sender's KIM domain (no host name).
+        # The outer message is found by a token in X-KIM-Sendersystem (X-KIM-* headers are copied out).
+        sender_system = f"kimgate-test-{run_id};1.0"
+
+        def drop_message_id(m):
+            del m["Message-ID"]
+            m.replace_header("X-KIM-Sendersystem", sender_system)
+
+        r9 = row("no_message_id", [B], arm=drop_message_id)
+        reply_is(r9, 250, "2.0.0", "a letter without Message-ID is sent")
 
         # The ledger: wait until both providers delivered everything, then look at the mailboxes.
         t.check(wait_for_queues(w), "the providers' queues are empty (everything accepted was delivered)")
+        raw9 = fetch_direct(w, b, sender_system)
+        mid9 = (email.message_from_bytes(raw9 or b"", policy=email.policy.compat32)["Message-ID"] or "").strip()
+        t.check(mid9.endswith(f"@{a_domain}>"),
+                f"the Message-ID kimgated generated uses the sender's KIM domain, not a host name ({mid9})")
+        r9["mid"] = mid9 or "(none delivered)"
+        entries[:] = [(r9["mid"] if mid is None else mid, rcpts, code) for mid, rcpts, code in entries]
         wanted = {e[0] for e in entries}
         delivered = {}
         for p in (b, kasse):
