@@ -86,7 +86,8 @@ struct Konnektor {
   std::string ecc_min_encryption_service = "6.1.1";
   // local
   std::vector<LocalCard> cards;
-  Path trust_anchors;  // PEM bundle of TI CAs for VerifyDocument/VerifyCertificate; empty: INCONCLUSIVE
+  Path trust_anchors;  // PEM bundle of TI CAs for VerifyDocument/VerifyCertificate (with OCSP and CRLs)
+  bool test_setup_without_trust = false;  // without trust_anchors: 4264 / INCONCLUSIVE, allowed only when set
   // For benchmarks and timeout tests (off by default): a card's service time per private-key
   // operation, a random extra of up to `simulate_jitter`, and failures per thousand operations.
   Duration simulate_service_time{0};

@@ -180,6 +180,13 @@ void read_konnektor(Context& ctx, const toml::table* t, const std::string& path,
     }
   } else {
     r.path("trust_anchors", k.trust_anchors, FileCheck::readable);
+    r.boolean("test_setup_without_trust", k.test_setup_without_trust);
+    if (k.trust_anchors.empty() && !k.test_setup_without_trust) {
+      r.error_here(path +
+                   " is a local Konnektor without trust_anchors: it could not tell a TI signature from a self-made "
+                   "one, nor check certificates; set trust_anchors, or test_setup_without_trust = true for a "
+                   "test setup that accepts that");
+    }
     r.duration("simulate_service_time", k.simulate_service_time, 0s, std::chrono::minutes(10));
     r.duration("simulate_jitter", k.simulate_jitter, 0s, std::chrono::minutes(10));
     r.integer("simulate_error_permille", k.simulate_error_permille, 0, 1000);

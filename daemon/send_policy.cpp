@@ -26,7 +26,7 @@ constexpr PolicyRow kPolicy[] = {
   {SendSituation::all_refused_permanently, 0, "",
    "The KIM provider refused every recipient: {reply}; nothing was sent",
    false, "upstream_refused_recipients", "send_refused_recipients"},
-  {SendSituation::all_refused_temporarily, 0, "",
+  {SendSituation::all_refused_temporarily, 451, "",
    "The KIM provider refused the recipients for now: {reply}; nothing was sent, try again later",
    false, "upstream_deferred_recipients", "send_deferred_recipients"},
   {SendSituation::data_refused, 0, "",
@@ -107,7 +107,13 @@ Decision from_row(SendSituation s, const smtp::UpstreamReply& reply, const Facts
   d.event = row.event;
   d.counter = row.counter;
   std::string text = fill(row.sentence, facts);
-  d.answer = row.code == 0 ? relayed(reply, std::move(text)) : smtp::Answer{row.code, std::string(row.enhanced), text};
+  d.answer = relayed(reply, std::move(text));  // code and enhanced code of the provider's class ...
+  if (row.code != 0) {
+    d.answer.code = row.code;  // ... unless the row fixes them
+  }
+  if (!row.enhanced.empty()) {
+    d.answer.enhanced = std::string(row.enhanced);
+  }
   return d;
 }
 

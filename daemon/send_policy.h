@@ -36,7 +36,8 @@ enum class SendSituation {
   dsn_failed,        // delivered_partly, but the provider did not accept the DSN
 };
 
-// One row of the table. code/enhanced 0/"": the provider's reply class is relayed.
+// One row of the table. code 0 / enhanced "": the provider's code / enhanced code is relayed
+// (mended to its class: 421 becomes 451, a mismatching enhanced code X.0.0).
 struct PolicyRow {
   SendSituation situation;
   int code;

@@ -127,6 +127,7 @@ void Server::open_send_path() {
   SendSettings send;
   send.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
   send.max_client_mail = config_.limits.konnektor_document;
+  send.certificate_ttl = config_.cache.enc_cert;
   smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_);
   login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));
 }

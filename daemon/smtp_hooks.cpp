@@ -27,7 +27,11 @@ struct SmtpSession final : smtp::HookSession {
 
 KimSmtpHooks::KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings,
                            Counters& counters)
-    : routes_(routes), directory_(directory), settings_(std::move(settings)), counters_(counters) {}
+    : routes_(routes),
+      directory_(directory),
+      settings_(std::move(settings)),
+      counters_(counters),
+      verdicts_(settings_.certificate_ttl) {}
 
 awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(std::string user) {
   using Result = std::variant<smtp::LoginTarget, Answer>;
@@ -128,7 +132,8 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
     co_return refusal(451, "4.4.3", "kimgate has no directory (VZD) configured; it cannot find certificates");
   }
   const bool ecc = session->konnektor.cards->ecc_capable();
-  Recipients recipients = co_await look_up_recipients(*directory_, envelope, ecc);
+  CertificateCheck check{session->konnektor.konnektor, session->context, &verdicts_};
+  Recipients recipients = co_await look_up_recipients(*directory_, envelope, ecc, check);
   if (recipients.refusal) {
     co_return Built{std::move(recipients.refusal), {}};
   }

@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 
+#include "daemon/certificate_verdicts.h"
 #include "daemon/counters.h"
 #include "daemon/konnektor_routes.h"
 #include "daemon/send_delivery.h"
@@ -32,6 +33,7 @@ struct SendSettings {
   std::string pt_version = "1.5.3-0";        // X-KIM-PTVersion
   std::chrono::hours retention{24 * 90};     // Expires = now + dataTimeToLive (getLimits default)
   std::uint64_t max_client_mail = 15728640;  // KOM-LE-A_2004-01 without the KAS
+  std::chrono::milliseconds certificate_ttl = std::chrono::hours(12);  // VerifyCertificate answers, TTL_ENC_CERT
 };
 
 class KimSmtpHooks final : public smtp::SendHooks {
@@ -58,6 +60,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   ldap::Directory* directory_;
   SendSettings settings_;
   Counters& counters_;
+  CertificateVerdicts verdicts_;
 };
 
 }  // namespace kimgate::daemon

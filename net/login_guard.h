@@ -2,9 +2,9 @@
 // LoginGuard: how many wrong passwords a client address may try for one mailbox (SMTP and POP3
 // alike), and how slowly. Counted per mailbox AND client address: after `max_failures`
 // failures in a row from one address, that address is locked out of that mailbox for
-// `lock_time` from the answer to the last failure; every other client of the mailbox keeps working, so knowing a (public) KIM
-// address is not enough to lock a practice out. Each refusal is answered only after a delay
-// that doubles per failure up to 8 x `failure_delay` (cf. Dovecot's auth_failure_delay).
+// `lock_time` from the answer to the last failure; every other client of the mailbox keeps working, so knowing a
+// (public) KIM address is not enough to lock a practice out. Each refusal is answered only after a delay that doubles
+// per failure up to 8 x `failure_delay` (cf. Dovecot's auth_failure_delay).
 //
 // Race-free across concurrent sessions: begin() reserves an attempt, and attempts in flight
 // count like failures, so no more than `max_failures` guesses per address and mailbox ever

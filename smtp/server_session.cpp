@@ -278,7 +278,8 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
       const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(attempt.locked_for()).count() + 1;
       const Answer lock{454, "4.7.0",
                         "Too many failed logins for " + target.mailbox + " from " + conn_.peer_address() +
-                            "; logins from this address are refused for " + std::to_string(seconds) + " more seconds"};
+                            "; this address is locked out of the mailbox for " + std::to_string(seconds) +
+                            " more seconds"};
       co_return co_await answer(lock);
     }
   }

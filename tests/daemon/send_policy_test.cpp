@@ -122,7 +122,7 @@ TEST(SendPolicy, OneTemporaryRefusalAmongRefusalsMakesTheWholeMail4xx) {
                           rcpt("c@x", RecipientStatus::refused_permanently, perm)});
   const Decision d = decide(o, {}, "<m@pvs>");
   EXPECT_EQ(d.situation, SendSituation::all_refused_temporarily);
-  EXPECT_EQ(d.answer.code, 450);
+  EXPECT_EQ(d.answer.code, 451);
   EXPECT_EQ(d.answer.enhanced, "4.2.0");
   EXPECT_NE(d.answer.text.find("mailbox busy"), std::string::npos);
 }

@@ -44,8 +44,8 @@ void check_reply_lines(std::string_view out, bool smtp) {
       if (line.size() < 4 || line[0] < '2' || line[0] > '5' || (line[3] != ' ' && line[3] != '-')) {
         std::abort();
       }
-    } else if (!(line.rfind("+OK", 0) == 0 || line.rfind("-ERR", 0) == 0 || line.rfind("+ ", 0) == 0 ||
-                 line == "+" || line == ".")) {
+    } else if (!(line.rfind("+OK", 0) == 0 || line.rfind("-ERR", 0) == 0 || line.rfind("+ ", 0) == 0 || line == "+" ||
+                 line == ".")) {
       // POP3: status lines, SASL continuations, and the terminator of CAPA's list
       if (line.empty() || line[0] == '+' || line[0] == '-') {
         std::abort();
@@ -102,9 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   kimgate::smtp::ServerSettings smtp_settings;
   kimgate::pop3::ServerSettings pop3_settings;
-  for (kimgate::net::LineSessionSettings* s :
-       {static_cast<kimgate::net::LineSessionSettings*>(&smtp_settings),
-        static_cast<kimgate::net::LineSessionSettings*>(&pop3_settings)}) {
+  for (kimgate::net::LineSessionSettings* s : {static_cast<kimgate::net::LineSessionSettings*>(&smtp_settings),
+                                               static_cast<kimgate::net::LineSessionSettings*>(&pop3_settings)}) {
     s->implicit_tls = false;
     s->client_timeout = std::chrono::milliseconds(200);
     s->write_timeout = std::chrono::milliseconds(200);

@@ -180,11 +180,12 @@ def main():
         t.check(raw3 is not None and subject3.encode() not in raw3,
                 "the curl mail arrived at B as a KIM message (its subject is not visible outside)")
 
-        # 4. Partial delivery: B fine, twoids (4005) and wrongku (4003) dropped, DSN to A.
+        # 4. Partial delivery: B fine, twoids (4005), wrongku (4003) and revoked (4003: the Konnektor's
+        #    VerifyCertificate asks the world's OCSP responder) dropped, one DSN to A.
         aw = w["awkward"]
         subject4 = f"Teil {uuid.uuid4()}"
         m4 = letter(a["kim_address"], [b["kim_address"], aw["two_telematik_ids"]["kim_address"],
-                                       aw["wrong_key_usage"]["kim_address"]], subject4)
+                                       aw["wrong_key_usage"]["kim_address"], aw["revoked"]["kim_address"]], subject4)
         t.check(accepted(m4), "partial delivery is accepted with 250")
         raw4 = arrived(w, b, m4["Message-ID"])
         t.check(raw4 is not None, "the partially delivered message reaches B")
@@ -203,6 +204,9 @@ def main():
             t.check(d.get_content_type() == "multipart/report", "DSN is multipart/report (RFC 3464)")
             t.check(aw["two_telematik_ids"]["kim_address"].encode() in dsn and
                     aw["wrong_key_usage"]["kim_address"].encode() in dsn, "DSN names every dropped recipient")
+            t.check(f"Final-Recipient: rfc822; {aw['revoked']['kim_address']}".encode() in dsn,
+                    "the recipient with the revoked certificate is dropped and named in the DSN")
+            t.check(subject4.encode() not in dsn, "the DSN does not carry the original Subject")
             t.check(b"X-KOM-LE-Version" not in dsn.split(b"\r\n\r\n")[0], "DSN is plain (no X-KOM-LE-Version)")
 
         # 5. The reply tables.
@@ -370,6 +374,13 @@ def main():
             inner = email.message_from_bytes(got11, policy=email.policy.default)
             att = [p_.get_content() for p_ in inner.iter_attachments()]
             t.check(att and att[0] == pdf, "through SOAP: the PDF arrives byte-identical")
+        # A revoked recipient through the SOAP Konnektor: its VerifyCertificate says INVALID.
+        m13 = letter(a["kim_address"], [b["kim_address"], aw["revoked"]["kim_address"]], f"SOAP-R {uuid.uuid4()}")
+        t.check(accepted(m13), "through SOAP: a letter to B and a revoked recipient is accepted for B")
+        dsn13 = arrived(w, a, m13["Message-ID"].strip("<>"))
+        t.check(dsn13 is not None and
+                f"Final-Recipient: rfc822; {aw['revoked']['kim_address']}".encode() in dsn13,
+                "through SOAP: the revoked recipient is named in the DSN")
     finally:
         sim.close()
         kg.close()

@@ -161,3 +161,25 @@ TEST(ConfLoad, SecretFromFile) {
 
 }  // namespace
 }  // namespace kimgate::conf
+
+namespace kimgate::conf {
+namespace {
+
+// A local Konnektor must know the TI's trust anchors, or say that it is a test setup.
+TEST(ConfLoad, LocalKonnektorNeedsTrustAnchorsOrAnExplicitTestSetup) {
+  const std::string local = std::string(kValid) +
+                            "[[konnektor]]\nid = \"L\"\nkind = \"local\"\n"
+                            "[[konnektor.card]]\nname = \"c\"\ntype = \"SMC-B\"\niccsn = \"80276001011699900001\"\n"
+                            "p12_files = [\"/dev/null\"]\ncontexts = [\"*/*/*\"]\n";
+  const LoadResult refused = load(local);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(all_errors(refused).find("without trust_anchors"), std::string::npos) << all_errors(refused);
+  const std::string marked = std::string(kValid) +
+                             "[[konnektor]]\nid = \"L\"\nkind = \"local\"\ntest_setup_without_trust = true\n"
+                             "[[konnektor.card]]\nname = \"c\"\ntype = \"SMC-B\"\niccsn = \"80276001011699900001\"\n"
+                             "p12_files = [\"/dev/null\"]\ncontexts = [\"*/*/*\"]\n";
+  EXPECT_EQ(all_errors(load(marked)).find("without trust_anchors"), std::string::npos) << all_errors(load(marked));
+}
+
+}  // namespace
+}  // namespace kimgate::conf
