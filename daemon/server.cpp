@@ -235,8 +235,10 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
   rt->pop3.command_line = c.limits.command_line;
   rt->pop3.auth_line = c.limits.auth_line;
   rt->pop3.error_cap = c.limits.error_count;
-  rt->pop3.server_timeout = c.timeouts.pop3_server;
-  rt->pop3.connect_timeout = c.fachdienst.connect_timeout;
+  rt->pop3.upstream.server_timeout = c.timeouts.pop3_server;
+  rt->pop3.upstream.connect_timeout = c.fachdienst.connect_timeout;
+  rt->pop3.upstream.tls_handshake = c.timeouts.tls_handshake;
+  rt->pop3.upstream.max_line = c.limits.auth_line;
   rt->pop3.max_message_size = c.limits.max_message_size;
   rt->pop3.header_section = c.limits.header_section;
   rt->pop3.hooks = pop3_hooks_.get();
@@ -252,7 +254,7 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
       return upstream.error;
     }
     rt->smtp.upstream.tls = upstream.context;
-    rt->pop3.upstream_tls = std::move(upstream.context);
+    rt->pop3.upstream.tls = std::move(upstream.context);
   } else {
     spdlog::warn(
         "event=no_upstream reason=\"fachdienst.client_p12 or fachdienst.ca_file is not set: PVS logins "
