@@ -412,7 +412,7 @@ void LocalKonnektor::reinsert_cards() {
   }
 }
 
-std::vector<LocalKonnektor::CardStatus> LocalKonnektor::card_status() const {
+std::optional<std::vector<CardStatus>> LocalKonnektor::card_status() const {
   std::vector<CardStatus> out;
   for (const auto& s : slots_) {
     out.push_back(CardStatus{s->config.name, s->type(), s->config.iccsn, s->backend != nullptr, s->handle, s->holder,
@@ -421,7 +421,7 @@ std::vector<LocalKonnektor::CardStatus> LocalKonnektor::card_status() const {
   return out;
 }
 
-awaitable<Outcome<PinOutcome>> LocalKonnektor::unlock(const std::string& iccsn) {
+awaitable<Outcome<PinOutcome>> LocalKonnektor::unlock_card(const std::string& iccsn) {
   for (const auto& s : slots_) {
     if (s->config.iccsn == iccsn && s->backend) {
       // A context that sees the card: its first pattern with "*" made concrete.
