@@ -109,8 +109,7 @@ struct VerifyResult {
   Bytes content;      // the signed content as received
   Bytes signer_cert;  // DER
 };
-// X-KIM-IntegrityCheckResult for a VerifyDocument code (§5.6): 01, 07, 02, 03, 04, 05, else 06.
-std::string_view integrity_result_id(int code);
+// The IntegrityCheckResult a code stands for is kim::signature_verdict_of (kim/receive_decision.h).
 
 enum class CertificateVerification { valid, invalid, inconclusive };
 
