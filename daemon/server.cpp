@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "conf/load.h"
+#include "crypto/ossl.h"
 #include "daemon/control.h"
 #include "daemon/control_requests.h"
 #include "daemon/konnektor_routes.h"
@@ -171,8 +172,15 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
       return "cannot read fachdienst.client_p12_password_file \"" + c.fachdienst.client_p12_password.file.string() +
              "\"";
     }
-    net::ClientTls upstream =
-        net::make_client_tls(net::ClientTlsOptions{c.fachdienst.client_p12, *password, c.fachdienst.ca_file});
+    const auto p12 = crypto::read_pkcs12_file(c.fachdienst.client_p12, *password);
+    if (!p12.ok()) {
+      return "cannot use the client certificate (C.CM.TLS-CS) " + p12.error;
+    }
+    net::ClientTlsOptions options{{p12.value->key.get(), p12.value->cert.x509.get(), {}}, c.fachdienst.ca_file};
+    for (const auto& ca : p12.value->chain) {
+      options.identity.chain.push_back(ca.x509.get());
+    }
+    net::ClientTls upstream = net::make_client_tls(options);
     if (!upstream.context) {
       return upstream.error;
     }

@@ -93,19 +93,14 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
                                              const std::string& password, std::string& detail) {
   const std::string where = host + ":" + std::to_string(port);
   const auto ex = co_await net::asio::this_coro::executor;
-  std::string error;
-  std::unique_ptr<net::Connection> up = co_await net::Connection::connect(
-      ex, host, port, settings_.tls, settings_.max_line, settings_.connect_timeout, error);
-  if (!up) {
-    detail = "cannot connect to the KIM provider at " + where + " (" + error + ")";
-    co_return LoginResult::unreachable;
+  net::Connection::TlsClient up = co_await net::Connection::connect_tls(
+      ex, host, port, settings_.tls, settings_.max_line, settings_.connect_timeout, settings_.tls_handshake);
+  if (!up.connection) {
+    detail = up.error;
+    co_return up.failure == net::Connection::TlsClient::Failure::tls ? LoginResult::tls_failed
+                                                                     : LoginResult::unreachable;
   }
-  const auto tls = co_await up->start_tls_client(settings_.tls_handshake, host);
-  if (tls) {
-    detail = "TLS with the KIM provider at " + where + " failed: " + tls.message();
-    co_return LoginResult::tls_failed;
-  }
-  conn_ = std::move(up);
+  conn_ = std::move(up.connection);
   // Every co_await result is bound to a local first (g++ 12, see docs/decisions.md).
   const UpstreamReply greeting = co_await read_status();
   if (!greeting.ok()) {

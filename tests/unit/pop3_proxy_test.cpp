@@ -24,7 +24,7 @@ std::shared_ptr<asio::ssl::context> test_client_tls() {
     kimgate::testing::test_server_tls();  // makes the certificate
     const auto dir = std::filesystem::path(::testing::TempDir()) / "kimgate-session-tls";
     const net::SelfSigned self = net::ensure_self_signed(dir, "kimgate.test");
-    net::ClientTls tls = net::make_client_tls(net::ClientTlsOptions{{}, {}, self.certificate});
+    net::ClientTls tls = net::make_client_tls(net::ClientTlsOptions{{}, self.certificate});
     EXPECT_TRUE(tls.context) << tls.error;
     return tls.context;
   }();
