@@ -12,8 +12,10 @@
 
 #include "crypto/ossl.h"
 #include "crypto/recipient_emails.h"
+#include "kim/decrypted_entity.h"
 #include "kim/kom_le.h"
 #include "kim/raw_message.h"
+#include "kim/receive_decision.h"
 #include "kim/send_mail.h"
 
 namespace kimgate::admin {
@@ -73,14 +75,15 @@ Located locate(const std::string& input) {
   return l;
 }
 
-std::string decryption_id(crypto::OpenError e) {
+kim::DecryptionFailure decryption_failure_of(crypto::OpenError e) {
   switch (e) {
     case crypto::OpenError::not_addressed:
+      return kim::DecryptionFailure::not_addressed;
     case crypto::OpenError::no_key:
     case crypto::OpenError::key_operation:
-      return "01";
+      return kim::DecryptionFailure::key_unavailable;
     default:
-      return "02";
+      return kim::DecryptionFailure::format;
   }
 }
 
@@ -99,61 +102,34 @@ std::string signer_summary(const Bytes& cert_der) {
   return out;
 }
 
-// IntegrityCheckResult for a successfully decrypted entity; `inner` gets the inner mail.
-std::string integrity_of(const OpenRequest& req, const Located& loc, std::string_view entity,
-                         const std::vector<crypto::RecipientEmail>& unsigned_emails, std::string& inner,
-                         std::string& detail) {
-  auto der = kim::signed_data_of(entity);
-  if (!der) {
-    detail = "decrypted content is not a signed-data entity";
-    inner.assign(entity);
-    return "03";
+// The signature verdict checked here, as a Konnektor's VerifyDocument would give it: with
+// --trust the signer certificate (C.HCI.OSIG type, key usage, validity, chain, CRLs) is checked,
+// without trust anchors its status is not checkable (07, never a silent 01).
+kim::SignatureVerdict local_verdict(const OpenRequest& req, const kim::DecryptedEntity& e, std::string& detail) {
+  if (e.local_status == crypto::SignatureStatus::invalid) {
+    return kim::SignatureVerdict::integrity_violated;
   }
-  const crypto::Bytes der_bytes(der->begin(), der->end());
-  auto v = crypto::verify_signed_data(crypto::der::view(der_bytes));
-  // The entity says signed-data: whatever its DER holds, a non-SignedData is a format
-  // problem (04), e.g. the CR/LF-canonicalised DER of §12 item 20 whose OIDs are mangled.
-  if (v.status == crypto::SignatureStatus::missing || v.status == crypto::SignatureStatus::format_error) {
-    detail = v.detail;
-    inner.assign(entity);  // §12 item 20: embed what we have, never trust it
-    return "04";
+  detail = signer_summary(e.signer_cert_der);
+  if (req.trust_roots.empty()) {
+    return kim::SignatureVerdict::valid_status_unchecked;
   }
-  auto mail = kim::inner_mail_of(as_text(v.content));
-  inner = mail ? std::string(*mail) : std::string(as_text(v.content));
-  detail = signer_summary(v.signer_cert_der);
-  if (!mail) {
-    detail = "signed content is not a message/rfc822 entity";
-    return "04";
+  auto cert = crypto::certificate_from_der(e.signer_cert_der);
+  if (!cert.ok()) {
+    detail += " certificate=" + cert.error;
+    return kim::SignatureVerdict::certificate_invalid;
   }
-  if (v.status == crypto::SignatureStatus::invalid) {
-    detail = v.detail;
-    return "02";
+  crypto::CertCheckOptions o;
+  o.allowed_types = {crypto::CertType::hci_osig};
+  o.at_time = req.at_time;
+  o.roots = req.trust_roots;
+  o.intermediates = req.intermediates;
+  o.crls_pem = req.crls;
+  const auto check = crypto::check_certificate(*cert.value, o);
+  if (check.status != crypto::CertStatus::ok) {
+    detail += std::string(" certificate=") + crypto::cert_status_name(check.status);
+    return kim::SignatureVerdict::certificate_invalid;
   }
-  std::string result = "07";
-  if (!req.trust_roots.empty()) {
-    auto cert = crypto::certificate_from_der(v.signer_cert_der);
-    crypto::CertCheckOptions o;
-    o.allowed_types = {crypto::CertType::hci_osig};
-    o.at_time = req.at_time;
-    o.roots = req.trust_roots;
-    o.intermediates = req.intermediates;
-    o.crls_pem = req.crls;
-    auto check = crypto::check_certificate(*cert.value, o);
-    if (check.status != crypto::CertStatus::ok) {
-      detail += std::string(" certificate=") + crypto::cert_status_name(check.status);
-      return "05";
-    }
-    result = "01";
-  }
-  if (!loc.outer.empty() && !kim::outer_inner_headers_match(loc.outer, inner)) {
-    detail += " outer and inner From/Sender/Reply-To/To/Cc differ";
-    return "08";
-  }
-  if (!v.has_recipient_emails || !crypto::same_recipient_emails(v.recipient_emails, unsigned_emails)) {
-    detail += " signed and unsigned recipient-emails differ";
-    return "09";
-  }
-  return result;
+  return kim::SignatureVerdict::valid;
 }
 
 }  // namespace
@@ -202,42 +178,60 @@ crypto::Result<std::string> seal_message(const SealRequest& req) {
 OpenOutcome open_message(const OpenRequest& req) {
   OpenOutcome out;
   const Located loc = locate(req.input);
-  if (loc.not_kim) {
-    out.mail = req.input;  // §5.3 step 2: not a KIM message, pass through untouched
-    out.verdict = "not a KIM message (no X-KOM-LE-Version): passed through unchanged";
-    return out;
-  }
+  kim::ReceiveFacts facts;
+  facts.kim = !loc.not_kim;
+  facts.version = loc.version;
   const std::string& outer = loc.outer.empty() ? req.input : loc.outer;
-  if (loc.version != "1.0" && loc.version != "1.5") {
-    out.mail = kim::version_error_mail(outer, loc.version, req.generated);
-    out.verdict = "unsupported X-KOM-LE-Version " + loc.version + " (4008)";
-    return out;
-  }
-  if (!loc.error.empty()) {
-    out.decryption_result = "02";
-    out.mail = kim::decryption_error_mail(outer, "02", req.address, req.generated);
-    out.verdict = "decryption=02 " + loc.error;
-    return out;
-  }
-  auto opened = crypto::open_auth_enveloped(crypto::der::view(loc.der), req.address, req.keys);
-  if (!opened.opened) {
-    out.decryption_result = decryption_id(opened.error);
-    out.mail = kim::decryption_error_mail(outer, out.decryption_result, req.address, req.generated);
-    out.verdict = "decryption=" + out.decryption_result + " " + opened.detail;
-    return out;
-  }
-  out.decrypted = true;
-  out.decryption_result = "00";
   std::string inner;
   std::string detail;
-  out.integrity_result =
-      integrity_of(req, loc, as_text(opened.opened->content), opened.opened->recipient_emails, inner, detail);
-  if (out.integrity_result == "01" || out.integrity_result == "07") {
-    out.mail = kim::delivered_mail(outer, inner, out.integrity_result);
-  } else {
-    out.mail = kim::integrity_error_mail(outer, inner, out.integrity_result, req.generated);
+  if (facts.kim && kim::supported_kom_le_version(loc.version)) {
+    if (!loc.error.empty()) {
+      facts.decryption_failure = kim::DecryptionFailure::format;
+      detail = loc.error;
+    } else {
+      auto opened = crypto::open_auth_enveloped(crypto::der::view(loc.der), req.address, req.keys);
+      if (!opened.opened) {
+        facts.decryption_failure = decryption_failure_of(opened.error);
+        detail = opened.detail;
+      } else {
+        kim::DecryptedEntity e =
+            kim::read_decrypted_entity(loc.outer, as_text(opened.opened->content), opened.opened->recipient_emails);
+        detail = e.detail;
+        if (e.facts.signed_entity && e.facts.signed_data_readable) {
+          e.facts.verdict = local_verdict(req, e, detail);
+          if (!e.facts.inner_is_mail) {
+            detail = e.detail;
+          } else if (!e.facts.headers_match) {
+            detail += " outer and inner From/Sender/Reply-To/To/Cc differ";
+          } else if (!e.facts.recipient_emails_match) {
+            detail += " signed and unsigned recipient-emails differ";
+          }
+        }
+        facts.integrity = e.facts;
+        inner = std::move(e.inner);
+      }
+    }
   }
-  out.verdict = "decryption=00 integrity=" + out.integrity_result + " " + detail;
+  const kim::ReceiveDecision d = kim::decide_receive(facts);
+  out.decrypted = d.decryption_result == "00";
+  out.decryption_result = d.decryption_result;
+  out.integrity_result = d.integrity_result;
+  out.mail = kim::received_mail(d, outer, inner, req.address, loc.version, req.generated);
+  switch (d.mail) {
+    case kim::ReceivedMail::unchanged:
+      out.verdict = "not a KIM message (no X-KOM-LE-Version): passed through unchanged";
+      break;
+    case kim::ReceivedMail::version_error:
+      out.verdict = "unsupported X-KOM-LE-Version " + loc.version + " (4008)";
+      break;
+    case kim::ReceivedMail::decryption_error:
+      out.verdict = "decryption=" + d.decryption_result + " " + detail;
+      break;
+    case kim::ReceivedMail::delivered:
+    case kim::ReceivedMail::integrity_error:
+      out.verdict = "decryption=00 integrity=" + d.integrity_result + " " + detail;
+      break;
+  }
   return out;
 }
 

@@ -28,7 +28,9 @@ struct StoreFree {
 
 Result<Admission> admission_of(const Certificate& cert) {
   using R = Result<Admission>;
-  const int idx = X509_get_ext_by_OBJ(cert.x509.get(), OBJ_txt2obj(oids::admission, 1), -1);
+  const std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> oid(OBJ_txt2obj(oids::admission, 1),
+                                                                      ASN1_OBJECT_free);
+  const int idx = oid ? X509_get_ext_by_OBJ(cert.x509.get(), oid.get(), -1) : -1;
   if (idx < 0) {
     return R::failure("certificate has no admission extension");
   }
@@ -75,8 +77,8 @@ Result<Admission> admission_of(const Certificate& cert) {
             out.profession_oids.push_back(der::oid_text(o->contents));
           }
         }
-        if (auto reg = fr.next_if(der::kPrintableString)) {
-          out.telematik_id.assign(reg->contents.begin(), reg->contents.end());
+        if (auto reg = fr.next_if(der::kPrintableString); reg && out.telematik_id.empty()) {
+          out.telematik_id.assign(reg->contents.begin(), reg->contents.end());  // the first one
         }
       }
     }

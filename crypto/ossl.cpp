@@ -5,8 +5,11 @@
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
+#include "crypto/base64.h"
 #include "crypto/der.h"
 
 namespace kimgate::crypto {
@@ -100,6 +103,10 @@ Result<Pkcs12Contents> read_pkcs12(const Bytes& p12, const std::string& password
     return Result<Pkcs12Contents>::failure("cannot open PKCS#12 (wrong password?): " + openssl_error());
   }
   Pkcs12Contents out;
+  int alias_len = 0;
+  if (const unsigned char* alias = X509_alias_get0(cert, &alias_len); alias != nullptr && alias_len > 0) {
+    out.friendly_name.assign(reinterpret_cast<const char*>(alias), static_cast<std::size_t>(alias_len));
+  }
   out.key.reset(key);
   auto to_cert = [](X509* x) {
     unsigned char* buf = nullptr;
@@ -114,6 +121,41 @@ Result<Pkcs12Contents> read_pkcs12(const Bytes& p12, const std::string& password
   }
   sk_X509_free(ca);
   return Result<Pkcs12Contents>::success(std::move(out));
+}
+
+Result<Pkcs12Contents> read_pkcs12_file(const std::filesystem::path& path, const std::string& password) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    return Result<Pkcs12Contents>::failure("cannot read \"" + path.string() + "\"");
+  }
+  const Bytes bytes{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+  auto contents = read_pkcs12(bytes, password);
+  if (!contents.ok()) {
+    return Result<Pkcs12Contents>::failure("\"" + path.string() + "\": " + contents.error);
+  }
+  return contents;
+}
+
+Pkcs12Pem pkcs12_pem(const Pkcs12Contents& p12) {
+  Pkcs12Pem out;
+  BioPtr certs(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(certs.get(), p12.cert.x509.get());
+  for (const auto& c : p12.chain) {
+    PEM_write_bio_X509(certs.get(), c.x509.get());
+  }
+  BioPtr key(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PrivateKey(key.get(), p12.key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(certs.get(), &data);
+  out.certificates.assign(data, static_cast<std::size_t>(n));
+  n = BIO_get_mem_data(key.get(), &data);
+  out.key.assign(data, static_cast<std::size_t>(n));
+  OPENSSL_cleanse(data, static_cast<std::size_t>(n));
+  return out;
+}
+
+Pkcs12Pem::~Pkcs12Pem() {
+  OPENSSL_cleanse(key.data(), key.size());
 }
 
 Result<Bytes> issuer_and_serial(const Bytes& cert_der) {
@@ -154,11 +196,7 @@ Bytes random_bytes(std::size_t n) {
 }
 
 std::string base64_encode(der::View data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+  return base64::encode(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
 }
 
 std::string base64_encode_lines(der::View data) {
@@ -173,40 +211,13 @@ std::string base64_encode_lines(der::View data) {
 }
 
 Result<Bytes> base64_decode(std::string_view text) {
-  std::string clean;
-  clean.reserve(text.size());
-  for (char c : text) {
-    if (c == '\r' || c == '\n' || c == ' ' || c == '\t') {
-      continue;
-    }
-    const bool alpha =
-        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
-    if (!alpha) {
-      return Result<Bytes>::failure("invalid base64 character");
-    }
-    clean.push_back(c);
+  std::string error;
+  std::optional<std::string> decoded = base64::decode(text, base64::Whitespace::skip, &error);
+  if (!decoded) {
+    return Result<Bytes>::failure(error);
   }
-  if (clean.size() % 4 != 0) {
-    return Result<Bytes>::failure("base64 length is not a multiple of 4");
-  }
-  const std::size_t eq = clean.find('=');
-  if (eq != std::string::npos && (clean.size() - eq > 2 || clean.find_first_not_of('=', eq) != std::string::npos)) {
-    return Result<Bytes>::failure("base64 padding in the middle");
-  }
-  Bytes out(clean.size() / 4 * 3 + 1);
-  const int n =
-      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
-  if (n < 0) {
-    return Result<Bytes>::failure("invalid base64");
-  }
-  std::size_t len = static_cast<std::size_t>(n);
-  if (!clean.empty() && clean.back() == '=') {
-    --len;
-  }
-  if (clean.size() >= 2 && clean[clean.size() - 2] == '=') {
-    --len;
-  }
-  out.resize(len);
+  Bytes out(decoded->begin(), decoded->end());
+  OPENSSL_cleanse(decoded->data(), decoded->size());
   return Result<Bytes>::success(std::move(out));
 }
 

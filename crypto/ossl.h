@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,13 +58,29 @@ Result<Certificate> certificate_from_pem_or_der(const Bytes& data);
 std::vector<Certificate> certificates_from_pem(const Bytes& pem);
 Result<PkeyPtr> private_key_from_pem(const Bytes& pem);
 
-// Key, leaf certificate and CA certificates of a PKCS#12 file's bytes.
+// Key, leaf certificate and CA certificates of a PKCS#12 file's bytes: the one PKCS#12 reader
+// of kimgate (card keys of the local Konnektor, C.CM.TLS-CS for TLS and the VZD, kimctl).
 struct Pkcs12Contents {
   PkeyPtr key;
   Certificate cert;
   std::vector<Certificate> chain;
+  std::string friendly_name;  // of the leaf certificate; empty when it has none
 };
 Result<Pkcs12Contents> read_pkcs12(const Bytes& p12, const std::string& password);
+// The same from a file; the error names the file.
+Result<Pkcs12Contents> read_pkcs12_file(const std::filesystem::path& path, const std::string& password);
+// Leaf and chain certificates, and the key, as PEM text (for libraries that read only PEM);
+// the key text is wiped when the object goes.
+struct Pkcs12Pem {
+  std::string certificates;
+  std::string key;
+  Pkcs12Pem() = default;
+  Pkcs12Pem(Pkcs12Pem&&) = default;
+  Pkcs12Pem(const Pkcs12Pem&) = delete;
+  Pkcs12Pem& operator=(const Pkcs12Pem&) = delete;
+  ~Pkcs12Pem();
+};
+Pkcs12Pem pkcs12_pem(const Pkcs12Contents& p12);
 
 // DER of IssuerAndSerialNumber ::= SEQUENCE { issuer Name, serialNumber INTEGER },
 // both copied from the certificate's tbsCertificate.

@@ -13,6 +13,9 @@
 //   unsigned recipient-emails      -> IntegrityCheckResult 01..09; 01/07 deliver the client mail
 //                                     with the notes, everything else the security-warning mail.
 //
+// Every choice is made by kim::decide_receive (kim/receive_decision.h), the table that
+// `kimctl message open` uses too; this file gathers the facts through the Konnektor.
+//
 // Every outcome is a mail: a message that fails for a temporary reason gets the spec's error
 // mail and stays upstream (DELE is the PVS's choice). Parsing, base64 and building the output
 // run on the worker pool; buffers that held decrypted content are wiped before returning.
@@ -20,6 +23,7 @@
 #include <string_view>
 
 #include "daemon/card_finder.h"
+#include "kim/receive_decision.h"
 #include "kim/receive_mail.h"
 #include "konnektor/konnektor.h"
 #include "net/asio.h"
@@ -49,16 +53,13 @@ struct ReceiveDeps {
 net::awaitable<ReceiveOutcome> process_retrieved(const ReceiveDeps& deps, const Recipient& who,
                                                  const std::string& message);
 
-// ---- pure parts of the decision table ----
+// ---- the daemon's side of the decision table (kim/receive_decision.h) ----
 
-// DecryptionResult for a failed card search: 03 when the Konnektor or card is unreachable, else 01.
-std::string_view decryption_result_of(CardProblem p);
-// DecryptionResult for a failed DecryptDocument: 02 for a document the Konnektor cannot
-// decrypt (format, GCM tag), 03 unreachable, 01 card/PIN/key.
-std::string_view decryption_result_of(const konnektor::Error& e);
-// IntegrityCheckResult (§5.6): the VerifyDocument code mapped (01, 07 ok; 02..06), and only when
-// that is ok: 08 if outer and inner headers differ, then 09 if the recipient-emails differ.
-std::string integrity_result(int verify_code, bool headers_match, bool recipient_emails_match);
+// Why decryption failed, for a failed card search: unreachable Konnektor or card (03), else 01.
+kim::DecryptionFailure decryption_failure_of(CardProblem p);
+// Why decryption failed, for a failed DecryptDocument: a document the Konnektor cannot decrypt
+// (format, GCM tag: 02), unreachable (03), card/PIN/key (01).
+kim::DecryptionFailure decryption_failure_of(const konnektor::Error& e);
 
 // A fresh Message-ID (random, no host name) and Date for a generated mail.
 kim::Generated generated_now();

@@ -6,14 +6,15 @@
 #include <csignal>
 
 #include "conf/load.h"
+#include "crypto/ossl.h"
 #include "daemon/control.h"
+#include "daemon/control_requests.h"
 #include "daemon/konnektor_routes.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
-#include "daemon/pop3_hooks.h"
+#include "daemon/receive_path.h"
 #include "daemon/smtp_hooks.h"
 #include "kimgate_version.h"
-#include "konnektor/local_konnektor.h"
 #include "konnektor/make_konnektor.h"
 #include "ldap/configure.h"
 #include "ldap/directory.h"
@@ -83,7 +84,7 @@ Server::Server(asio::io_context& io, conf::Config config)
       config_(std::move(config)),
       pool_(config_.daemon.worker_threads),
       routes_(std::make_unique<KonnektorRoutes>(konnektors_, config_)),
-      pop3_hooks_(std::make_unique<KimPop3Hooks>(*routes_, pool_)),
+      receive_(std::make_unique<ReceivePath>(*routes_, pool_)),
       connection_limits_(
           std::make_unique<net::ConnectionLimits>(config_.limits.connections, config_.limits.connections_per_client)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
@@ -130,74 +131,6 @@ void Server::open_send_path() {
   send.certificate_ttl = config_.cache.enc_cert;
   smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_);
   login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));
-}
-
-awaitable<nlohmann::json> Server::control(const nlohmann::json& request) {
-  using nlohmann::json;
-  const std::string op = request.value("op", "");
-  if (op == "status") {
-    json konnektors = json::array();
-    for (const auto& [id, k] : konnektors_) {
-      konnektors.push_back(id);
-    }
-    json counters = json::object();
-    for (const auto& [name, value] : counters_.snapshot()) {
-      counters[name] = value;
-    }
-    co_return json{{"ok", true},
-                   {"version", KIMGATE_VERSION},
-                   {"sessions", sessions_.size()},
-                   {"counters", counters},
-                   {"stopping", stopping_},
-                   {"listeners", describe_listeners()},
-                   {"konnektors", konnektors}};
-  }
-  if (op == "cards") {
-    json out = json::array();
-    for (const auto& [id, k] : konnektors_) {
-      auto* local = dynamic_cast<konnektor::LocalKonnektor*>(k.get());
-      if (local == nullptr) {
-        continue;
-      }
-      json cards = json::array();
-      for (const auto& c : local->card_status()) {
-        cards.push_back(json{{"name", c.name},
-                             {"type", konnektor::card_type_name(c.type)},
-                             {"iccsn", c.iccsn},
-                             {"inserted", c.inserted},
-                             {"handle", c.handle},
-                             {"holder", c.holder},
-                             {"unlocked", c.unlocked},
-                             {"certificates", c.certificates},
-                             {"contexts", c.contexts},
-                             {"problem", c.problem}});
-      }
-      out.push_back(json{{"konnektor", id}, {"kind", "local"}, {"cards", cards}});
-    }
-    co_return json{{"ok", true}, {"konnektors", out}};
-  }
-  if (op == "card.unlock") {
-    const std::string iccsn = request.value("iccsn", "");
-    const std::string only = request.value("konnektor", "");
-    json last{{"ok", false}, {"code", 4008}, {"error", "no local Konnektor has an inserted card with ICCSN " + iccsn}};
-    for (const auto& [id, k] : konnektors_) {
-      auto* local = dynamic_cast<konnektor::LocalKonnektor*>(k.get());
-      if (local == nullptr || (!only.empty() && only != id)) {
-        continue;
-      }
-      const auto r = co_await local->unlock(iccsn);
-      if (r.ok()) {
-        const bool ok = r.value->result == konnektor::PinResult::ok;
-        spdlog::info("event=card_unlock konnektor={} iccsn={} result={}", id, iccsn, ok ? "ok" : "rejected");
-        co_return json{{"ok", ok}, {"konnektor", id}, {"result", ok ? "unlocked" : "PIN rejected"}};
-      }
-      if (r.error.code != 4008) {
-        co_return json{{"ok", false}, {"konnektor", id}, {"code", r.error.code}, {"error", r.error.text}};
-      }
-    }
-    co_return last;
-  }
-  co_return json{{"ok", false}, {"error", "unknown op \"" + op + "\"; known: status, cards, card.unlock"}};
 }
 
 std::optional<std::string> Server::build_runtime(const conf::Config& c, std::shared_ptr<const Runtime>& out) {
@@ -249,35 +182,31 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
   rt->smtp.upstream.tls_handshake = c.timeouts.tls_handshake;
   rt->smtp.upstream.server_timeout = c.timeouts.smtp_server;
 
-  rt->pop3.hostname = host;
-  rt->pop3.client_timeout = c.timeouts.pop3_client;
-  rt->pop3.tls_handshake = c.timeouts.tls_handshake;
-  rt->pop3.command_line = c.limits.command_line;
-  rt->pop3.auth_line = c.limits.auth_line;
-  rt->pop3.error_cap = c.limits.error_count;
-  rt->pop3.server_timeout = c.timeouts.pop3_server;
-  rt->pop3.connect_timeout = c.fachdienst.connect_timeout;
-  rt->pop3.max_message_size = c.limits.max_message_size;
-  rt->pop3.header_section = c.limits.header_section;
-  rt->pop3.hooks = pop3_hooks_.get();
   if (!c.fachdienst.client_p12.empty() && !c.fachdienst.ca_file.empty()) {
     const auto password = conf::read_secret(c.fachdienst.client_p12_password);
     if (!password) {
       return "cannot read fachdienst.client_p12_password_file \"" + c.fachdienst.client_p12_password.file.string() +
              "\"";
     }
-    net::ClientTls upstream =
-        net::make_client_tls(net::ClientTlsOptions{c.fachdienst.client_p12, *password, c.fachdienst.ca_file});
+    const auto p12 = crypto::read_pkcs12_file(c.fachdienst.client_p12, *password);
+    if (!p12.ok()) {
+      return "cannot use the client certificate (C.CM.TLS-CS) " + p12.error;
+    }
+    net::ClientTlsOptions options{{p12.value->key.get(), p12.value->cert.x509.get(), {}}, c.fachdienst.ca_file};
+    for (const auto& ca : p12.value->chain) {
+      options.identity.chain.push_back(ca.x509.get());
+    }
+    net::ClientTls upstream = net::make_client_tls(options);
     if (!upstream.context) {
       return upstream.error;
     }
     rt->smtp.upstream.tls = upstream.context;
-    rt->pop3.upstream_tls = std::move(upstream.context);
   } else {
     spdlog::warn(
         "event=no_upstream reason=\"fachdienst.client_p12 or fachdienst.ca_file is not set: PVS logins "
         "cannot reach the KIM provider\"");
   }
+  rt->pop3 = receive_->settings(c, host, rt->smtp.upstream.tls);
   out = std::move(rt);
   return std::nullopt;
 }
@@ -314,7 +243,11 @@ std::optional<std::string> Server::open() {
     listeners_.push_back(std::move(listening));
   }
   std::filesystem::create_directories(config_.daemon.control_socket.parent_path(), fs_ec);
-  const auto handler = [this](const nlohmann::json& request) { return control(request); };
+  const auto status = [this] {
+    return DaemonStatus{sessions_.size(), stopping_, describe_listeners(), counters_.snapshot()};
+  };
+  control_requests_ = std::make_unique<ControlRequests>(konnektors_, config_.konnektors, status);
+  const auto handler = [this](const nlohmann::json& request) { return control_requests_->handle(request); };
   control_ = std::make_unique<ControlServer>(io_, config_.daemon.control_socket.string(), handler);
   if (auto err = control_->open()) {
     return err;
@@ -395,10 +328,8 @@ awaitable<void> Server::run_session(net::tcp::socket socket, conf::Listener list
     co_await session.run();
   } else {
     pop3::ServerSettings settings = runtime->pop3;
-    settings.implicit_tls = listener.tls == conf::ListenerTls::implicit;
-    settings.stls_offered = listener.tls == conf::ListenerTls::starttls;
-    pop3::ServerSession session(conn, settings, sessions_);
-    co_await session.run();
+    settings.login_guard = login_guard_.get();
+    co_await receive_->serve(conn, settings, listener, sessions_);
   }
 }
 

@@ -3,7 +3,9 @@
 // listeners, spawns one session coroutine per connection, and owns the
 // lifecycle: sd_notify READY/STATUS/WATCHDOG/STOPPING, SIGTERM/SIGINT (stop
 // accepting, let sessions finish up to timeouts.shutdown, exit 0) and SIGHUP
-// (reload what can be reloaded, log what needs a restart).
+// (reload what can be reloaded, log what needs a restart). The receive path's
+// wiring is ReceivePath (receive_path.h), the control socket's answers are
+// ControlRequests (control_requests.h); the send path is wired here.
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -57,15 +59,15 @@ class Server {
   void arm_watchdog();
   void open_konnektors();
   void open_send_path();  // the VZD client and the SMTP hooks, after the Konnektors
-  net::awaitable<nlohmann::json> control(const nlohmann::json& request);
 
   net::asio::io_context& io_;
   conf::Config config_;
   net::asio::thread_pool pool_;  // the bounded worker pool for blocking work (run_blocking)
   std::map<std::string, std::unique_ptr<konnektor::Konnektor>> konnektors_;  // by KonnektorId
   std::unique_ptr<class ControlServer> control_;
-  std::unique_ptr<class KonnektorRoutes> routes_;  // KonnektorId -> Konnektor and its CardFinder
-  std::unique_ptr<class KimPop3Hooks> pop3_hooks_;
+  std::unique_ptr<class ControlRequests> control_requests_;  // what the control socket answers
+  std::unique_ptr<class KonnektorRoutes> routes_;            // KonnektorId -> Konnektor and its CardFinder
+  std::unique_ptr<class ReceivePath> receive_;               // POP3 hooks and sessions
   std::shared_ptr<ldap::Client> ldap_client_;
   std::unique_ptr<ldap::Directory> directory_;
   std::unique_ptr<class KimSmtpHooks> smtp_hooks_;

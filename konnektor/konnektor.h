@@ -50,6 +50,16 @@ class Konnektor {
   // AuthSignatureService ExternalAuthenticate: sign a SHA-256 digest with the card's AUT key.
   virtual net::awaitable<Outcome<Bytes>> external_authenticate(const CallContext& ctx, const std::string& handle,
                                                                const Bytes& digest, SignatureScheme scheme) = 0;
+
+  // Card administration for `kimctl card list|unlock` (the daemon's control socket): the cards this
+  // Konnektor manages itself, whatever the call context, and VerifyPin by ICCSN. A Konnektor whose
+  // cards are administered elsewhere (a real Konnektor has its own management interface) keeps
+  // these defaults: no card list (nullopt) and 4008 for every ICCSN.
+  virtual std::optional<std::vector<CardStatus>> card_status() const { return std::nullopt; }
+  virtual net::awaitable<Outcome<PinOutcome>> unlock_card(const std::string& iccsn) {
+    co_return Outcome<PinOutcome>::failure(
+        Error{Error::Kind::card, 4008, "this Konnektor does not administer card " + iccsn + " through kimgate"});
+  }
 };
 
 }  // namespace kimgate::konnektor

@@ -1,7 +1,6 @@
 #include "konnektor/local_konnektor.h"
 
 #include <openssl/evp.h>
-#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -153,28 +152,13 @@ P11Result<std::unique_ptr<CardBackend>> open_p12(const conf::LocalCard& card) {
   }
   std::vector<P12Backend::Key> keys;
   for (const auto& file : card.p12_files) {
-    FILE* f = std::fopen(file.c_str(), "rb");
-    PKCS12* p12 = f == nullptr ? nullptr : d2i_PKCS12_fp(f, nullptr);
-    if (f != nullptr) {
-      std::fclose(f);
-    }
-    EVP_PKEY* pkey = nullptr;
-    X509* cert = nullptr;
-    if (p12 == nullptr || PKCS12_parse(p12, password->c_str(), &pkey, &cert, nullptr) != 1 || pkey == nullptr ||
-        cert == nullptr) {
-      PKCS12_free(p12);
+    crypto::Result<crypto::Pkcs12Contents> p12 = crypto::read_pkcs12_file(file, *password);
+    if (!p12.ok()) {
       return {std::nullopt, "cannot open \"" + file.string() + "\" of card \"" + card.name + "\" (wrong password?)"};
     }
-    PKCS12_free(p12);
-    int len = 0;
-    unsigned char* alias = X509_alias_get0(cert, &len);
-    unsigned char* der = nullptr;
-    const int der_len = i2d_X509(cert, &der);
-    keys.push_back(
-        P12Backend::Key{alias != nullptr ? std::string(reinterpret_cast<char*>(alias), len) : file.stem().string(),
-                        pkey, Bytes(der, der + std::max(der_len, 0))});
-    OPENSSL_free(der);
-    X509_free(cert);
+    crypto::Pkcs12Contents& contents = *p12.value;
+    keys.push_back(P12Backend::Key{contents.friendly_name.empty() ? file.stem().string() : contents.friendly_name,
+                                   contents.key.release(), std::move(contents.cert.der)});
   }
   return {std::make_unique<P12Backend>(std::move(keys)), {}};
 }
@@ -420,7 +404,7 @@ void LocalKonnektor::reinsert_cards() {
   }
 }
 
-std::vector<LocalKonnektor::CardStatus> LocalKonnektor::card_status() const {
+std::optional<std::vector<CardStatus>> LocalKonnektor::card_status() const {
   std::vector<CardStatus> out;
   for (const auto& s : slots_) {
     out.push_back(CardStatus{s->config.name, s->type(), s->config.iccsn, s->backend != nullptr, s->handle, s->holder,
@@ -429,7 +413,7 @@ std::vector<LocalKonnektor::CardStatus> LocalKonnektor::card_status() const {
   return out;
 }
 
-awaitable<Outcome<PinOutcome>> LocalKonnektor::unlock(const std::string& iccsn) {
+awaitable<Outcome<PinOutcome>> LocalKonnektor::unlock_card(const std::string& iccsn) {
   for (const auto& s : slots_) {
     if (s->config.iccsn == iccsn && s->backend) {
       // A context that sees the card: its first pattern with "*" made concrete.

@@ -55,21 +55,9 @@ class LocalKonnektor final : public Konnektor {
   void reinsert_cards();
 
   // The administrator's view (kimctl card list/unlock through the daemon): every configured
-  // card regardless of call contexts, and VerifyPin by ICCSN.
-  struct CardStatus {
-    std::string name;
-    CardType type = CardType::other;
-    std::string iccsn;
-    bool inserted = false;
-    std::string handle;
-    std::string holder;
-    bool unlocked = false;
-    std::size_t certificates = 0;
-    std::vector<std::string> contexts;
-    std::string problem;
-  };
-  std::vector<CardStatus> card_status() const;
-  net::awaitable<Outcome<PinOutcome>> unlock(const std::string& iccsn);
+  // card regardless of call contexts, and VerifyPin by ICCSN with the card's configured PIN.
+  std::optional<std::vector<CardStatus>> card_status() const override;
+  net::awaitable<Outcome<PinOutcome>> unlock_card(const std::string& iccsn) override;
   // Why configured cards are missing (one sentence per card), for logs and `kimctl card list`.
   std::vector<std::string> problems() const;
 

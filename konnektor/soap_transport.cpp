@@ -108,19 +108,26 @@ SoapTransport::~SoapTransport() = default;
 std::unique_ptr<SoapTransport> SoapTransport::create(asio::any_io_executor ex, const conf::Konnektor& config,
                                                      std::string& error) {
   std::unique_ptr<SoapTransport> t(new SoapTransport(std::move(ex), config));
-  std::string p12_password;
+  std::optional<crypto::Pkcs12Contents> p12;
+  net::ClientIdentity identity;
   if (config.tls_auth == conf::KonnektorTlsAuth::certificate) {
     const auto password = conf::read_secret(config.client_p12_password);
     if (!password) {
       error = "Konnektor " + config.id + ": cannot read client_p12_password";
       return nullptr;
     }
-    p12_password = *password;
+    auto read = crypto::read_pkcs12_file(config.client_p12, *password);
+    if (!read.ok()) {
+      error = "Konnektor " + config.id + ": cannot use the Konnektor's client certificate " + read.error;
+      return nullptr;
+    }
+    p12 = std::move(*read.value);
+    identity = net::ClientIdentity{p12->key.get(), p12->cert.x509.get(), {}};
+    for (const auto& ca : p12->chain) {
+      identity.chain.push_back(ca.x509.get());
+    }
   }
-  net::ClientTls tls = net::make_client_tls_base(
-      config.tls_auth == conf::KonnektorTlsAuth::certificate ? config.client_p12 : std::filesystem::path{},
-      p12_password, "the Konnektor's client certificate");
-  OPENSSL_cleanse(p12_password.data(), p12_password.size());
+  net::ClientTls tls = net::make_client_tls_base(identity);
   if (!tls.context) {
     error = "Konnektor " + config.id + ": " + tls.error;
     return nullptr;

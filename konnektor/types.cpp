@@ -16,25 +16,6 @@ std::string_view card_type_name(CardType t) {
   return "UNKNOWN";
 }
 
-std::string_view integrity_result_id(int code) {
-  switch (code) {
-    case 0:
-      return "01";
-    case 4264:
-      return "07";
-    case 4115:
-      return "02";
-    case 4253:
-      return "03";
-    case 4112:
-      return "04";
-    case 4206:
-      return "05";
-    default:
-      return "06";
-  }
-}
-
 std::string kon_version_header(const ProductInformation& p) {
   return "<" + p.product_name + "><" + p.product_type + "><" + p.product_type_version + "><" + p.hw_version + "><" +
          p.fw_version + ">";

@@ -32,6 +32,21 @@ struct Card {
   std::chrono::system_clock::time_point inserted;
 };
 
+// One card as the administrator sees it (kimctl card list through the control socket): every
+// card a Konnektor manages itself, regardless of call contexts.
+struct CardStatus {
+  std::string name;
+  CardType type = CardType::other;
+  std::string iccsn;
+  bool inserted = false;
+  std::string handle;
+  std::string holder;
+  bool unlocked = false;
+  std::size_t certificates = 0;
+  std::vector<std::string> contexts;
+  std::string problem;
+};
+
 enum class PinType { smc, ch };  // PIN.SMC (SMC-B), PIN.CH (HBA)
 enum class PinStatus { verified, transport_pin, empty_pin, blocked, verifiable };
 enum class PinResult { ok, rejected, was_blocked, now_blocked, error };
@@ -94,8 +109,7 @@ struct VerifyResult {
   Bytes content;      // the signed content as received
   Bytes signer_cert;  // DER
 };
-// X-KIM-IntegrityCheckResult for a VerifyDocument code (§5.6): 01, 07, 02, 03, 04, 05, else 06.
-std::string_view integrity_result_id(int code);
+// The IntegrityCheckResult a code stands for is kim::signature_verdict_of (kim/receive_decision.h).
 
 enum class CertificateVerification { valid, invalid, inconclusive };
 

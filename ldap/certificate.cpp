@@ -13,15 +13,13 @@
 #include <memory>
 #include <set>
 
+#include "crypto/certificate.h"
+
 namespace kimgate::ldap {
 
 namespace {
 
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using crypto::X509Ptr;
 
 std::string hex(const unsigned char* data, std::size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -32,15 +30,6 @@ std::string hex(const unsigned char* data, std::size_t n) {
     out.push_back(kHex[data[i] & 0x0f]);
   }
   return out;
-}
-
-std::string oid_text(const ASN1_OBJECT* obj) {
-  std::array<char, 128> buf{};
-  const int n = OBJ_obj2txt(buf.data(), static_cast<int>(buf.size()), obj, 1);
-  if (n <= 0 || n >= static_cast<int>(buf.size())) {
-    return {};
-  }
-  return std::string(buf.data(), static_cast<std::size_t>(n));
 }
 
 std::string name_text(const X509_NAME* name) {
@@ -55,44 +44,6 @@ SystemTime to_time(const ASN1_TIME* t) {
     return SystemTime{};
   }
   return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
-void read_admission(X509* cert, CertInfo& info) {
-  int crit = 0;
-  auto* adm = static_cast<ADMISSION_SYNTAX*>(X509_get_ext_d2i(cert, NID_x509ExtAdmission, &crit, nullptr));
-  if (adm == nullptr) {
-    return;
-  }
-  const STACK_OF(ADMISSIONS)* contents = ADMISSION_SYNTAX_get0_contentsOfAdmissions(adm);
-  for (int i = 0; i < sk_ADMISSIONS_num(contents); ++i) {
-    const ADMISSIONS* a = sk_ADMISSIONS_value(contents, i);
-    const PROFESSION_INFOS* infos = ADMISSIONS_get0_professionInfos(a);
-    for (int j = 0; j < sk_PROFESSION_INFO_num(infos); ++j) {
-      const PROFESSION_INFO* pi = sk_PROFESSION_INFO_value(infos, j);
-      const ASN1_PRINTABLESTRING* reg = PROFESSION_INFO_get0_registrationNumber(pi);
-      if (reg != nullptr && info.telematik_id.empty()) {
-        info.telematik_id.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(reg)),
-                                 static_cast<std::size_t>(ASN1_STRING_length(reg)));
-      }
-      const STACK_OF(ASN1_OBJECT)* oids = PROFESSION_INFO_get0_professionOIDs(pi);
-      for (int k = 0; k < sk_ASN1_OBJECT_num(oids); ++k) {
-        info.profession_oids.push_back(oid_text(sk_ASN1_OBJECT_value(oids, k)));
-      }
-    }
-  }
-  ADMISSION_SYNTAX_free(adm);
-}
-
-void read_policies(X509* cert, CertInfo& info) {
-  auto* policies =
-      static_cast<CERTIFICATEPOLICIES*>(X509_get_ext_d2i(cert, NID_certificate_policies, nullptr, nullptr));
-  if (policies == nullptr) {
-    return;
-  }
-  for (int i = 0; i < sk_POLICYINFO_num(policies); ++i) {
-    info.policies.push_back(oid_text(sk_POLICYINFO_value(policies, i)->policyid));
-  }
-  CERTIFICATEPOLICIES_free(policies);
 }
 
 void read_key(X509* cert, CertInfo& info) {
@@ -151,8 +102,13 @@ CertInfo parse_certificate(std::string_view der) {
   info.key_encipherment = info.has_key_usage && (ku & KU_KEY_ENCIPHERMENT) != 0;
   info.key_agreement = info.has_key_usage && (ku & KU_KEY_AGREEMENT) != 0;
   read_key(cert.get(), info);
-  read_policies(cert.get(), info);
-  read_admission(cert.get(), info);
+  // Policies and the admission extension (TelematikID) are read where crypto/ reads them.
+  const crypto::Certificate facts(std::move(cert), crypto::Bytes(der.begin(), der.end()));
+  info.policies = crypto::policy_oids_of(facts);
+  if (auto admission = crypto::admission_of(facts); admission.ok()) {
+    info.telematik_id = std::move(admission.value->telematik_id);
+    info.profession_oids = std::move(admission.value->profession_oids);
+  }
   ERR_clear_error();
   return info;
 }

@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <sys/mman.h>
@@ -13,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "crypto/ossl.h"
 #include "ldap/client.h"
 
 namespace kimgate::ldap {
@@ -107,49 +107,14 @@ TrustCheck check_server_certificate(const std::string& der, const std::string& p
 
 IdentityResult load_p12_identity(const std::string& path, const std::string& password) {
   IdentityResult r;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    r.error = "cannot open " + path;
+  const auto p12 = crypto::read_pkcs12_file(path, password);
+  if (!p12.ok()) {
+    r.error = "cannot use the client certificate " + p12.error;
     return r;
   }
-  PKCS12* p12 = d2i_PKCS12_fp(f, nullptr);
-  std::fclose(f);
-  if (p12 == nullptr) {
-    ERR_clear_error();
-    r.error = path + " is not a PKCS#12 file";
-    return r;
-  }
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  STACK_OF(X509)* chain = nullptr;
-  const int ok = PKCS12_parse(p12, password.c_str(), &key, &cert, &chain);
-  PKCS12_free(p12);
-  if (ok != 1 || key == nullptr || cert == nullptr) {
-    ERR_clear_error();
-    r.error = "cannot decrypt " + path + " (wrong password?)";
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    sk_X509_pop_free(chain, X509_free);
-    return r;
-  }
-  BIO* cb = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(cb, cert);
-  for (int i = 0; i < sk_X509_num(chain); ++i) {
-    PEM_write_bio_X509(cb, sk_X509_value(chain, i));
-  }
-  BIO* kb = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(kb, key, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(cb, &data);
-  r.cert_pem.assign(data, static_cast<std::size_t>(n));
-  n = BIO_get_mem_data(kb, &data);
-  r.key_pem.assign(data, static_cast<std::size_t>(n));
-  OPENSSL_cleanse(data, static_cast<std::size_t>(n));
-  BIO_free(cb);
-  BIO_free(kb);
-  EVP_PKEY_free(key);
-  X509_free(cert);
-  sk_X509_pop_free(chain, X509_free);
+  crypto::Pkcs12Pem pem = crypto::pkcs12_pem(*p12.value);
+  r.cert_pem = std::move(pem.certificates);
+  r.key_pem = std::move(pem.key);
   return r;
 }
 

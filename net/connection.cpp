@@ -61,6 +61,30 @@ awaitable<std::unique_ptr<Connection>> Connection::connect(asio::any_io_executor
   co_return std::make_unique<Connection>(stream.release_socket(), std::move(tls), max_line);
 }
 
+awaitable<Connection::TlsClient> Connection::connect_tls(asio::any_io_executor ex, const std::string& host,
+                                                         std::uint16_t port, std::shared_ptr<asio::ssl::context> tls,
+                                                         std::size_t max_line, Duration connect_deadline,
+                                                         Duration handshake_deadline) {
+  TlsClient out;
+  const std::string where = host + ":" + std::to_string(port);
+  std::string error;
+  std::unique_ptr<Connection> conn =
+      co_await connect(std::move(ex), host, port, std::move(tls), max_line, connect_deadline, error);
+  if (!conn) {
+    out.failure = TlsClient::Failure::connect;
+    out.error = "cannot connect to the KIM provider at " + where + " (" + error + ")";
+    co_return out;
+  }
+  const auto ec = co_await conn->start_tls_client(handshake_deadline, host);
+  if (ec) {
+    out.failure = TlsClient::Failure::tls;
+    out.error = "TLS with the KIM provider at " + where + " failed: " + ec.message();
+    co_return out;
+  }
+  out.connection = std::move(conn);
+  co_return out;
+}
+
 awaitable<boost::system::error_code> Connection::start_tls_client(Duration deadline, const std::string& host) {
   SSL* ssl = stream_.native_handle();
   boost::system::error_code ec;

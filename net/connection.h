@@ -34,6 +34,18 @@ class Connection {
                                                         std::uint16_t port, std::shared_ptr<asio::ssl::context> tls,
                                                         std::size_t max_line, Duration deadline, std::string& error);
 
+  // connect() and start_tls_client() in one, for the clients towards the KIM provider (implicit
+  // TLS). `failure` says which step failed, `error` says why in a sentence naming host:port.
+  struct TlsClient {
+    enum class Failure { none, connect, tls };
+    std::unique_ptr<Connection> connection;  // null on failure
+    Failure failure = Failure::none;
+    std::string error;
+  };
+  static awaitable<TlsClient> connect_tls(asio::any_io_executor ex, const std::string& host, std::uint16_t port,
+                                          std::shared_ptr<asio::ssl::context> tls, std::size_t max_line,
+                                          Duration connect_deadline, Duration handshake_deadline);
+
   // Server-side TLS handshake (implicit TLS, or after STARTTLS). Drops any buffered plaintext first.
   awaitable<boost::system::error_code> start_tls(Duration deadline);
   // Client-side TLS handshake towards `host` (SNI for names; the certificate must name the host

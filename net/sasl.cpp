@@ -1,9 +1,8 @@
 #include "net/sasl.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
-#include <vector>
+#include "crypto/base64.h"
 
 namespace kimgate::net {
 
@@ -13,9 +12,6 @@ void wipe(std::string& s) {
     OPENSSL_cleanse(s.data(), s.size());
     s.clear();
   }
-}
-bool is_base64_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 }  // namespace
 
@@ -38,37 +34,11 @@ Credentials::~Credentials() {
 }
 
 std::optional<std::string> decode_base64(std::string_view text) {
-  if (text.size() % 4 != 0) {
-    return std::nullopt;
-  }
-  std::size_t pad = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '=') {
-      if (i + 2 < text.size()) {
-        return std::nullopt;  // '=' only in the last two positions
-      }
-      ++pad;
-    } else if (pad > 0 || !is_base64_char(c)) {
-      return std::nullopt;
-    }
-  }
-  std::vector<unsigned char> out(text.size() / 4 * 3 + 1);
-  const int n =
-      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0 || static_cast<std::size_t>(n) < pad) {
-    return std::nullopt;
-  }
-  std::string result(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n) - pad);
-  OPENSSL_cleanse(out.data(), out.size());
-  return result;
+  return crypto::base64::decode(text, crypto::base64::Whitespace::refuse);
 }
 
 std::string encode_base64(std::string_view bytes) {
-  std::vector<unsigned char> out((bytes.size() + 2) / 3 * 4 + 1);
-  const int n =
-      EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+  return crypto::base64::encode(bytes);
 }
 
 SaslResult decode_plain(std::string_view base64) {

@@ -1,6 +1,6 @@
 #pragma once
 // Pure SASL decoding for the PVS-facing AUTH commands (RFC 4616 PLAIN, the LOGIN
-// mechanism of RFC 4954 practice). No I/O; base64 via OpenSSL (mimetic misdecodes).
+// mechanism of RFC 4954 practice). No I/O; base64 through crypto/base64.h (OpenSSL, strict).
 //
 // Credentials wipe their password when destroyed. Errors are sentences meant for the
 // reply text; they never contain the credentials themselves.

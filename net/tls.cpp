@@ -5,7 +5,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -131,8 +130,7 @@ ServerTls make_server_tls(const ServerTlsOptions& o) {
   return result;
 }
 
-ClientTls make_client_tls_base(const std::filesystem::path& client_p12, const std::string& p12_password,
-                               std::string_view what) {
+ClientTls make_client_tls_base(const ClientIdentity& identity) {
   ClientTls result;
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   SSL_CTX* native = ctx->native_handle();
@@ -143,27 +141,14 @@ ClientTls make_client_tls_base(const std::filesystem::path& client_p12, const st
     result.error = "cannot set the TLS cipher profile: " + openssl_error_text();
     return result;
   }
-  if (!client_p12.empty()) {
-    FILE* f = std::fopen(client_p12.c_str(), "rb");
-    PKCS12* p12 = f == nullptr ? nullptr : d2i_PKCS12_fp(f, nullptr);
-    if (f != nullptr) {
-      std::fclose(f);
+  if (identity.key != nullptr) {
+    bool used = identity.certificate != nullptr && SSL_CTX_use_certificate(native, identity.certificate) == 1 &&
+                SSL_CTX_use_PrivateKey(native, identity.key) == 1;
+    for (X509* c : identity.chain) {
+      used = used && SSL_CTX_add1_chain_cert(native, c) == 1;
     }
-    EVP_PKEY* key = nullptr;
-    X509* cert = nullptr;
-    STACK_OF(X509)* chain = nullptr;
-    const bool parsed = p12 != nullptr && PKCS12_parse(p12, p12_password.c_str(), &key, &cert, &chain) == 1;
-    PKCS12_free(p12);
-    const bool used = parsed && SSL_CTX_use_certificate(native, cert) == 1 && SSL_CTX_use_PrivateKey(native, key) == 1;
-    for (int i = 0; used && chain != nullptr && i < sk_X509_num(chain); ++i) {
-      SSL_CTX_add1_chain_cert(native, sk_X509_value(chain, i));
-    }
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    sk_X509_pop_free(chain, X509_free);
     if (!used) {
-      result.error = "cannot use the client certificate \"" + client_p12.string() + "\" (" + std::string(what) +
-                     "; wrong password or not a PKCS#12 file?)";
+      result.error = "the client certificate does not fit its key: " + openssl_error_text();
       return result;
     }
   }
@@ -172,7 +157,7 @@ ClientTls make_client_tls_base(const std::filesystem::path& client_p12, const st
 }
 
 ClientTls make_client_tls(const ClientTlsOptions& o) {
-  ClientTls result = make_client_tls_base(o.client_p12, o.p12_password, "C.CM.TLS-CS");
+  ClientTls result = make_client_tls_base(o.identity);
   if (!result.context) {
     return result;
   }

@@ -7,20 +7,18 @@
 
 #include "net/dot_stream.h"
 #include "net/sasl.h"
-#include "pop3/multiline.h"
 
 namespace kimgate::pop3 {
 
 using net::awaitable;
 
 namespace {
-constexpr std::string_view kStopping = "-ERR [SYS/TEMP] Service shutting down, closing the connection\r\n";
-constexpr std::string_view kTimeout = "-ERR Idle timeout, closing the connection\r\n";
-constexpr std::string_view kTooManyErrors = "-ERR Too many errors, closing the connection\r\n";
-constexpr std::string_view kLineTooLong = "-ERR Line too long\r\n";
-constexpr std::string_view kUnknown = "-ERR Invalid command in this state";
-constexpr std::string_view kTlsRequired = "-ERR Must issue the STLS command first";
-constexpr std::string_view kAuthFailed = "-ERR [AUTH] user could not be authenticated";
+
+// net::LineSession takes its texts as views that outlive the session.
+const std::string kStopping = format_reply(replies::shutting_down);
+const std::string kTimeout = format_reply(replies::idle_timeout);
+const std::string kTooManyErrors = format_reply(replies::too_many_errors);
+const std::string kLineTooLong = format_reply(replies::line_too_long);
 
 std::string_view state_name(ServerSession::State s) {
   switch (s) {
@@ -94,7 +92,7 @@ void ServerSession::enter(State next) {
 }
 
 std::string ServerSession::greeting() const {
-  return "+OK " + pop3_.hostname + " kimgate KOM-LE Clientmodul POP3 ready\r\n";
+  return format_reply(replies::greeting, pop3_.hostname);
 }
 std::string_view ServerSession::line_too_long_text() const {
   return kLineTooLong;
@@ -113,12 +111,11 @@ awaitable<ServerSession::Flow> ServerSession::on_line(std::string_view line) {
   if (awaiting_sasl_) {  // the client's response to "+ " after AUTH PLAIN
     awaiting_sasl_ = false;
     if (net::is_cancel(line)) {
-      co_return co_await err("-ERR AUTH cancelled");
+      co_return co_await reply(replies::auth_cancelled);
     }
     net::SaslResult sasl = net::decode_plain(line);
     if (!sasl.credentials) {
-      const std::string text = "-ERR " + sasl.error;
-      co_return co_await err(text);
+      co_return co_await reply_with(replies::bad_sasl, sasl.error);
     }
     co_return co_await login(sasl.credentials->user, sasl.credentials->password);
   }
@@ -128,26 +125,34 @@ awaitable<ServerSession::Flow> ServerSession::on_line(std::string_view line) {
                                   [&](const CommandSpec& s) { return s.verb == cmd.verb; });
   const bool legal = spec != std::end(kCommands) && (state_ == State::proxy ? spec->in_proxy : spec->in_connect);
   if (!legal) {
-    co_return co_await err(kUnknown);
+    co_return co_await reply(replies::unknown_command);
   }
   if (spec->needs_tls && pop3_.stls_offered && !conn_.tls_active()) {
-    co_return co_await err(kTlsRequired);
+    co_return co_await reply(replies::tls_required);
   }
   co_return co_await (this->*(spec->handler))(cmd);
 }
 
-awaitable<ServerSession::Flow> ServerSession::ok(std::string_view text) {
-  const std::string line = std::string(text) + "\r\n";
-  co_return co_await send(line);
+awaitable<ServerSession::Flow> ServerSession::reply(const Reply& r) {
+  const std::string none;
+  co_return co_await reply_with(r, none);
 }
 
-awaitable<ServerSession::Flow> ServerSession::err(std::string_view text) {
-  const std::string line = std::string(text) + "\r\n";
+awaitable<ServerSession::Flow> ServerSession::reply_with(const Reply& r, const std::string& detail) {
+  const std::string line = format_reply(r, detail);
+  if (r.ok) {
+    co_return co_await send(line);
+  }
   co_return co_await send_error(line);
 }
 
+awaitable<ServerSession::Flow> ServerSession::relay(const UpstreamReply& r) {
+  const std::string line = r.line + "\r\n";
+  co_return co_await send(line);
+}
+
 awaitable<ServerSession::Flow> ServerSession::on_capa(const Command& /*cmd*/) {
-  std::string out = "+OK Capability list follows\r\nTOP\r\nUSER\r\nSASL PLAIN\r\nUIDL\r\nRESP-CODES\r\n";
+  std::string out = format_reply(replies::capability_list) + "TOP\r\nUSER\r\nSASL PLAIN\r\nUIDL\r\nRESP-CODES\r\n";
   if (pop3_.stls_offered && !conn_.tls_active() && state_ == State::connect) {
     out += "STLS\r\n";
   }
@@ -157,19 +162,19 @@ awaitable<ServerSession::Flow> ServerSession::on_capa(const Command& /*cmd*/) {
 
 awaitable<ServerSession::Flow> ServerSession::on_user(const Command& cmd) {
   if (cmd.args.size() != 1) {
-    co_return co_await err("-ERR USER needs exactly one argument: the KIM user name");
+    co_return co_await reply(replies::user_needs_argument);
   }
   // The spec answers USER locally and connects upstream when PASS arrives (§5.1).
   user_ = cmd.args.front();
-  co_return co_await ok("+OK Send PASS");
+  co_return co_await reply(replies::send_pass);
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_pass(const Command& cmd) {
   if (user_.empty()) {
-    co_return co_await err("-ERR Send USER first");
+    co_return co_await reply(replies::need_user);
   }
   if (cmd.args.empty() || cmd.args.front().empty()) {
-    co_return co_await err("-ERR PASS needs the mailbox password");
+    co_return co_await reply(replies::pass_needs_argument);
   }
   const std::string user = std::exchange(user_, {});
   co_return co_await login(user, cmd.args.front());
@@ -177,13 +182,13 @@ awaitable<ServerSession::Flow> ServerSession::on_pass(const Command& cmd) {
 
 awaitable<ServerSession::Flow> ServerSession::on_auth(const Command& cmd) {
   if (cmd.args.empty()) {
-    co_return co_await err("-ERR AUTH needs a mechanism; this server offers SASL PLAIN");
+    co_return co_await reply(replies::auth_needs_mechanism);
   }
   std::string mechanism = cmd.args.front();
   std::transform(mechanism.begin(), mechanism.end(), mechanism.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   if (mechanism != "PLAIN") {
-    co_return co_await err("-ERR Unsupported authentication mechanism: use USER/PASS or AUTH PLAIN");
+    co_return co_await reply(replies::mechanism_unsupported);
   }
   if (cmd.args.size() < 2) {
     awaiting_sasl_ = true;  // RFC 5034: the response follows on its own line
@@ -191,126 +196,86 @@ awaitable<ServerSession::Flow> ServerSession::on_auth(const Command& cmd) {
   }
   net::SaslResult sasl = net::decode_plain(cmd.args[1]);
   if (!sasl.credentials) {
-    const std::string text = "-ERR " + sasl.error;
-    co_return co_await err(text);
+    co_return co_await reply_with(replies::bad_sasl, sasl.error);
   }
   co_return co_await login(sasl.credentials->user, sasl.credentials->password);
 }
 
 awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, const std::string& password) {
-  if (pop3_.hooks == nullptr || !pop3_.upstream_tls) {
-    co_return co_await err(
-        "-ERR [SYS/PERM] kimgate has no connection settings for the KIM provider "
-        "(fachdienst.client_p12, fachdienst.ca_file)");
+  if (pop3_.hooks == nullptr || !pop3_.upstream.tls) {
+    co_return co_await reply(replies::no_upstream_settings);
   }
   std::variant<LoginPlan, std::string> resolved = co_await pop3_.hooks->resolve_user(user);
   if (const auto* sentence = std::get_if<std::string>(&resolved)) {
     log_.info("event=auth result=refused_before_upstream");
-    const std::string text = "-ERR " + *sentence;
-    co_return co_await err(text);
+    co_return co_await reply_with(replies::login_refused, *sentence);
   }
   LoginPlan plan = std::move(std::get<LoginPlan>(resolved));
   const LoginTarget target = plan.target;
   const std::string where = target.host + ":" + std::to_string(target.port);
-  std::string error;
-  const auto ex = co_await net::asio::this_coro::executor;
-  std::unique_ptr<net::Connection> up = co_await net::Connection::connect(
-      ex, target.host, target.port, pop3_.upstream_tls, pop3_.auth_line, pop3_.connect_timeout, error);
-  if (!up) {
-    log_.warn("event=upstream_connect_failed upstream={} reason=\"{}\"", where, error);
-    const std::string text = "-ERR [SYS/TEMP] cannot connect to the KIM provider at " + where;
-    co_return co_await err(text);
-  }
-  const auto tls = co_await up->start_tls_client(pop3_.tls_handshake, target.host);
-  if (tls) {
-    log_.warn("event=upstream_tls_failed upstream={} reason=\"{}\"", where, tls.message());
-    const std::string text = "-ERR [SYS/TEMP] TLS with the KIM provider at " + where +
-                             " failed (server certificate not accepted or client certificate refused)";
-    co_return co_await err(text);
-  }
-  upstream_ = std::move(up);
-  // Every co_await result is bound to a local first (g++ 12, see docs/decisions.md).
-  bool accepted = false;
-  const std::optional<std::string> greeting = co_await upstream_status();
-  if (greeting && greeting->rfind("+OK", 0) == 0) {
-    const std::string user_line = "USER " + target.mailbox;
-    const std::optional<std::string> user_reply = co_await upstream_command(user_line);
-    if (user_reply && user_reply->rfind("+OK", 0) == 0) {
-      std::string pass_line = "PASS " + password;
-      const std::optional<std::string> pass_reply = co_await upstream_command(pass_line);
-      OPENSSL_cleanse(pass_line.data(), pass_line.size());
-      accepted = pass_reply && pass_reply->rfind("+OK", 0) == 0;
+  net::LoginGuard::Attempt attempt;
+  if (pop3_.login_guard != nullptr) {
+    attempt = pop3_.login_guard->begin(target.mailbox, conn_.peer_address());
+    if (!attempt.allowed()) {
+      log_.warn("event=auth mailbox={} result=locked", target.mailbox);
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(attempt.locked_for()).count() + 1;
+      co_return co_await reply_with(replies::login_locked, "Too many failed logins for " + target.mailbox + " from " +
+                                                               conn_.peer_address() +
+                                                               "; this address is locked out of the mailbox for " +
+                                                               std::to_string(seconds) + " more seconds");
     }
   }
-  if (!accepted) {
-    log_.info("event=auth mailbox={} upstream={} result=refused", target.mailbox, where);
-    upstream_.reset();
-    co_return co_await err(kAuthFailed);
+  auto client = std::make_unique<Client>(pop3_.upstream);
+  std::string detail;
+  const Client::LoginResult result = co_await client->login(target.host, target.port, target.mailbox, password, detail);
+  if (result != Client::LoginResult::refused && result != Client::LoginResult::ok) {
+    attempt.abandoned();  // says nothing about the password
+  }
+  switch (result) {
+    case Client::LoginResult::ok:
+      attempt.succeeded();
+      break;
+    case Client::LoginResult::rejected_temporarily:
+      log_.info("event=auth mailbox={} upstream={} result=deferred reason=\"{}\"", target.mailbox, where, detail);
+      co_return co_await reply_with(replies::login_deferred, detail);
+    case Client::LoginResult::unreachable:
+      log_.warn("event=upstream_connect_failed upstream={} reason=\"{}\"", where, detail);
+      co_return co_await reply_with(replies::upstream_unreachable, where);
+    case Client::LoginResult::tls_failed:
+      log_.warn("event=upstream_tls_failed upstream={} reason=\"{}\"", where, detail);
+      co_return co_await reply_with(replies::upstream_tls_failed, where);
+    case Client::LoginResult::refused: {
+      log_.info("event=auth mailbox={} upstream={} result=refused reason=\"{}\"", target.mailbox, where, detail);
+      const net::Duration delay = attempt.failed();
+      co_await pause(delay);
+      co_return co_await reply(replies::auth_failed);
+    }
+    case Client::LoginResult::lost:
+      log_.info("event=auth mailbox={} upstream={} result=lost reason=\"{}\"", target.mailbox, where, detail);
+      co_return co_await reply_with(replies::login_deferred, detail);
   }
   log_.info("event=auth mailbox={} upstream={} result=ok", target.mailbox, where);
+  upstream_ = std::move(client);
   mailbox_ = std::move(plan.mailbox);
   enter(State::proxy);
-  co_return co_await ok("+OK logged in at the KIM provider");
+  co_return co_await reply(replies::logged_in);
 }
 
-awaitable<bool> ServerSession::upstream_send(const std::string& line) {
-  const std::string wire = line + "\r\n";
-  const auto ec = co_await upstream_->write(wire, pop3_.server_timeout);
-  co_return !ec;
-}
-
-awaitable<std::optional<std::string>> ServerSession::upstream_status() {
-  const net::ReadResult r = co_await upstream_->read_line(pop3_.server_timeout);
-  if (r.ec || r.line.kind != net::Line::Kind::complete) {
-    co_return std::nullopt;
-  }
-  co_return r.line.text;
-}
-
-awaitable<std::optional<std::string>> ServerSession::upstream_command(const std::string& line) {
-  const bool sent = co_await upstream_send(line);
-  if (!sent) {
-    co_return std::nullopt;
-  }
-  std::optional<std::string> reply = co_await upstream_status();
-  co_return reply;
-}
-
-awaitable<bool> ServerSession::upstream_body(std::string& raw, std::string& body, std::uint64_t limit) {
-  MultilineReader reader(limit);
-  while (reader.status() == MultilineReader::Status::more) {
-    std::string chunk;
-    const auto ec = co_await upstream_->read_some(chunk, pop3_.server_timeout);
-    if (ec && chunk.empty()) {
-      co_return false;
-    }
-    reader.feed(chunk);
-    OPENSSL_cleanse(chunk.data(), chunk.size());
-  }
-  if (reader.status() != MultilineReader::Status::done) {
-    OPENSSL_cleanse(reader.body().data(), reader.body().size());
-    co_return false;
-  }
-  raw = reader.raw();
-  body = std::move(reader.body());
-  co_return true;
-}
-
-awaitable<ServerSession::Flow> ServerSession::upstream_lost(std::string_view what) {
-  log_.warn("event=upstream_lost during={}", what);
+awaitable<ServerSession::Flow> ServerSession::upstream_lost(const Command& cmd, const std::string& failure) {
+  log_.warn("event=upstream_lost during={} reason=\"{}\"", cmd.verb_text, failure);
   upstream_.reset();
-  co_await send("-ERR [SYS/TEMP] the KIM provider did not answer; closing the connection\r\n");
+  const std::string line = format_reply(replies::upstream_lost);
+  co_await send(line);
   co_return Flow::close;
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_relay(const Command& cmd) {
-  const std::string line = cmd.verb_text + (cmd.args.empty() ? "" : " " + cmd.args.front());
-  const std::string request = line;
-  const std::optional<std::string> reply = co_await upstream_command(request);
-  if (!reply) {
-    co_return co_await upstream_lost(cmd.verb_text);
+  const std::string request = cmd.verb_text + (cmd.args.empty() ? "" : " " + cmd.args.front());
+  const UpstreamReply answer = co_await upstream_->command(request);
+  if (answer.lost()) {
+    co_return co_await upstream_lost(cmd, answer.failure);
   }
-  co_return co_await ok(*reply);
+  co_return co_await relay(answer);
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_relay_multiline(const Command& cmd) {
@@ -318,78 +283,63 @@ awaitable<ServerSession::Flow> ServerSession::on_relay_multiline(const Command& 
     co_return co_await on_relay(cmd);  // "LIST n" / "UIDL n" answer on one line
   }
   const std::string request = cmd.verb_text;
-  const std::optional<std::string> reply = co_await upstream_command(request);
-  if (!reply) {
-    co_return co_await upstream_lost(cmd.verb_text);
+  const MultilineReply answer = co_await upstream_->command_multiline(request, pop3_.max_message_size);
+  if (answer.status.lost() || (answer.status.ok() && !answer.complete)) {
+    co_return co_await upstream_lost(cmd, answer.status.failure);
   }
-  if (reply->rfind("+OK", 0) != 0) {
-    co_return co_await ok(*reply);
+  if (!answer.status.ok()) {
+    co_return co_await relay(answer.status);
   }
-  std::string raw;
-  std::string body;
-  const bool complete = co_await upstream_body(raw, body, pop3_.max_message_size);
-  if (!complete) {
-    co_return co_await upstream_lost(cmd.verb_text);
-  }
-  const std::string out = *reply + "\r\n" + raw;
+  const std::string out = answer.status.line + "\r\n" + answer.raw;
   co_return co_await send(out);
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_top(const Command& cmd) {
   if (cmd.args.size() != 2 || !is_number(cmd.args[0]) || !is_number(cmd.args[1])) {
-    co_return co_await err("-ERR TOP needs a message number and a line count");
+    co_return co_await reply(replies::top_syntax);
   }
   // KOM-LE-A_2041: only the outer headers ever leave, so no S/MIME body fragment does.
   const std::string request = "TOP " + cmd.args[0] + " 0";
-  const std::optional<std::string> reply = co_await upstream_command(request);
-  if (!reply) {
-    co_return co_await upstream_lost("TOP");
+  const MultilineReply answer = co_await upstream_->command_multiline(request, pop3_.header_section);
+  if (answer.status.lost() || (answer.status.ok() && !answer.complete)) {
+    co_return co_await upstream_lost(cmd, answer.status.failure);
   }
-  if (reply->rfind("+OK", 0) != 0) {
-    co_return co_await ok(*reply);
+  if (!answer.status.ok()) {
+    co_return co_await relay(answer.status);
   }
-  std::string raw;
-  std::string headers;
-  const bool complete = co_await upstream_body(raw, headers, pop3_.header_section);
-  if (!complete) {
-    co_return co_await upstream_lost("TOP");
-  }
-  std::string out = *reply + "\r\n";
+  std::string out = answer.status.line + "\r\n";
   net::DotEncoder encoder([&out](std::string_view s) { out.append(s); }, false);
-  encoder.feed(without_mime_version(headers));
+  encoder.feed(without_mime_version(answer.body));
   encoder.finish();
   co_return co_await send(out);
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
   if (cmd.args.size() != 1 || !is_number(cmd.args[0])) {
-    co_return co_await err("-ERR RETR needs a message number");
+    co_return co_await reply(replies::retr_syntax);
   }
   const std::string request = "RETR " + cmd.args[0];
-  const std::optional<std::string> reply = co_await upstream_command(request);
-  if (!reply) {
-    co_return co_await upstream_lost("RETR");
+  MultilineReply answer = co_await upstream_->command_multiline(request, pop3_.max_message_size);
+  OPENSSL_cleanse(answer.raw.data(), answer.raw.size());
+  if (answer.status.lost() || (answer.status.ok() && !answer.complete)) {
+    co_return co_await upstream_lost(cmd, answer.status.failure);
   }
-  if (reply->rfind("+OK", 0) != 0) {
-    co_return co_await ok(*reply);
+  if (!answer.status.ok()) {
+    co_return co_await relay(answer.status);
   }
-  std::string raw;
-  std::string message;
-  const bool complete = co_await upstream_body(raw, message, pop3_.max_message_size);
-  if (!complete) {
-    co_return co_await upstream_lost("RETR");
-  }
+  std::string& message = answer.body;
   if (!mailbox_) {
     OPENSSL_cleanse(message.data(), message.size());
-    co_return co_await err("-ERR [SYS/TEMP] no message processing for this session; the message stays on the server");
+    co_return co_await reply(replies::no_message_processing);
   }
   RetrDecision decision = co_await mailbox_->on_retrieved(message);
   OPENSSL_cleanse(message.data(), message.size());
   if (!decision.deliver) {
     log_.info("event=retr message={} result=refused", cmd.args[0]);
-    co_return co_await err(decision.refusal);
+    const std::string line = decision.refusal + "\r\n";
+    co_return co_await send_error(line);
   }
-  std::string out = "+OK " + std::to_string(decision.message.size()) + " octets\r\n";
+  std::string out = format_reply(replies::retr_follows, std::to_string(decision.message.size()));
   net::DotEncoder encoder([&out](std::string_view s) { out.append(s); }, false);
   encoder.feed(decision.message);
   encoder.finish();
@@ -402,21 +352,26 @@ awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
 
 awaitable<ServerSession::Flow> ServerSession::on_stls(const Command& /*cmd*/) {
   if (conn_.tls_active() || !pop3_.stls_offered) {
-    co_return co_await err("-ERR STLS is not available here");
+    co_return co_await reply(replies::stls_unavailable);
   }
-  co_return co_await upgrade_to_tls("+OK Begin TLS negotiation\r\n", "stls");
+  const std::string ready = format_reply(replies::begin_tls);
+  co_return co_await upgrade_to_tls(ready, "stls");
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_quit(const Command& /*cmd*/) {
   if (upstream_) {
     // The provider commits DELEs now (UPDATE state); its answer goes to the PVS.
-    const std::string request = "QUIT";
-    const std::optional<std::string> reply = co_await upstream_command(request);
-    const std::string answer = reply ? *reply : std::string("-ERR [SYS/TEMP] the KIM provider did not confirm QUIT");
-    co_await ok(answer);
+    const UpstreamReply answer = co_await upstream_->quit();
     upstream_.reset();
+    if (answer.lost()) {
+      const std::string line = format_reply(replies::quit_unconfirmed);
+      co_await send(line);
+    } else {
+      co_await relay(answer);
+    }
   } else {
-    co_await ok("+OK kimgate signing off");
+    const std::string line = format_reply(replies::signing_off);
+    co_await send(line);
   }
   enter(State::closing);
   co_return Flow::close;

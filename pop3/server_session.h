@@ -11,13 +11,17 @@
 // TOP n 0 and comes back without MIME-Version (§5.2, Thunderbird); RETR passes mail
 // through the session's MailboxHooks, which decide what the PVS gets (pop3/ knows no KIM).
 // DELE takes effect upstream only when the PVS's QUIT is relayed; a PVS that disconnects
-// without QUIT commits nothing.
+// without QUIT commits nothing. The session speaks only to the PVS: every upstream exchange
+// goes through pop3::Client, and every text of its own comes from pop3/replies.h.
 #include <memory>
 #include <string>
 #include <variant>
 
 #include "net/line_session.h"
+#include "net/login_guard.h"
+#include "pop3/client.h"
 #include "pop3/command.h"
+#include "pop3/replies.h"
 
 namespace kimgate::pop3 {
 
@@ -63,13 +67,12 @@ class ProxyHooks {
 struct ServerSettings : net::LineSessionSettings {
   std::string hostname = "kimgate";
   bool stls_offered = false;
-  // Upstream (the KIM provider's POP3S): C.CM.TLS-CS and trust anchors; null: not configured.
-  std::shared_ptr<net::asio::ssl::context> upstream_tls;
-  net::Duration server_timeout = std::chrono::minutes(5);  // POP3_TIMEOUT_SERVER
-  net::Duration connect_timeout = std::chrono::seconds(30);
+  // Upstream (the KIM provider's POP3S); upstream.tls null: not configured.
+  ClientSettings upstream;
   std::uint64_t max_message_size = 734003200;
   std::uint64_t header_section = 1 << 20;
-  ProxyHooks* hooks = nullptr;  // null: logins are refused (no upstream configured)
+  ProxyHooks* hooks = nullptr;             // null: logins are refused (no upstream configured)
+  net::LoginGuard* login_guard = nullptr;  // failed logins per mailbox and client address (shared with SMTP)
 };
 
 class ServerSession final : public net::LineSession {
@@ -99,17 +102,15 @@ class ServerSession final : public net::LineSession {
   static const CommandSpec kCommands[];
 
   void enter(State next);
-  net::awaitable<Flow> ok(std::string_view text);
-  net::awaitable<Flow> err(std::string_view text);
+  // A reply of the table (replies.h), with its "{}" filled by `detail`; -ERR counts towards the
+  // error cap.
+  net::awaitable<Flow> reply(const Reply& r);
+  net::awaitable<Flow> reply_with(const Reply& r, const std::string& detail);
+  // A status line of the provider, relayed unchanged.
+  net::awaitable<Flow> relay(const UpstreamReply& r);
   net::awaitable<Flow> login(const std::string& user, const std::string& password);
-  // Upstream helpers; an upstream failure answers the PVS and closes.
-  net::awaitable<bool> upstream_send(const std::string& line);
-  net::awaitable<std::optional<std::string>> upstream_status();
-  // Sends one command line and reads the status line; nullopt when the provider is gone.
-  net::awaitable<std::optional<std::string>> upstream_command(const std::string& line);
-  // Reads a dot-terminated body after +OK: `raw` as on the wire, `body` unstuffed; false on failure.
-  net::awaitable<bool> upstream_body(std::string& raw, std::string& body, std::uint64_t limit);
-  net::awaitable<Flow> upstream_lost(std::string_view what);
+  // The provider is gone: -ERR to the PVS and close.
+  net::awaitable<Flow> upstream_lost(const Command& cmd, const std::string& failure);
 
   net::awaitable<Flow> on_capa(const Command& cmd);
   net::awaitable<Flow> on_user(const Command& cmd);
@@ -126,7 +127,7 @@ class ServerSession final : public net::LineSession {
   State state_ = State::connect;
   std::string user_;
   bool awaiting_sasl_ = false;
-  std::unique_ptr<net::Connection> upstream_;
+  std::unique_ptr<Client> upstream_;
   std::unique_ptr<MailboxHooks> mailbox_;
 };
 

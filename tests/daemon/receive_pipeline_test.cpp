@@ -19,40 +19,22 @@ namespace {
 using konnektor::Bytes;
 using konnektor::Error;
 
-TEST(IntegrityResult, MapsTheKonnektorCodes) {
-  EXPECT_EQ(integrity_result(0, true, true), "01");
-  EXPECT_EQ(integrity_result(4264, true, true), "07");
-  EXPECT_EQ(integrity_result(4115, true, true), "02");
-  EXPECT_EQ(integrity_result(4253, true, true), "03");
-  EXPECT_EQ(integrity_result(4112, true, true), "04");
-  EXPECT_EQ(integrity_result(4206, true, true), "05");
-  EXPECT_EQ(integrity_result(4001, true, true), "06");
-  EXPECT_EQ(integrity_result(-1, true, true), "06");
+TEST(DecryptionFailure, CardProblems) {
+  using F = kim::DecryptionFailure;
+  EXPECT_EQ(decryption_failure_of(CardProblem::not_found), F::key_unavailable);
+  EXPECT_EQ(decryption_failure_of(CardProblem::pin), F::key_unavailable);
+  EXPECT_EQ(decryption_failure_of(CardProblem::context), F::key_unavailable);
+  EXPECT_EQ(decryption_failure_of(CardProblem::unavailable), F::konnektor_unreachable);
 }
 
-TEST(IntegrityResult, HeadersThenRecipientEmailsOnlyWhenTheSignatureIsFine) {
-  EXPECT_EQ(integrity_result(0, false, true), "08");
-  EXPECT_EQ(integrity_result(4264, false, false), "08");
-  EXPECT_EQ(integrity_result(0, true, false), "09");
-  EXPECT_EQ(integrity_result(4264, true, false), "09");
-  EXPECT_EQ(integrity_result(4115, false, false), "02");  // the Konnektor's verdict comes first
-  EXPECT_EQ(integrity_result(4206, true, false), "05");
-}
-
-TEST(DecryptionResult, CardProblems) {
-  EXPECT_EQ(decryption_result_of(CardProblem::not_found), "01");
-  EXPECT_EQ(decryption_result_of(CardProblem::pin), "01");
-  EXPECT_EQ(decryption_result_of(CardProblem::context), "01");
-  EXPECT_EQ(decryption_result_of(CardProblem::unavailable), "03");
-}
-
-TEST(DecryptionResult, DecryptDocumentErrors) {
-  EXPECT_EQ(decryption_result_of(Error{Error::Kind::document, 4000, "bad tag"}), "02");
-  EXPECT_EQ(decryption_result_of(Error{Error::Kind::unavailable, 2, "refused"}), "03");
-  EXPECT_EQ(decryption_result_of(Error{Error::Kind::timeout, 1, "timeout"}), "03");
-  EXPECT_EQ(decryption_result_of(Error{Error::Kind::busy, 4093, "busy"}), "03");
-  EXPECT_EQ(decryption_result_of(Error{Error::Kind::pin, 4085, "locked"}), "01");
-  EXPECT_EQ(decryption_result_of(Error{Error::Kind::card, 4008, "gone"}), "01");
+TEST(DecryptionFailure, DecryptDocumentErrors) {
+  using F = kim::DecryptionFailure;
+  EXPECT_EQ(decryption_failure_of(Error{Error::Kind::document, 4000, "bad tag"}), F::format);
+  EXPECT_EQ(decryption_failure_of(Error{Error::Kind::unavailable, 2, "refused"}), F::konnektor_unreachable);
+  EXPECT_EQ(decryption_failure_of(Error{Error::Kind::timeout, 1, "timeout"}), F::konnektor_unreachable);
+  EXPECT_EQ(decryption_failure_of(Error{Error::Kind::busy, 4093, "busy"}), F::konnektor_unreachable);
+  EXPECT_EQ(decryption_failure_of(Error{Error::Kind::pin, 4085, "locked"}), F::key_unavailable);
+  EXPECT_EQ(decryption_failure_of(Error{Error::Kind::card, 4008, "gone"}), F::key_unavailable);
 }
 
 TEST(CardProblemOf, KonnektorErrorKinds) {

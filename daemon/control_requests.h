@@ -1,0 +1,52 @@
+#pragma once
+// ControlRequests: what the daemon answers on its control socket (ControlServer carries the
+// bytes). One JSON request, one JSON answer:
+//   {"op":"status"}                                -> version, sessions, listeners, Konnektors, counters
+//   {"op":"cards"}                                 -> every card of the Konnektors that administer
+//                                                     their cards here (Konnektor::card_status)
+//   {"op":"card.unlock","iccsn":..,"konnektor":..} -> VerifyPin by ICCSN (Konnektor::unlock_card)
+// The Konnektors are reached only through konnektor::Konnektor. Requests carry no secrets.
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "konnektor/konnektor.h"
+#include "net/asio.h"
+
+namespace kimgate::daemon {
+
+// The daemon's state that "status" reports, read at request time.
+struct DaemonStatus {
+  std::size_t sessions = 0;
+  bool stopping = false;
+  std::vector<std::string> listeners;
+  std::map<std::string, std::uint64_t, std::less<>> counters;  // what became of the mails (Counters)
+};
+
+class ControlRequests {
+ public:
+  using KonnektorMap = std::map<std::string, std::unique_ptr<konnektor::Konnektor>>;
+  using StatusFn = std::function<DaemonStatus()>;
+
+  // `konnektors` and `config` are the daemon's and outlive this object.
+  ControlRequests(const KonnektorMap& konnektors, const std::vector<conf::Konnektor>& config, StatusFn status)
+      : konnektors_(konnektors), config_(config), status_(std::move(status)) {}
+
+  net::awaitable<nlohmann::json> handle(const nlohmann::json& request);
+
+ private:
+  nlohmann::json status() const;
+  nlohmann::json cards() const;
+  net::awaitable<nlohmann::json> unlock(const nlohmann::json& request);
+  std::string_view kind_of(const std::string& id) const;
+
+  const KonnektorMap& konnektors_;
+  const std::vector<conf::Konnektor>& config_;
+  StatusFn status_;
+};
+
+}  // namespace kimgate::daemon

@@ -1,0 +1,36 @@
+#pragma once
+// ReceivePath: the wiring of the receive path (design.md "Receiving"): the POP3 hooks that run
+// the receive pipeline on the shared KonnektorRoutes, the POP3 session settings of one
+// configuration generation, and one PVS-facing POP3 session per connection.
+#include <memory>
+#include <string>
+
+#include "conf/config.h"
+#include "daemon/konnektor_routes.h"
+#include "net/connection.h"
+#include "net/stoppable.h"
+#include "pop3/server_session.h"
+
+namespace kimgate::daemon {
+
+class KimPop3Hooks;
+
+class ReceivePath {
+ public:
+  // `routes` and `pool` are the daemon's and outlive every session.
+  ReceivePath(KonnektorRoutes& routes, net::asio::thread_pool& pool);
+  ~ReceivePath();
+
+  // The POP3 settings for `config` (timeouts, limits, host name); `upstream_tls` is the
+  // C.CM.TLS-CS context towards the providers, null when [fachdienst] is not configured.
+  pop3::ServerSettings settings(const conf::Config& config, const std::string& host_name,
+                                std::shared_ptr<net::asio::ssl::context> upstream_tls) const;
+  // One POP3 session on `conn` for a connection accepted by `listener`.
+  net::awaitable<void> serve(net::Connection& conn, const pop3::ServerSettings& base, const conf::Listener& listener,
+                             net::StopRegistry& sessions) const;
+
+ private:
+  std::unique_ptr<KimPop3Hooks> hooks_;
+};
+
+}  // namespace kimgate::daemon
