@@ -12,6 +12,7 @@
 #include "daemon/konnektor_routes.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
+#include "daemon/provider_check.h"
 #include "daemon/receive_path.h"
 #include "daemon/smtp_hooks.h"
 #include "kimgate_version.h"
@@ -84,7 +85,8 @@ Server::Server(asio::io_context& io, conf::Config config)
       config_(std::move(config)),
       pool_(config_.daemon.worker_threads),
       routes_(std::make_unique<KonnektorRoutes>(konnektors_, config_)),
-      receive_(std::make_unique<ReceivePath>(*routes_, pool_)),
+      providers_(std::make_unique<ProviderCertificates>(config_.fachdienst.verify_with_konnektor)),
+      receive_(std::make_unique<ReceivePath>(*routes_, pool_, *providers_)),
       connection_limits_(
           std::make_unique<net::ConnectionLimits>(config_.limits.connections, config_.limits.connections_per_client)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
@@ -129,7 +131,7 @@ void Server::open_send_path() {
   send.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
   send.max_client_mail = config_.limits.konnektor_document;
   send.certificate_ttl = config_.cache.enc_cert;
-  smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_);
+  smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_, *providers_);
   login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));
 }
 

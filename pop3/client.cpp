@@ -103,7 +103,8 @@ Client::LoginResult refusal_of(std::string_view line) {
 }  // namespace
 
 awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint16_t port, const std::string& mailbox,
-                                             const std::string& password, std::string& detail) {
+                                             const std::string& password, std::string& detail,
+                                             const net::PeerCheck& check) {
   const std::string where = host + ":" + std::to_string(port);
   const auto ex = co_await net::asio::this_coro::executor;
   net::Connection::TlsClient up = co_await net::Connection::connect_tls(
@@ -112,6 +113,14 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
     detail = up.error;
     co_return up.failure == net::Connection::TlsClient::Failure::tls ? LoginResult::tls_failed
                                                                      : LoginResult::unreachable;
+  }
+  if (check) {
+    std::vector<std::uint8_t> der = up.connection->peer_certificate_der();
+    const std::optional<std::string> refused = co_await check(std::move(der));
+    if (refused) {
+      detail = "the TLS certificate of the KIM provider at " + where + " was not accepted: " + *refused;
+      co_return LoginResult::tls_failed;
+    }
   }
   conn_ = std::move(up.connection);
   // Every co_await result is bound to a local first (g++ 12, see docs/decisions.md).

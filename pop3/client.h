@@ -56,8 +56,9 @@ class Client {
 
   // Connect, TLS (server checked against the host the PVS named), greeting, USER `mailbox`,
   // PASS `password`. `detail` gets a sentence for the log on failure (never the password).
+  // `check`, when set, judges the provider's certificate before anything is sent (tls_failed).
   net::awaitable<LoginResult> login(const std::string& host, std::uint16_t port, const std::string& mailbox,
-                                    const std::string& password, std::string& detail);
+                                    const std::string& password, std::string& detail, const net::PeerCheck& check = {});
   // One command line (without CRLF) and its status line.
   net::awaitable<UpstreamReply> command(const std::string& line);
   // One command line; after +OK its body, up to `limit` unstuffed octets (larger: incomplete).

@@ -227,7 +227,8 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   }
   auto client = std::make_unique<Client>(pop3_.upstream);
   std::string detail;
-  const Client::LoginResult result = co_await client->login(target.host, target.port, target.mailbox, password, detail);
+  const Client::LoginResult result =
+      co_await client->login(target.host, target.port, target.mailbox, password, detail, target.check_provider);
   if (result != Client::LoginResult::refused && result != Client::LoginResult::ok) {
     attempt.abandoned();  // says nothing about the password
   }

@@ -30,6 +30,7 @@ struct LoginTarget {
   std::string host;
   std::uint16_t port = 0;
   std::string mailbox;
+  net::PeerCheck check_provider;  // the provider's TLS certificate, before USER/PASS (empty: none)
 };
 
 // What the PVS gets for RETR: the message (possibly transformed), or a refusal text for -ERR
