@@ -66,6 +66,8 @@ class CardFinder {
   net::awaitable<CardSearch> unlocked(const konnektor::CallContext& ctx, FoundCard card);
 
   bool ecc_capable() const { return ecc_; }
+  // The Konnektor's ECC capability changed (a firmware update shows in its product information).
+  void set_ecc_capable(bool ecc) { ecc_ = ecc; }
 
  private:
   struct Remembered {

@@ -415,6 +415,20 @@ void Server::reload() {
   config_.log = next.log;
   config_.timeouts = next.timeouts;
   config_.limits = next.limits;
+  // The Konnektors' self-descriptions (ECC capability after a firmware update): read again.
+  for (const auto& [id, k] : konnektors_) {
+    konnektor::Konnektor* konnektor = k.get();
+    const std::string name = id;
+    const auto refresh = [konnektor, name]() -> awaitable<void> {
+      const std::optional<konnektor::Error> e = co_await konnektor->refresh_information();
+      if (e) {
+        spdlog::warn("event=konnektor_refresh_failed konnektor={} code={} reason=\"{}\"", name, e->code, e->text);
+      } else {
+        spdlog::info("event=konnektor_refreshed konnektor={}", name);
+      }
+    };
+    asio::co_spawn(io_, refresh, asio::detached);
+  }
   login_guard_->set_settings(login_settings(config_.limits));
   connection_limits_->set_limits(config_.limits.connections, config_.limits.connections_per_client);
   config_.daemon.hostname = next.daemon.hostname;

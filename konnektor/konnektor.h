@@ -17,6 +17,10 @@ class Konnektor {
   virtual ~Konnektor() = default;
 
   virtual const ProductInformation& product_information() const = 0;
+  // Reads the Konnektor's self-description again (a SOAP Konnektor's connector.sds: product
+  // information and service versions, e.g. after a firmware update); nullopt on success. The
+  // default has nothing to read again.
+  virtual net::awaitable<std::optional<Error>> refresh_information() { co_return std::nullopt; }
 
   // EventService GetCards: the cards visible to the context.
   virtual net::awaitable<Outcome<std::vector<Card>>> get_cards(const CallContext& ctx) = 0;

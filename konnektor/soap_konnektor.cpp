@@ -39,6 +39,11 @@ awaitable<std::optional<Error>> SoapKonnektor::discover() {
   co_return d.ok() ? std::nullopt : std::optional<Error>(d.error);
 }
 
+awaitable<std::optional<Error>> SoapKonnektor::refresh_information() {
+  std::optional<Error> e = co_await discover();
+  co_return e;
+}
+
 awaitable<Outcome<SoapKonnektor::Directory>> SoapKonnektor::current_directory() {
   if (directory_) {
     co_return Outcome<Directory>::success(directory_);

@@ -26,6 +26,7 @@ class SoapKonnektor final : public Konnektor {
 
   // Reads connector.sds now (daemon start, on demand); nullopt when it was read.
   net::awaitable<std::optional<Error>> discover();
+  net::awaitable<std::optional<Error>> refresh_information() override;
   // The directory in use; null before the first successful discovery.
   std::shared_ptr<const soap::ServiceDirectory> directory() const { return directory_; }
 
