@@ -10,20 +10,8 @@ namespace kimgate::admin {
 
 namespace {
 
-// The control socket of the daemon that runs with this configuration.
-std::optional<std::string> socket_of(const std::string& config_path) {
-  const conf::LoadResult r = conf::load_file(config_path);
-  if (!r.ok()) {
-    for (const auto& d : r.errors) {
-      std::cerr << d.str() << "\n";
-    }
-    return std::nullopt;
-  }
-  return r.config->daemon.control_socket.string();
-}
-
 int list(const std::string& config_path) {
-  const auto path = socket_of(config_path);
+  const auto path = control_socket_of(config_path);
   if (!path) {
     return 1;
   }
@@ -51,7 +39,7 @@ int list(const std::string& config_path) {
 }
 
 int unlock(const std::string& config_path, const std::string& iccsn, const std::string& konnektor) {
-  const auto path = socket_of(config_path);
+  const auto path = control_socket_of(config_path);
   if (!path) {
     return 1;
   }

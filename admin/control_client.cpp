@@ -6,6 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iostream>
+
+#include "conf/load.h"
 
 namespace kimgate::admin {
 
@@ -45,6 +48,17 @@ ControlReply ask_daemon(const std::string& socket_path, const nlohmann::json& re
     reply.error = "kimgated sent no answer";
   }
   return reply;
+}
+
+std::optional<std::string> control_socket_of(const std::string& config_path) {
+  const conf::LoadResult r = conf::load_file(config_path);
+  if (!r.ok()) {
+    for (const auto& d : r.errors) {
+      std::cerr << d.str() << "\n";
+    }
+    return std::nullopt;
+  }
+  return r.config->daemon.control_socket.string();
 }
 
 }  // namespace kimgate::admin

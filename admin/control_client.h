@@ -2,6 +2,7 @@
 // A blocking client for kimgated's control socket: one JSON request line, one JSON
 // response line. For kimctl only (a command-line tool may block).
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace kimgate::admin {
@@ -12,5 +13,9 @@ struct ControlReply {
 };
 
 ControlReply ask_daemon(const std::string& socket_path, const nlohmann::json& request);
+
+// The control socket of the daemon that runs with this configuration file; nullopt (with the
+// configuration's diagnostics on stderr) when the file does not load.
+std::optional<std::string> control_socket_of(const std::string& config_path);
 
 }  // namespace kimgate::admin

@@ -6,6 +6,7 @@
 #include "admin/card_command.h"
 #include "admin/commands.h"
 #include "admin/message_command.h"
+#include "admin/status_command.h"
 #include "admin/vzd_command.h"
 #include "kimgate_version.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   // command groups register here (one line each)
   groups.push_back(kimgate::admin::register_vzd_commands(app, config_path));
   groups.push_back(kimgate::admin::register_message_commands(app));
+  groups.push_back(kimgate::admin::register_status_commands(app, config_path));
 
   CLI11_PARSE(app, argc, argv);
   for (const auto& g : groups) {

@@ -31,3 +31,10 @@ target_link_libraries(kimgate_asio INTERFACE Boost::boost Boost::system Threads:
                       OpenSSL::SSL OpenSSL::Crypto)
 target_compile_definitions(kimgate_asio INTERFACE
   BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_BOOST_BIND_PLACEHOLDERS)
+# Boost 1.74 enables co_await for clang only with libc++'s <experimental/coroutine>; with
+# libstdc++ (clang 14 has __cpp_impl_coroutine) it must be told to use <coroutine>, so that the
+# libFuzzer build can drive the real sessions (tests/fuzz/session_fuzz.cpp).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_definitions(kimgate_asio INTERFACE BOOST_ASIO_HAS_CO_AWAIT=1 BOOST_ASIO_HAS_STD_COROUTINE=1)
+  target_compile_options(kimgate_asio INTERFACE -Wno-deprecated-experimental-coroutine)
+endif()

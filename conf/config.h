@@ -86,7 +86,8 @@ struct Konnektor {
   std::string ecc_min_encryption_service = "6.1.1";
   // local
   std::vector<LocalCard> cards;
-  Path trust_anchors;  // PEM bundle of TI CAs for VerifyDocument/VerifyCertificate; empty: INCONCLUSIVE
+  Path trust_anchors;  // PEM bundle of TI CAs for VerifyDocument/VerifyCertificate (with OCSP and CRLs)
+  bool test_setup_without_trust = false;  // without trust_anchors: 4264 / INCONCLUSIVE, allowed only when set
   // For benchmarks and timeout tests (off by default): a card's service time per private-key
   // operation, a random extra of up to `simulate_jitter`, and failures per thousand operations.
   Duration simulate_service_time{0};
@@ -127,7 +128,6 @@ struct TimeoutsSection {
   Duration smtp_client = std::chrono::minutes(5);  // SMTP_TIMEOUT_CLIENT
   Duration pop3_server = std::chrono::minutes(5);  // POP3_TIMEOUT_SERVER
   Duration pop3_client = std::chrono::minutes(5);  // POP3_TIMEOUT_CLIENT
-  Duration kas = std::chrono::seconds(30);         // CM_KAS_TIMEOUT
   Duration tls_handshake = std::chrono::seconds(30);
   Duration shutdown = std::chrono::seconds(30);  // how long SIGTERM waits for sessions
   bool operator==(const TimeoutsSection&) const = default;
@@ -137,7 +137,6 @@ struct CacheSection {
   Duration enc_cert = std::chrono::hours(12);          // TTL_ENC_CERT
   Duration kim_version = std::chrono::hours(24);       // A_22340: at most 24 h
   Duration email_iccsn = std::chrono::hours(24 * 30);  // TTL_EMAIL_ICCSN
-  Duration account_limits = std::chrono::hours(24);    // A_22416
   Duration negative = std::chrono::minutes(5);
   std::uint64_t max_entries = 10000;
   bool operator==(const CacheSection&) const = default;
@@ -151,10 +150,12 @@ struct LimitsSection {
   std::uint64_t max_recipients = 1000;
   std::uint64_t max_message_size = 734003200;   // maxMailSize, 700 MiB
   std::uint64_t konnektor_document = 15728640;  // 15 MiB, KOM-LE-A_2004-01
-  std::uint64_t memory_threshold = 4 << 20;     // above: sealed temporary file
   std::uint64_t error_count = 10;
-  std::uint64_t login_failures = 5;
-  Duration login_lock = std::chrono::minutes(15);
+  std::uint64_t login_failures = 5;                        // per mailbox and client address
+  Duration login_lock = std::chrono::minutes(15);          // that client address, that mailbox
+  Duration login_failure_delay = std::chrono::seconds(2);  // doubled per failure, at most 8 x
+  std::uint64_t connections = 1000;                        // PVS connections at once
+  std::uint64_t connections_per_client = 100;              // from one client address
   bool operator==(const LimitsSection&) const = default;
 };
 

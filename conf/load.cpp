@@ -180,6 +180,13 @@ void read_konnektor(Context& ctx, const toml::table* t, const std::string& path,
     }
   } else {
     r.path("trust_anchors", k.trust_anchors, FileCheck::readable);
+    r.boolean("test_setup_without_trust", k.test_setup_without_trust);
+    if (k.trust_anchors.empty() && !k.test_setup_without_trust) {
+      r.error_here(path +
+                   " is a local Konnektor without trust_anchors: it could not tell a TI signature from a self-made "
+                   "one, nor check certificates; set trust_anchors, or test_setup_without_trust = true for a "
+                   "test setup that accepts that");
+    }
     r.duration("simulate_service_time", k.simulate_service_time, 0s, std::chrono::minutes(10));
     r.duration("simulate_jitter", k.simulate_jitter, 0s, std::chrono::minutes(10));
     r.integer("simulate_error_permille", k.simulate_error_permille, 0, 1000);
@@ -235,7 +242,6 @@ void read_timeouts(Context& ctx, const toml::table* t, TimeoutsSection& s) {
   r.duration("smtp_client", s.smtp_client, 1s, kMaxTimeout);
   r.duration("pop3_server", s.pop3_server, 1s, kMaxTimeout);
   r.duration("pop3_client", s.pop3_client, 1s, kMaxTimeout);
-  r.duration("kas", s.kas, 1s, kMaxTimeout);
   r.duration("tls_handshake", s.tls_handshake, 1s, std::chrono::minutes(10));
   r.duration("shutdown", s.shutdown, 0s, std::chrono::hours(1));
   r.finish();
@@ -246,7 +252,6 @@ void read_cache(Context& ctx, const toml::table* t, CacheSection& c) {
   r.duration("enc_cert", c.enc_cert, 0s, kMaxTtl);
   r.duration("kim_version", c.kim_version, 0s, std::chrono::hours(24));
   r.duration("email_iccsn", c.email_iccsn, 0s, kMaxTtl);
-  r.duration("account_limits", c.account_limits, 0s, std::chrono::hours(24));
   r.duration("negative", c.negative, 0s, std::chrono::hours(24));
   r.integer("max_entries", c.max_entries, 0, 10'000'000);
   r.finish();
@@ -261,10 +266,12 @@ void read_limits(Context& ctx, const toml::table* t, LimitsSection& l) {
   r.integer("max_recipients", l.max_recipients, 1, 100000);
   r.size("max_message_size", l.max_message_size, 35882577, 1ULL << 32);
   r.size("konnektor_document", l.konnektor_document, 1 << 20, 1ULL << 30);
-  r.size("memory_threshold", l.memory_threshold, 64 << 10, 1ULL << 30);
   r.integer("error_count", l.error_count, 1, 1000);
   r.integer("login_failures", l.login_failures, 1, 1000);
   r.duration("login_lock", l.login_lock, 0s, std::chrono::hours(24 * 7));
+  r.duration("login_failure_delay", l.login_failure_delay, 0s, std::chrono::seconds(60));
+  r.integer("connections", l.connections, 1, 1000000);
+  r.integer("connections_per_client", l.connections_per_client, 1, 1000000);
   r.finish();
 }
 

@@ -39,9 +39,14 @@ json ControlRequests::status() const {
   for (const auto& [id, k] : konnektors_) {
     konnektors.push_back(id);
   }
+  json counters = json::object();
+  for (const auto& [name, value] : s.counters) {
+    counters[name] = value;
+  }
   return json{{"ok", true},
               {"version", KIMGATE_VERSION},
               {"sessions", s.sessions},
+              {"counters", counters},
               {"stopping", s.stopping},
               {"listeners", s.listeners},
               {"konnektors", konnektors}};

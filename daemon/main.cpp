@@ -1,11 +1,13 @@
 // kimgated — the kimgate daemon. Usage: kimgated --config FILE [--foreground] [--pid-file FILE]
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -73,6 +75,23 @@ void tell_parent(int& ready_fd, const std::string& message) {
   }
 }
 
+// True when `path` still names this process: a later instance may have written its own pid.
+bool pid_file_is_ours(const std::string& path) {
+  std::ifstream in(path);
+  long pid = 0;
+  return static_cast<bool>(in >> pid) && pid == static_cast<long>(::getpid());
+}
+
+// Each PVS session holds two sockets (PVS and provider) and limits.connections allows 1000
+// sessions: take the hard limit the system grants (systemd's LimitNOFILE) as the soft one.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,6 +104,11 @@ int main(int argc, char** argv) {
   app.add_option("--pid-file", pid_file, "write the daemon's pid to this file once it listens");
   app.set_version_flag("--version", std::string("kimgated ") + KIMGATE_VERSION);
   CLI11_PARSE(app, argc, argv);
+  // A peer that resets a socket we write to (the VZD, a Konnektor, a provider, the PVS) is an
+  // error value on that write, never a signal that ends the daemon (libldap and OpenSSL write
+  // with plain send/write, which raise SIGPIPE).
+  std::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit();
 
   kimgate::conf::LoadResult loaded = kimgate::conf::load_file(config_path);
   if (!loaded.ok()) {
@@ -125,7 +149,7 @@ int main(int argc, char** argv) {
     tell_parent(ready_fd, e.what());
     return 1;
   }
-  if (!pid_file.empty()) {
+  if (!pid_file.empty() && pid_file_is_ours(pid_file)) {
     ::unlink(pid_file.c_str());
   }
   spdlog::info("event=exit code=0");

@@ -68,7 +68,33 @@ std::optional<Answer> check_sender(const kim::RawMessage& mail, const std::strin
   return std::nullopt;
 }
 
-awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp::Envelope& envelope, bool ecc_capable) {
+namespace {
+
+// The chosen certificates the Konnektor does not find invalid.
+awaitable<std::vector<ldap::CertInfo>> verified(std::vector<ldap::CertInfo> chosen, const std::string& address,
+                                                CertificateCheck& check) {
+  std::vector<ldap::CertInfo> kept;
+  for (ldap::CertInfo& c : chosen) {
+    const CertificateVerdicts::Verdict v =
+        co_await check.verdicts->verify(*check.konnektor, check.context, c.der, c.sha256_hex, c.not_after);
+    if (v.result == konnektor::CertificateVerification::invalid) {
+      spdlog::warn("event=recipient_certificate_invalid rcpt={} sha256={} serial={}", address, c.sha256_hex,
+                   c.serial_hex);
+      continue;
+    }
+    if (v.result == konnektor::CertificateVerification::inconclusive) {
+      spdlog::warn("event=recipient_certificate_inconclusive rcpt={} sha256={} detail=\"{}\"", address, c.sha256_hex,
+                   v.error);
+    }
+    kept.push_back(std::move(c));
+  }
+  co_return kept;
+}
+
+}  // namespace
+
+awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp::Envelope& envelope, bool ecc_capable,
+                                         CertificateCheck check) {
   Recipients out;
   std::string sender = envelope.mail_from;
   ldap::AddressLookup own = co_await directory.lookup_address(sender, ecc_capable);
@@ -105,8 +131,21 @@ awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp:
       const std::string status = found.selection.outcome == ldap::SelectionOutcome::not_found ? "5.1.1" : "5.7.5";
       spdlog::info("event=recipient_dropped rcpt={} code={} reason={}", address, code,
                    ldap::to_string(found.selection.outcome));
-      out.dropped.push_back(kim::DsnRecipient{address, code, status, dropped_sentence(found.selection)});
+      out.dropped.push_back(kim::DsnRecipient{address, code, status, dropped_sentence(found.selection), ""});
       continue;
+    }
+    if (check.konnektor != nullptr && check.verdicts != nullptr && !kim::iequals(address, sender)) {
+      std::vector<ldap::CertInfo> chosen = std::move(found.selection.certificates);
+      found.selection.certificates = co_await verified(std::move(chosen), address, check);
+      if (found.selection.certificates.empty()) {
+        spdlog::info("event=recipient_dropped rcpt={} code=4003 reason=certificate_invalid", address);
+        out.dropped.push_back(kim::DsnRecipient{
+            address, "4003", "5.7.5",
+            "the Konnektor found every encryption certificate of this address invalid (revoked, or not issued in "
+            "the TI)",
+            ""});
+        continue;
+      }
     }
     out.deliverable.push_back(r);
     if (!kim::iequals(address, sender)) {

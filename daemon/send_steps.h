@@ -2,9 +2,10 @@
 // The steps of the send path that talk to the VZD and the Konnektor (spec digest §4.3 steps
 // 4, 7, 8), each returning either its result or the smtp::Answer the PVS gets:
 // - check_sender(): From (and Sender) must name exactly the MAIL FROM address (A_23422).
-// - look_up_recipients(): ENC certificates of the sender and every recipient from the VZD;
-//   recipients without a usable certificate are dropped with their X-KIM-Fehlermeldung code
-//   (4003, 4005) for the DSN; a sender without one refuses the message (553).
+// - look_up_recipients(): ENC certificates of the sender and every recipient from the VZD,
+//   each recipient's checked with the Konnektor's VerifyCertificate; recipients without a
+//   usable certificate are dropped with their X-KIM-Fehlermeldung code (4003, 4005) for the
+//   DSN; a sender without one refuses the message (553).
 // - sign_and_encrypt(): SMC-B of the context (GetCards, GetPinStatus, VerifyPin), SignDocument
 //   with the recipient-emails attribute, EncryptDocument for every certificate, base64 lines.
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "crypto/types.h"
 #include "daemon/card_finder.h"
+#include "daemon/certificate_verdicts.h"
 #include "kim/raw_message.h"
 #include "kim/send_mail.h"
 #include "konnektor/konnektor.h"
@@ -39,8 +41,16 @@ struct Recipients {
   std::string sender_telematik_id;
   bool sender_is_hba = false;
 };
+// How recipients' certificates are verified (KOM-LE-A_2024 style): VerifyCertificate through
+// the session's Konnektor, answers cached. A certificate found INVALID (revoked, not from the
+// TI) is not used; a recipient left without one is dropped (4003). INCONCLUSIVE is used, logged.
+struct CertificateCheck {
+  konnektor::Konnektor* konnektor = nullptr;
+  konnektor::CallContext context;
+  CertificateVerdicts* verdicts = nullptr;
+};
 net::awaitable<Recipients> look_up_recipients(ldap::Directory& directory, const smtp::Envelope& envelope,
-                                              bool ecc_capable);
+                                              bool ecc_capable, CertificateCheck check);
 
 struct SealInput {
   konnektor::Konnektor* konnektor = nullptr;

@@ -19,7 +19,10 @@
 #include "ldap/configure.h"
 #include "ldap/directory.h"
 #include "net/connection.h"
+#include "net/connection_limits.h"
+#include "net/login_guard.h"
 #include "net/tls.h"
+#include "pop3/replies.h"
 #include "smtp/server_session.h"
 
 namespace kimgate::daemon {
@@ -35,6 +38,16 @@ struct Server::Runtime {
 };
 
 namespace {
+
+net::LoginGuard::Settings login_settings(const conf::LimitsSection& l) {
+  return net::LoginGuard::Settings{static_cast<int>(l.login_failures), l.login_lock, l.login_failure_delay};
+}
+
+std::string peer_address_of(const net::tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  return ec ? std::string("?") : ep.address().to_string();
+}
 
 std::string host_name(const conf::Config& c) {
   if (!c.daemon.hostname.empty()) {
@@ -72,6 +85,8 @@ Server::Server(asio::io_context& io, conf::Config config)
       pool_(config_.daemon.worker_threads),
       routes_(std::make_unique<KonnektorRoutes>(konnektors_, config_)),
       receive_(std::make_unique<ReceivePath>(*routes_, pool_)),
+      connection_limits_(
+          std::make_unique<net::ConnectionLimits>(config_.limits.connections, config_.limits.connections_per_client)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       shutdown_timer_(io),
       watchdog_timer_(io) {}
@@ -111,12 +126,11 @@ void Server::open_send_path() {
     spdlog::warn("event=no_directory reason=\"directory.url is not set: KIM messages cannot be sent\"");
   }
   SendSettings send;
-  send.hostname = host_name(config_);
   send.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
   send.max_client_mail = config_.limits.konnektor_document;
-  smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send);
-  login_guard_ =
-      std::make_unique<smtp::LoginGuard>(static_cast<int>(config_.limits.login_failures), config_.limits.login_lock);
+  send.certificate_ttl = config_.cache.enc_cert;
+  smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_);
+  login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));
 }
 
 std::optional<std::string> Server::build_runtime(const conf::Config& c, std::shared_ptr<const Runtime>& out) {
@@ -161,7 +175,9 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
   rt->smtp.error_cap = c.limits.error_count;
   rt->smtp.max_recipients = c.limits.max_recipients;
   rt->smtp.max_text_line = c.limits.text_line;
-  rt->smtp.max_buffered = c.limits.konnektor_document + 65536;
+  // Room for a KIM message forwarded to oneself (§4.12: ~1.4 x its client mail); client mails
+  // above limits.konnektor_document are refused by the hooks.
+  rt->smtp.max_buffered = c.limits.konnektor_document * 3 / 2 + 65536;
   rt->smtp.upstream.connect_timeout = c.fachdienst.connect_timeout;
   rt->smtp.upstream.tls_handshake = c.timeouts.tls_handshake;
   rt->smtp.upstream.server_timeout = c.timeouts.smtp_server;
@@ -227,7 +243,9 @@ std::optional<std::string> Server::open() {
     listeners_.push_back(std::move(listening));
   }
   std::filesystem::create_directories(config_.daemon.control_socket.parent_path(), fs_ec);
-  const auto status = [this] { return DaemonStatus{sessions_.size(), stopping_, describe_listeners()}; };
+  const auto status = [this] {
+    return DaemonStatus{sessions_.size(), stopping_, describe_listeners(), counters_.snapshot()};
+  };
   control_requests_ = std::make_unique<ControlRequests>(konnektors_, config_.konnektors, status);
   const auto handler = [this](const nlohmann::json& request) { return control_requests_->handle(request); };
   control_ = std::make_unique<ControlServer>(io_, config_.daemon.control_socket.string(), handler);
@@ -276,16 +294,31 @@ awaitable<void> Server::accept_loop(Listening& l) {
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    auto session = run_session(std::move(socket), l.config, runtime_);
+    net::ConnectionLimits::Admission admission = connection_limits_->admit(peer_address_of(socket));
+    auto session = run_session(std::move(socket), l.config, runtime_, std::move(admission));
     const auto on_done = [](std::exception_ptr e) { log_session_end(e); };
     asio::co_spawn(io_, std::move(session), on_done);
   }
 }
 
 awaitable<void> Server::run_session(net::tcp::socket socket, conf::Listener listener,
-                                    std::shared_ptr<const Runtime> runtime) {
+                                    std::shared_ptr<const Runtime> runtime,
+                                    net::ConnectionLimits::Admission admission) {
   net::Connection conn(std::move(socket), runtime->tls, runtime->smtp.auth_line);
-  if (listener.protocol == conf::ListenerProtocol::smtp) {
+  const bool smtp = listener.protocol == conf::ListenerProtocol::smtp;
+  if (!admission.refused.empty()) {
+    // Over a connection limit: the client hears why (after the TLS handshake on an implicit-TLS
+    // listener, or it could not read it), and the connection closes.
+    spdlog::warn("event=connection_refused {} peer={} reason=\"{}\"", listener_text(listener), conn.peer(),
+                 admission.refused);
+    const std::string text = smtp ? smtp::format_reply(421, "4.7.0", admission.refused)
+                                  : pop3::format_reply(pop3::replies::over_connection_limit, admission.refused);
+    net::LineSessionSettings settings = runtime->smtp;
+    settings.implicit_tls = listener.tls == conf::ListenerTls::implicit;
+    co_await net::refuse_connection(conn, settings, text);
+    co_return;
+  }
+  if (smtp) {
     smtp::ServerSettings settings = runtime->smtp;
     settings.implicit_tls = listener.tls == conf::ListenerTls::implicit;
     settings.starttls_offered = listener.tls == conf::ListenerTls::starttls;
@@ -378,6 +411,8 @@ void Server::reload() {
   config_.log = next.log;
   config_.timeouts = next.timeouts;
   config_.limits = next.limits;
+  login_guard_->set_settings(login_settings(config_.limits));
+  connection_limits_->set_limits(config_.limits.connections, config_.limits.connections_per_client);
   config_.daemon.hostname = next.daemon.hostname;
   config_.pvs.certificate = next.pvs.certificate;
   config_.pvs.key = next.pvs.key;
@@ -416,6 +451,12 @@ void Server::begin_shutdown(int signal_number) {
     shutdown_timer_.cancel();
     boost::system::error_code ec;
     signals_.cancel(ec);
+    // Every session has ended (its mail finished or the deadline cut it): nothing else may keep
+    // the process alive — not the VZD connection's reader, not a Konnektor's kept-alive socket.
+    if (ldap_client_) {
+      ldap_client_->close();
+    }
+    io_.stop();
   };
   sessions_.when_empty(on_empty);
 }

@@ -14,15 +14,17 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "daemon/counters.h"
 #include "konnektor/konnektor.h"
 #include "net/asio.h"
+#include "net/connection_limits.h"
 #include "net/stoppable.h"
 
 namespace kimgate::ldap {
 class Client;
 class Directory;
 }  // namespace kimgate::ldap
-namespace kimgate::smtp {
+namespace kimgate::net {
 class LoginGuard;
 }
 
@@ -50,7 +52,7 @@ class Server {
   std::optional<std::string> build_runtime(const conf::Config& config, std::shared_ptr<const Runtime>& out);
   net::awaitable<void> accept_loop(Listening& l);
   net::awaitable<void> run_session(net::tcp::socket socket, conf::Listener listener,
-                                   std::shared_ptr<const Runtime> runtime);
+                                   std::shared_ptr<const Runtime> runtime, net::ConnectionLimits::Admission admission);
   void wait_for_signal();
   void reload();
   void begin_shutdown(int signal_number);
@@ -69,10 +71,12 @@ class Server {
   std::shared_ptr<ldap::Client> ldap_client_;
   std::unique_ptr<ldap::Directory> directory_;
   std::unique_ptr<class KimSmtpHooks> smtp_hooks_;
-  std::unique_ptr<smtp::LoginGuard> login_guard_;
+  std::unique_ptr<net::LoginGuard> login_guard_;  // SMTP and POP3 logins
+  std::unique_ptr<net::ConnectionLimits> connection_limits_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;
   net::StopRegistry sessions_;
+  Counters counters_;
   net::asio::signal_set signals_;
   net::asio::steady_timer shutdown_timer_;
   net::asio::steady_timer watchdog_timer_;

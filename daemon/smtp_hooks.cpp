@@ -23,16 +23,15 @@ struct SmtpSession final : smtp::HookSession {
   konnektor::CallContext context;
 };
 
-smtp::Processed refuse(int code, std::string enhanced, std::string text) {
-  smtp::Processed p;
-  p.refusal = Answer{code, std::move(enhanced), std::move(text)};
-  return p;
-}
-
 }  // namespace
 
-KimSmtpHooks::KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings)
-    : routes_(routes), directory_(directory), settings_(std::move(settings)) {}
+KimSmtpHooks::KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings,
+                           Counters& counters)
+    : routes_(routes),
+      directory_(directory),
+      settings_(std::move(settings)),
+      counters_(counters),
+      verdicts_(settings_.certificate_ttl) {}
 
 awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(std::string user) {
   using Result = std::variant<smtp::LoginTarget, Answer>;
@@ -71,61 +70,83 @@ awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(s
   co_return Result{std::move(target)};
 }
 
-awaitable<smtp::Processed> KimSmtpHooks::process(std::shared_ptr<smtp::HookSession> hook_session,
-                                                 smtp::Envelope envelope, std::shared_ptr<std::string> message) {
+namespace {
+KimSmtpHooks::Built refusal(int code, std::string enhanced, std::string text) {
+  KimSmtpHooks::Built b;
+  b.refusal = Answer{code, std::move(enhanced), std::move(text)};
+  return b;
+}
+}  // namespace
+
+awaitable<Answer> KimSmtpHooks::submit(std::shared_ptr<smtp::HookSession> hook_session, smtp::Client& upstream,
+                                       smtp::Envelope envelope, std::shared_ptr<std::string> message) {
+  Built built = co_await build(std::move(hook_session), std::move(envelope), std::move(message));
+  if (built.refusal) {
+    counters_.add("send_refused_locally");
+    co_return std::move(*built.refusal);
+  }
+  Answer answer = co_await deliver(upstream, std::move(built.outgoing), counters_);
+  co_return answer;
+}
+
+awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSession> hook_session,
+                                                   smtp::Envelope envelope, std::shared_ptr<std::string> message) {
   auto* session = dynamic_cast<SmtpSession*>(hook_session.get());
   if (session == nullptr) {
-    co_return refuse(451, "4.3.0", "Internal error: the session has no KIM context");
+    co_return refusal(451, "4.3.0", "Internal error: the session has no KIM context");
   }
   const auto mail = kim::parse_raw_message(*message);
   if (!mail) {
-    co_return refuse(554, "5.6.0", "The message has no valid RFC 5322 header section");
+    co_return refusal(554, "5.6.0", "The message has no valid RFC 5322 header section");
   }
-  // §4.12: a KOM-LE message forwarded to oneself goes out as it is, with the wrapper's From.
+  // §4.12: a KOM-LE message forwarded to oneself goes out as it is.
   const bool to_self =
       envelope.recipients.size() == 1 && kim::iequals(envelope.recipients.front().address, envelope.mail_from);
   if (to_self) {
     std::optional<std::string> forwarded = kim::forwarded_kim_message(*mail);
     if (forwarded) {
-      spdlog::info("event=forward_to_self size={}", forwarded->size());
-      smtp::Processed p;
-      p.kim_message.envelope = envelope;
-      p.kim_message.envelope.params = kim::with_size_parameter(envelope.params, forwarded->size());
-      p.kim_message.message = std::move(*forwarded);
-      p.note = "KIM message forwarded to itself unchanged (KOM-LE-A_2029)";
-      co_return p;
+      spdlog::info("event=forward_to_self size={} (KOM-LE-A_2029)", forwarded->size());
+      Built b;
+      b.outgoing.kim_message.envelope = envelope;
+      b.outgoing.kim_message.envelope.params = kim::with_size_parameter(envelope.params, forwarded->size());
+      b.outgoing.kim_message.message = std::move(*forwarded);
+      const auto embedded = kim::parse_raw_message(b.outgoing.kim_message.message);
+      b.outgoing.message_id = embedded ? kim::header_value(*embedded, "Message-ID").value_or("") : "";
+      co_return b;
     }
   }
   if (kim::has_xkas_part(*mail)) {
-    co_return refuse(451, "4.6.0", "The mail already contains an x-kas part (A_22341); kimgate does not send it again");
+    co_return refusal(451, "4.6.0",
+                      "The mail already contains an x-kas part (A_22341); kimgate does not send it again");
   }
   if (message->size() > settings_.max_client_mail) {
-    co_return refuse(552, "5.3.4",
-                     "Message too big: " + std::to_string(message->size()) +
-                         " octets; kimgate sends client mails of at most 15 MiB (15728640 octets)");
+    co_return refusal(552, "5.3.4",
+                      "Message too big: " + std::to_string(message->size()) +
+                          " octets; kimgate sends client mails of at most 15 MiB (15728640 octets)");
   }
   std::optional<Answer> sender_problem = check_sender(*mail, envelope.mail_from);
   if (sender_problem) {
-    co_return smtp::Processed{std::move(sender_problem), {}, {}, {}};
+    co_return Built{std::move(sender_problem), {}};
   }
   if (directory_ == nullptr) {
-    co_return refuse(451, "4.4.3", "kimgate has no directory (VZD) configured; it cannot find certificates");
+    co_return refusal(451, "4.4.3", "kimgate has no directory (VZD) configured; it cannot find certificates");
   }
   const bool ecc = session->konnektor.cards->ecc_capable();
-  Recipients recipients = co_await look_up_recipients(*directory_, envelope, ecc);
+  CertificateCheck check{session->konnektor.konnektor, session->context, &verdicts_};
+  Recipients recipients = co_await look_up_recipients(*directory_, envelope, ecc, check);
   if (recipients.refusal) {
-    co_return smtp::Processed{std::move(recipients.refusal), {}, {}, {}};
+    co_return Built{std::move(recipients.refusal), {}};
   }
   if (recipients.deliverable.empty()) {
-    co_return refuse(451, "4.7.5",
-                     "No recipient could be encrypted for: no valid encryption certificate was found for any "
-                     "recipient in the VZD (KOM-LE-A_2025)");
+    co_return refusal(451, "4.7.5",
+                      "No recipient could be encrypted for: no valid encryption certificate was found for any "
+                      "recipient in the VZD (KOM-LE-A_2025)");
   }
   std::vector<std::string> keep;
   for (const auto& r : recipients.deliverable) {
     keep.push_back(r.address);
   }
-  const kim::Generated identity = kim::generate_identity(settings_.hostname);
+  const kim::Generated identity = kim::generate_identity(kim::mail_domain(envelope.mail_from));
   const kim::Prepared inner = kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
   SealInput seal;
   seal.konnektor = session->konnektor.konnektor;
@@ -137,7 +158,7 @@ awaitable<smtp::Processed> KimSmtpHooks::process(std::shared_ptr<smtp::HookSessi
   seal.sender_is_hba = recipients.sender_is_hba;
   SealOutput sealed = co_await sign_and_encrypt(seal);
   if (sealed.refusal) {
-    co_return smtp::Processed{std::move(sealed.refusal), {}, {}, {}};
+    co_return Built{std::move(sealed.refusal), {}};
   }
   kim::OuterOptions outer_options;
   outer_options.kom_le_version = "1.0";
@@ -147,35 +168,20 @@ awaitable<smtp::Processed> KimSmtpHooks::process(std::shared_ptr<smtp::HookSessi
   outer_options.expires = kim::rfc5322_date(std::chrono::system_clock::now() + settings_.retention);
   std::optional<std::string> outer = kim::build_outer_message(inner.mail, sealed.base64_lines, outer_options);
   if (!outer) {
-    co_return refuse(451, "4.3.0", "Internal error: the outer KIM message could not be built");
+    co_return refusal(451, "4.3.0", "Internal error: the outer KIM message could not be built");
   }
-  smtp::Processed p;
-  p.kim_message.envelope.mail_from = envelope.mail_from;
-  p.kim_message.envelope.params = kim::with_size_parameter(envelope.params, outer->size());
-  p.kim_message.envelope.recipients = recipients.deliverable;
-  p.kim_message.message = std::move(*outer);
-  if (!recipients.dropped.empty()) {
-    kim::DsnRequest dsn;
-    dsn.sender = envelope.mail_from;
-    dsn.reporting_host = settings_.hostname;
-    dsn.original_headers = std::string(mail->header_section);
-    dsn.original_message_id = kim::header_value(*mail, "Message-ID").value_or(identity.message_id);
-    dsn.original_subject = kim::header_value(*mail, "Subject").value_or("");
-    dsn.recipients = recipients.dropped;
-    dsn.extra_codes = {"4004"};
-    dsn.generated = kim::generate_identity(settings_.hostname);
-    smtp::Transaction notice;
-    notice.envelope.mail_from = envelope.mail_from;
-    notice.envelope.recipients = {smtp::Recipient{envelope.mail_from, ""}};
-    notice.message = kim::delivery_status_notification(dsn);
-    p.notices.push_back(std::move(notice));
-    p.note = "sent to " + std::to_string(recipients.deliverable.size()) + " of " +
-             std::to_string(recipients.deliverable.size() + recipients.dropped.size()) +
-             " recipients; a DSN names the others";
-  }
-  spdlog::info("event=kim_message_built recipients={} dropped={} size={}", recipients.deliverable.size(),
-               recipients.dropped.size(), p.kim_message.message.size());
-  co_return p;
+  Built b;
+  Outgoing& out = b.outgoing;
+  out.kim_message.envelope.mail_from = envelope.mail_from;
+  out.kim_message.envelope.params = kim::with_size_parameter(envelope.params, outer->size());
+  out.kim_message.envelope.recipients = recipients.deliverable;
+  out.kim_message.message = std::move(*outer);
+  out.dropped = std::move(recipients.dropped);
+  out.message_id = kim::header_value(*mail, "Message-ID").value_or(identity.message_id);
+  out.original_date = kim::header_value(*mail, "Date").value_or("");
+  spdlog::info("event=kim_message_built message_id={} recipients={} dropped={} size={}", out.message_id,
+               out.kim_message.envelope.recipients.size(), out.dropped.size(), out.kim_message.message.size());
+  co_return b;
 }
 
 }  // namespace kimgate::daemon

@@ -133,10 +133,6 @@ bool has_xkas_part(const RawMessage& message) {
 }
 
 std::optional<std::string> forwarded_kim_message(const RawMessage& wrapper) {
-  const auto from = header_fields(wrapper, "From");
-  if (from.empty()) {
-    return std::nullopt;
-  }
   for (const MimePart& p : find_parts(wrapper)) {
     if (p.type != "message/rfc822") {
       continue;
@@ -145,20 +141,12 @@ std::optional<std::string> forwarded_kim_message(const RawMessage& wrapper) {
     if (!inner || !header_value(*inner, "X-KOM-LE-Version")) {
       continue;
     }
+    // Unchanged: its outer From must still match the signed inner From when it is fetched again
+    // (§5.6); the provider exempts a mail whose only RCPT TO is MAIL FROM from the sender checks
+    // (A_23422), and the envelope already names the forwarding mailbox.
     std::string out;
-    bool from_written = false;
     for (const HeaderField& f : inner->fields) {
-      if (iequals(f.name, "From")) {
-        if (!from_written) {
-          out += with_crlf(from.front()->raw);
-          from_written = true;
-        }
-        continue;
-      }
       out += with_crlf(f.raw);
-    }
-    if (!from_written) {
-      out += with_crlf(from.front()->raw);
     }
     out += "\r\n";
     out += with_crlf(inner->body);
@@ -292,29 +280,73 @@ Prepared prepare_inner(const RawMessage& mail, const PrepareOptions& options) {
   return result;
 }
 
+namespace {
+
+// What the text part says once for each kind of failure (German first: the PVS shows it to the
+// practice). The certificate sentence is the one §4.11 gives the PVS for partial delivery.
+struct DsnExplanation {
+  std::string_view codes;  // the X-KIM-Fehlermeldung codes it explains, space-separated
+  std::string_view german;
+  std::string_view english;
+};
+constexpr DsnExplanation kDsnExplanations[] = {
+    {"4001 4003 4004 4005",
+     "Die Nachricht wurde nur an einen Teil der gewünschten Adressaten versendet, denn es konnten nicht für alle "
+     "Empfänger gültige Verschlüsselungszertifikate ermittelt werden.",
+     "No valid encryption certificate (or no KIM version that allows this message) was found for these "
+     "recipients; the message was not sent to them."},
+    {"X10", "Der KIM-Fachdienst hat die Nachricht für diese Empfänger abgelehnt; sie wurde ihnen nicht zugestellt.",
+     "The KIM provider refused these recipients permanently; the message was not delivered to them."},
+    {"X11",
+     "Der KIM-Fachdienst hat die Nachricht für diese Empfänger vorübergehend abgelehnt; sie wurde ihnen nicht "
+     "zugestellt. Bitte senden Sie die Nachricht später erneut an diese Empfänger.",
+     "The KIM provider refused these recipients temporarily; the message was not delivered to them. Send it to "
+     "them again later."},
+};
+
+bool explains(const DsnExplanation& e, std::string_view code) {
+  std::size_t pos = 0;
+  while (pos < e.codes.size()) {
+    std::size_t end = e.codes.find(' ', pos);
+    if (end == std::string_view::npos) {
+      end = e.codes.size();
+    }
+    if (e.codes.substr(pos, end - pos) == code) {
+      return true;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) {
+    list.push_back(value);
+  }
+}
+
+}  // namespace
+
 std::string delivery_status_notification(const DsnRequest& r) {
   const std::string boundary = "kimgate-dsn-" + r.generated.message_id.substr(1, 16);
+  std::vector<std::string> codes;
+  for (const DsnRecipient& d : r.recipients) {
+    add_unique(codes, d.code);
+  }
+  for (const std::string& c : r.extra_codes) {
+    add_unique(codes, c);
+  }
   std::string out;
   out += "From: " + r.sender + "\r\n";
   out += "To: " + r.sender + "\r\n";
-  out += "Subject: Undelivered KIM message: not all recipients could be reached\r\n";
+  out += "Subject: Unzustellbar / Undelivered KIM message: not all recipients were reached\r\n";
   out += "Date: " + r.generated.date + "\r\n";
   out += "Message-ID: " + r.generated.message_id + "\r\n";
   if (!r.original_message_id.empty()) {
     out += "In-Reply-To: " + r.original_message_id + "\r\n";
+    out += "References: " + r.original_message_id + "\r\n";
   }
   out += "Auto-Submitted: auto-replied\r\n";
-  std::vector<std::string> codes;
-  for (const DsnRecipient& d : r.recipients) {
-    if (std::find(codes.begin(), codes.end(), d.code) == codes.end()) {
-      codes.push_back(d.code);
-    }
-  }
-  for (const std::string& c : r.extra_codes) {
-    if (std::find(codes.begin(), codes.end(), c) == codes.end()) {
-      codes.push_back(c);
-    }
-  }
   for (const std::string& c : codes) {
     out += "X-KIM-Fehlermeldung: " + c + "\r\n";
   }
@@ -323,15 +355,35 @@ std::string delivery_status_notification(const DsnRequest& r) {
   out += "--" + boundary + "\r\n";
   out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
   out +=
-      "Die Nachricht wurde nur an einen Teil der gewünschten Adressaten versendet, denn es konnten nicht für alle "
-      "Empfänger gültige Verschlüsselungszertifikate ermittelt werden.\r\n\r\n";
-  out += "The KIM message";
-  if (!r.original_subject.empty()) {
-    out += " \"" + r.original_subject + "\"";
+      "The KIM message " + (r.original_message_id.empty() ? std::string("without Message-ID") : r.original_message_id);
+  if (!r.original_date.empty()) {
+    out += " of " + r.original_date;
   }
-  out += " was not sent to these recipients:\r\n\r\n";
+  out += " was not delivered to every recipient.\r\n";
+  for (const DsnExplanation& e : kDsnExplanations) {
+    std::string listed;
+    for (const DsnRecipient& d : r.recipients) {
+      if (explains(e, d.code)) {
+        listed += "  " + d.address + " (X-KIM-Fehlermeldung " + d.code + "): " + d.sentence + "\r\n";
+      }
+    }
+    if (!listed.empty()) {
+      out += "\r\n" + std::string(e.german) + "\r\n" + std::string(e.english) + "\r\n\r\n" + listed;
+    }
+  }
+  std::string other;
   for (const DsnRecipient& d : r.recipients) {
-    out += "  " + d.address + " (X-KIM-Fehlermeldung " + d.code + "): " + d.sentence + "\r\n";
+    const bool known = std::any_of(std::begin(kDsnExplanations), std::end(kDsnExplanations),
+                                   [&](const DsnExplanation& e) { return explains(e, d.code); });
+    if (!known) {
+      other += "  " + d.address + " (X-KIM-Fehlermeldung " + d.code + "): " + d.sentence + "\r\n";
+    }
+  }
+  if (!other.empty()) {
+    out +=
+        "\r\nDie Nachricht wurde diesen Empfängern nicht zugestellt.\r\n"
+        "The message was not delivered to these recipients.\r\n\r\n" +
+        other;
   }
   out += "\r\n--" + boundary + "\r\n";
   out += "Content-Type: message/delivery-status\r\n\r\n";
@@ -341,13 +393,26 @@ std::string delivery_status_notification(const DsnRequest& r) {
     out += "\r\nFinal-Recipient: rfc822; " + d.address + "\r\n";
     out += "Action: failed\r\n";
     out += "Status: " + d.status + "\r\n";
-    out += "Diagnostic-Code: x-kim; " + d.code + " " + d.sentence + "\r\n";
+    out += "Diagnostic-Code: " + (d.diagnostic.empty() ? "x-kim; " + d.code + " " + d.sentence : d.diagnostic) + "\r\n";
   }
   out += "\r\n--" + boundary + "\r\n";
   out += "Content-Type: text/rfc822-headers\r\n\r\n";
-  out += with_crlf(r.original_headers);
+  if (!r.original_message_id.empty()) {
+    out += "Message-ID: " + r.original_message_id + "\r\n";
+  }
+  if (!r.original_date.empty()) {
+    out += "Date: " + r.original_date + "\r\n";
+  }
   out += "\r\n--" + boundary + "--\r\n";
   return out;
+}
+
+std::string mail_domain(std::string_view address) {
+  const std::size_t at = address.rfind('@');
+  if (at == std::string_view::npos || at + 1 >= address.size()) {
+    return "kim.invalid";
+  }
+  return std::string(address.substr(at + 1));
 }
 
 std::string rfc5322_date(std::chrono::system_clock::time_point t) {

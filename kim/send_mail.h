@@ -5,12 +5,13 @@
 // - find_parts(): the MIME entities of a message (raw header + body of each leaf and
 //   container), bounded in depth and count, for the x-kas and forward-to-self checks.
 // - forwarded_kim_message(): §4.12 — the KOM-LE message embedded as message/rfc822 in a
-//   mail the PVS forwards to itself, with the wrapper's From put in.
+//   mail the PVS forwards to itself, unchanged (the envelope carries the forwarder).
 // - prepare_inner(): §4.3 step 3 — default X-KIM-Dienstkennung, a Message-ID when missing,
 //   To/Cc/Bcc reduced to the recipients that remain. Fields that need no change keep their
 //   exact bytes; line ends become CRLF.
 // - delivery_status_notification(): the unsigned DSN (RFC 3464 multipart/report) with
-//   X-KIM-Fehlermeldung codes, listing every affected recipient with a sentence.
+//   X-KIM-Fehlermeldung codes, listing every affected recipient with a sentence; the one
+//   place where kimgate's DSNs are built.
 // - rfc5322_date(), with_size_parameter(), split_address_list().
 #include <chrono>
 #include <optional>
@@ -38,8 +39,9 @@ std::vector<MimePart> find_parts(const RawMessage& message);
 // Any x-kas disposition counts: such a part can only come from a KIM message.
 bool has_xkas_part(const RawMessage& message);
 
-// §4.12: when the body holds a message/rfc822 entity with X-KOM-LE-Version, that message with
-// its From field replaced by the wrapper's From field (CRLF line ends); else nullopt.
+// §4.12: when the body holds a message/rfc822 entity with X-KOM-LE-Version, that message as it
+// is (CRLF line ends); else nullopt. Its From is not replaced: the receiving side compares the
+// outer From with the signed inner one, and the envelope sender already is the forwarder.
 std::optional<std::string> forwarded_kim_message(const RawMessage& wrapper);
 
 struct PrepareOptions {
@@ -61,25 +63,34 @@ std::vector<std::string> split_address_list(std::string_view value);
 
 struct DsnRecipient {
   std::string address;
-  std::string code;      // X-KIM-Fehlermeldung, e.g. "4003"
-  std::string status;    // RFC 3463, e.g. "5.7.5"
-  std::string sentence;  // English, for Diagnostic-Code and the text part
+  std::string code;        // X-KIM-Fehlermeldung, e.g. "4003", or a vendor code "X10"
+  std::string status;      // RFC 3463, e.g. "5.7.5"
+  std::string sentence;    // English, for the text part (and Diagnostic-Code when `diagnostic` is empty)
+  std::string diagnostic;  // Diagnostic-Code value, e.g. "smtp; 550 5.1.1 ..."; empty: "x-kim; <code> <sentence>"
 };
+// The DSN travels unencrypted through the provider: it names the original only by Message-ID
+// and Date, never by Subject, body or attachment names.
 struct DsnRequest {
-  std::string sender;            // MAIL FROM: the DSN goes to the sender's own mailbox
-  std::string reporting_host;    // Reporting-MTA
-  std::string original_headers;  // header section of the client mail (RFC 3462 text/rfc822-headers)
+  std::string sender;          // MAIL FROM: the DSN goes to the sender's own mailbox
+  std::string reporting_host;  // Reporting-MTA (no host name of the practice's machine)
   std::string original_message_id;
-  std::string original_subject;
+  std::string original_date;
   std::vector<DsnRecipient> recipients;
   std::vector<std::string> extra_codes;  // further X-KIM-Fehlermeldung codes, e.g. "4004"
   Generated generated;
 };
+// The one builder of DSNs (RFC 3464 multipart/report): a German and English text part that
+// explains each kind of failure once, the message/delivery-status part with a block per
+// recipient, and text/rfc822-headers with the original's Message-ID and Date only.
 std::string delivery_status_notification(const DsnRequest& request);
+
+// The domain part of an address ("kim.example" for "a@kim.example"), "kim.invalid" without one.
+std::string mail_domain(std::string_view address);
 
 // "Tue, 01 Dec 2026 19:30:00 +0000"
 std::string rfc5322_date(std::chrono::system_clock::time_point t);
-// A fresh Message-ID "<uuid@domain>" and the current date.
+// A fresh Message-ID "<uuid@domain>" and the current date. Pass a mail domain (e.g. that of the
+// sender's KIM address), never the machine's host name (§4.6: no FQDNs in Message-IDs).
 Generated generate_identity(std::string_view domain);
 
 // MAIL FROM parameters with SIZE=<size> (replaced when present, added otherwise).

@@ -16,6 +16,7 @@
 #include "crypto/certificate.h"
 #include "crypto/signed_data.h"
 #include "konnektor/pkcs11.h"
+#include "konnektor/revocation.h"
 #include "net/run_blocking.h"
 
 namespace kimgate::konnektor {
@@ -272,6 +273,7 @@ struct LocalKonnektor::Slot {
 struct LocalKonnektor::Trust {
   std::vector<crypto::Certificate> roots;
   std::vector<crypto::Certificate> intermediates;
+  std::shared_ptr<RevocationChecker> revocation;  // OCSP / CRL, as a real Konnektor asks them
 };
 
 LocalKonnektor::LocalKonnektor(asio::any_io_executor ex, asio::thread_pool& pool, const conf::Konnektor& config,
@@ -300,7 +302,13 @@ LocalKonnektor::LocalKonnektor(asio::any_io_executor ex, asio::thread_pool& pool
     }
     spdlog::info("event=konnektor_trust konnektor={} roots={} intermediates={}", config.id, trust->roots.size(),
                  trust->intermediates.size());
+    trust->revocation = std::make_shared<RevocationChecker>(trust->roots, trust->intermediates);
     trust_ = std::move(trust);
+  } else {
+    spdlog::warn(
+        "event=konnektor_untrusted konnektor={} reason=\"test_setup_without_trust: no trust anchors; "
+        "signatures get 4264 and VerifyCertificate INCONCLUSIVE\"",
+        config.id);
   }
   product_ =
       ProductInformation{"KIMGT", "kimgate local Konnektor", "Konnektor", "5.0.0", "1.0.0", "1.0.0", "7.5.5", "6.1.2"};
@@ -764,16 +772,37 @@ awaitable<Outcome<CertificateVerification>> LocalKonnektor::verify_certificate(c
   if (!trust_) {
     co_return Outcome<CertificateVerification>::success(CertificateVerification::inconclusive);
   }
-  auto cert = crypto::certificate_from_pem_or_der(certificate);
-  if (!cert.ok()) {
-    co_return Outcome<CertificateVerification>::success(CertificateVerification::invalid);
-  }
-  crypto::CertCheckOptions options;
-  options.roots = trust_->roots;
-  options.intermediates = trust_->intermediates;
-  const crypto::CertCheck check = crypto::check_certificate(*cert.value, options);
-  co_return Outcome<CertificateVerification>::success(
-      check.status == crypto::CertStatus::ok ? CertificateVerification::valid : CertificateVerification::invalid);
+  // Chain, validity and key usage, then revocation (OCSP, else CRL) over HTTP: off the I/O thread.
+  const auto verify = [certificate, trust = trust_]() {
+    auto cert = crypto::certificate_from_pem_or_der(certificate);
+    if (!cert.ok()) {
+      return CertificateVerification::invalid;
+    }
+    crypto::CertCheckOptions options;
+    options.roots = trust->roots;
+    options.intermediates = trust->intermediates;
+    const crypto::CertCheck check = crypto::check_certificate(*cert.value, options);
+    if (check.status != crypto::CertStatus::ok) {
+      spdlog::info("event=verify_certificate result=invalid reason=\"{}: {}\"", crypto::cert_status_name(check.status),
+                   check.detail);
+      return CertificateVerification::invalid;
+    }
+    const RevocationResult revocation = trust->revocation->check(*cert.value);
+    spdlog::debug("event=verify_certificate revocation=\"{}\"", revocation.detail);
+    switch (revocation.status) {
+      case Revocation::good:
+        return CertificateVerification::valid;
+      case Revocation::revoked:
+        spdlog::info("event=verify_certificate result=invalid reason=\"{}\"", revocation.detail);
+        return CertificateVerification::invalid;
+      case Revocation::unknown:
+        break;
+    }
+    spdlog::warn("event=verify_certificate result=inconclusive reason=\"{}\"", revocation.detail);
+    return CertificateVerification::inconclusive;
+  };
+  const CertificateVerification v = co_await net::run_blocking(pool_, verify);
+  co_return Outcome<CertificateVerification>::success(v);
 }
 
 #undef KIMGATE_CHECK_CARD

@@ -21,6 +21,9 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> t
       tls_(std::move(tls)),
       lines_(max_line) {
   peer_ = endpoint_text(beast::get_lowest_layer(stream_).socket());
+  boost::system::error_code ec;
+  const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  peer_address_ = ec ? std::string("?") : ep.address().to_string();
 }
 
 awaitable<boost::system::error_code> Connection::start_tls(Duration deadline) {
@@ -127,6 +130,9 @@ awaitable<boost::system::error_code> Connection::read_some(std::string& out, Dur
 awaitable<ReadResult> Connection::read_line(Duration deadline) {
   ReadResult result;
   std::array<char, 4096> chunk{};
+  // The deadline covers the whole line: a peer that trickles one byte at a time does not
+  // restart it with every read.
+  const auto end = std::chrono::steady_clock::now() + deadline;
   for (;;) {
     if (auto line = lines_.next()) {
       result.line = std::move(*line);
@@ -134,7 +140,7 @@ awaitable<ReadResult> Connection::read_line(Duration deadline) {
     }
     const std::uint64_t generation = ++read_generation_;
     read_timed_out_ = false;
-    read_timer_.expires_after(deadline);
+    read_timer_.expires_at(end);
     const auto on_deadline = [this, generation](const boost::system::error_code& ec) {
       if (!ec && generation == read_generation_) {
         read_timed_out_ = true;

@@ -55,6 +55,7 @@ class Connection {
   awaitable<boost::system::error_code> read_some(std::string& out, Duration deadline);
   bool tls_active() const { return tls_active_; }
 
+  // The next line; `deadline` bounds the whole line, however the peer splits it.
   awaitable<ReadResult> read_line(Duration deadline);
   awaitable<boost::system::error_code> write(std::string_view data, Duration deadline);
 
@@ -65,7 +66,8 @@ class Connection {
   void cancel() { beast::get_lowest_layer(stream_).cancel(); }
 
   void set_max_line(std::size_t max) { lines_.set_max(max); }
-  const std::string& peer() const { return peer_; }
+  const std::string& peer() const { return peer_; }  // "address:port"
+  const std::string& peer_address() const { return peer_address_; }
   // The peer's TLS certificate subject, empty without one.
   std::string peer_certificate_subject() const;
 
@@ -80,6 +82,7 @@ class Connection {
   bool tls_active_ = false;
   LineBuffer lines_;
   std::string peer_;
+  std::string peer_address_;
 };
 
 }  // namespace kimgate::net

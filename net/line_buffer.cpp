@@ -14,6 +14,7 @@ std::optional<Line> LineBuffer::next() {
   for (;;) {
     const std::size_t lf = buf_.find('\n', start_);
     if (discarding_) {
+      // The rest of a line already reported as too long.
       if (lf == std::string::npos) {
         buf_.clear();
         start_ = 0;
@@ -21,15 +22,17 @@ std::optional<Line> LineBuffer::next() {
       }
       start_ = lf + 1;
       discarding_ = false;
-      return Line{Line::Kind::too_long, {}, false};
+      continue;
     }
     if (lf == std::string::npos) {
       // Allow max + 1 so that a line of exactly max octets whose CR arrived without its LF still fits.
+      // Past that the line is reported now, not when (if ever) its LF arrives: the peer gets its
+      // answer at the limit, and we hold no more of it.
       if (buf_.size() - start_ > max_ + 1) {
         discarding_ = true;
         buf_.clear();
         start_ = 0;
-        continue;
+        return Line{Line::Kind::too_long, {}, false};
       }
       if (start_ > 0 && start_ * 2 > buf_.size()) {
         buf_.erase(0, start_);

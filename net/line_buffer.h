@@ -2,8 +2,9 @@
 // LineBuffer: splits a byte stream into protocol lines, pure and I/O-free.
 //
 // Lines end in LF; one CR before the LF is removed. A line longer than `max`
-// octets (terminator not counted) is reported once as too_long and its rest is
-// discarded up to the next LF, so a peer cannot make us buffer unbounded data.
+// octets (terminator not counted) is reported once as too_long as soon as the
+// limit is passed (not when its LF arrives), and its rest is discarded up to the
+// next LF, so a peer cannot make us buffer unbounded data or wait for an answer.
 // Bytes fed after a complete line stay buffered for the next call; take_rest()
 // hands them out (STARTTLS must drop them: CVE-2011-0411 style injection).
 #include <cstddef>

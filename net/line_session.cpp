@@ -1,5 +1,6 @@
 #include "net/line_session.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace kimgate::net {
@@ -34,6 +35,22 @@ void LineSession::request_stop() {
 void LineSession::force_close() {
   stop_requested_ = true;
   conn_.close();
+}
+
+awaitable<void> refuse_connection(Connection& conn, const LineSessionSettings& settings, std::string_view text) {
+  if (settings.implicit_tls) {
+    // Short: a refused client gets no more of our time than it takes to hear why.
+    const Duration handshake = std::min<Duration>(settings.tls_handshake, std::chrono::seconds(5));
+    const auto ec = co_await conn.start_tls(handshake);
+    if (ec) {
+      conn.close();
+      co_return;
+    }
+  }
+  const Duration write = std::min<Duration>(settings.write_timeout, std::chrono::seconds(5));
+  const auto ec = co_await conn.write(text, write);
+  (void)ec;
+  co_await conn.shutdown(write);
 }
 
 awaitable<void> LineSession::run() {
@@ -80,6 +97,15 @@ awaitable<void> LineSession::run() {
   on_end();
   co_await conn_.shutdown(std::chrono::seconds(2));
   log_.info("event=close errors={}", errors_);
+}
+
+awaitable<void> LineSession::pause(Duration d) {
+  if (d.count() <= 0) {
+    co_return;
+  }
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
 awaitable<LineSession::Flow> LineSession::send(std::string_view text) {

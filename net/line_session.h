@@ -27,6 +27,10 @@ struct LineSessionSettings {
   std::uint64_t error_cap = 10;
 };
 
+// For a connection that is over a limit: the TLS handshake on an implicit-TLS listener (so the
+// client can read the answer), `text` (e.g. "421 4.7.0 ...\r\n"), and close. Bounded in time.
+awaitable<void> refuse_connection(Connection& conn, const LineSessionSettings& settings, std::string_view text);
+
 class LineSession : public Stoppable {
  public:
   enum class Flow { keep, close };
@@ -55,6 +59,8 @@ class LineSession : public Stoppable {
   awaitable<Flow> send(std::string_view text);
   // Writes an error reply and counts it; at the cap adds too_many_errors_text() and closes.
   awaitable<Flow> send_error(std::string_view text);
+  // Waits `d` without blocking the thread (e.g. before answering a failed login).
+  awaitable<void> pause(Duration d);
   // Writes `ready` (e.g. "220 2.0.0 Ready to start TLS\r\n") and upgrades the connection.
   awaitable<Flow> upgrade_to_tls(std::string_view ready, std::string_view event);
 

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "net/dot_stream.h"
@@ -11,14 +12,14 @@ namespace kimgate::smtp {
 
 using net::awaitable;
 
-awaitable<UpstreamReply> Client::read_reply() {
+awaitable<UpstreamReply> Client::read_reply(net::Duration deadline) {
   UpstreamReply reply;
   if (!conn_) {
     reply.failure = "no connection to the KIM provider";
     co_return reply;
   }
   for (int lines = 0; lines < 100; ++lines) {
-    const net::ReadResult r = co_await conn_->read_line(settings_.server_timeout);
+    const net::ReadResult r = co_await conn_->read_line(deadline);
     if (r.ec) {
       reply.failure = r.ec == net::beast::error::timeout ? "the KIM provider did not answer in time"
                                                          : "the KIM provider closed the connection";
@@ -56,18 +57,25 @@ awaitable<UpstreamReply> Client::command(const std::string& line) {
     co_return none;
   }
   const std::string wire = line + "\r\n";
-  UpstreamReply reply = co_await exchange(wire);
+  UpstreamReply reply = co_await exchange(wire, settings_.server_timeout);
   co_return reply;
 }
 
-awaitable<UpstreamReply> Client::exchange(const std::string& wire) {
-  const auto ec = co_await conn_->write(wire, settings_.server_timeout);
+awaitable<UpstreamReply> Client::exchange(const std::string& wire, net::Duration deadline) {
+  const auto ec = co_await conn_->write(wire, deadline);
   if (ec) {
     UpstreamReply lost;
     lost.failure = "the connection to the KIM provider broke while sending";
+    conn_.reset();
     co_return lost;
   }
-  UpstreamReply reply = co_await read_reply();
+  UpstreamReply reply = co_await read_reply(deadline);
+  reply.written = true;
+  if (reply.code == 0) {
+    // A provider that timed out or sent garbage is out of step with us: nothing more goes to it.
+    conn_->close();
+    conn_.reset();
+  }
   co_return reply;
 }
 
@@ -90,7 +98,7 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
     co_return LoginResult::tls_failed;
   }
   conn_ = std::move(up);
-  const UpstreamReply greeting = co_await read_reply();
+  const UpstreamReply greeting = co_await read_reply(settings_.server_timeout);
   if (greeting.code != 220) {
     detail = "the KIM provider at " + where + " did not greet (" +
              (greeting.code ? std::to_string(greeting.code) + " " + greeting.text() : greeting.failure) + ")";
@@ -128,12 +136,18 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
 }
 
 awaitable<UpstreamReply> Client::send_body(const std::string& message) {
+  if (!conn_) {
+    UpstreamReply none;
+    none.failure = "no connection to the KIM provider";
+    co_return none;
+  }
   std::string wire;
   wire.reserve(message.size() + message.size() / 50 + 8);
   net::DotEncoder encoder([&wire](std::string_view s) { wire.append(s); });
   encoder.feed(message);
   encoder.finish();
-  UpstreamReply reply = co_await exchange(wire);
+  UpstreamReply reply = co_await exchange(wire, settings_.server_timeout);
+  OPENSSL_cleanse(wire.data(), wire.size());
   co_return reply;
 }
 
@@ -141,12 +155,15 @@ awaitable<void> Client::quit() {
   if (!conn_) {
     co_return;
   }
-  const std::string line = "QUIT";
-  const UpstreamReply bye = co_await command(line);
+  // The PVS is leaving; a provider that does not answer QUIT promptly holds nobody up.
+  const net::Duration grace = std::min<net::Duration>(settings_.server_timeout, std::chrono::seconds(5));
+  const std::string wire = "QUIT\r\n";
+  const UpstreamReply bye = co_await exchange(wire, grace);
   (void)bye;
-  const net::Duration grace = std::chrono::seconds(2);
-  co_await conn_->shutdown(grace);
-  conn_.reset();
+  if (conn_) {
+    co_await conn_->shutdown(grace);
+    conn_.reset();
+  }
 }
 
 }  // namespace kimgate::smtp

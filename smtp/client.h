@@ -25,6 +25,7 @@ struct UpstreamReply {
   std::string enhanced;
   std::vector<std::string> lines;  // the text of every line
   std::string failure;             // why there is no reply
+  bool written = false;            // the request (command or body) was written completely
   bool positive() const { return code >= 200 && code < 400; }
   bool transient() const { return code >= 400 && code < 500; }
   std::string text() const { return lines.empty() ? std::string() : lines.back(); }
@@ -50,15 +51,17 @@ class Client {
   // One command line (without CRLF), and its reply.
   net::awaitable<UpstreamReply> command(const std::string& line);
   // After a 354: the message (unstuffed, any line ends), dot-stuffed with CRLF, and the final reply.
+  // `written` in the reply tells whether the final "." went out (then the provider may have the mail).
   net::awaitable<UpstreamReply> send_body(const std::string& message);
-  // QUIT (best effort) and close.
+  // QUIT (best effort, its reply awaited for at most a few seconds) and close.
   net::awaitable<void> quit();
+  // False before login and after the connection broke or timed out (the connection is dropped then).
   bool connected() const { return conn_ != nullptr; }
 
  private:
-  net::awaitable<UpstreamReply> read_reply();
-  // Writes `wire` as is and reads the reply.
-  net::awaitable<UpstreamReply> exchange(const std::string& wire);
+  net::awaitable<UpstreamReply> read_reply(net::Duration deadline);
+  // Writes `wire` as is and reads the reply; drops the connection when no reply comes.
+  net::awaitable<UpstreamReply> exchange(const std::string& wire, net::Duration deadline);
 
   const ClientSettings& settings_;
   std::unique_ptr<net::Connection> conn_;

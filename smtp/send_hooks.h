@@ -1,14 +1,18 @@
 #pragma once
 // The KIM knowledge the SMTP proxy needs, supplied by daemon/ (smtp/ knows nothing of KIM):
 // how a composite user name becomes an upstream login (with the Konnektor context checked),
-// and what a buffered client mail becomes (spec digest §4.3): the KIM message with its
-// filtered envelope, or a refusal for the PVS. The session does all the protocol work.
+// and what becomes of a buffered client mail (spec digest §4.3): submit() turns it into the
+// KIM message, runs the upstream transaction(s) on the session's logged-in Client and returns
+// the one answer the PVS gets. The session speaks to the PVS; it does no upstream I/O of its
+// own beyond login and QUIT.
 #include <memory>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "net/asio.h"
+#include "smtp/client.h"
+#include "smtp/transaction.h"
 
 namespace kimgate::smtp {
 
@@ -31,42 +35,17 @@ struct LoginTarget {
   std::shared_ptr<HookSession> session;
 };
 
-struct Recipient {
-  std::string address;  // addr-spec, as given
-  std::string params;   // RCPT parameters (NOTIFY=, ORCPT=), preserved
-};
-
-struct Envelope {
-  std::string mail_from;  // addr-spec, as given ("" for the null sender)
-  std::string params;     // MAIL parameters (SIZE=, BODY=, RET=, ENVID=)
-  std::vector<Recipient> recipients;
-};
-
-// One upstream transaction.
-struct Transaction {
-  Envelope envelope;
-  std::string message;  // unstuffed, CRLF
-};
-
-struct Processed {
-  // Set: the PVS gets this and nothing goes upstream (beyond RSET).
-  std::optional<Answer> refusal;
-  Transaction kim_message;
-  // Sent after the provider accepted kim_message (DSNs to the sender, §4.11).
-  std::vector<Transaction> notices;
-  // Appended to the provider's 250 text, e.g. "2 of 3 recipients; DSN sent for the rest".
-  std::string note;
-};
-
 class SendHooks {
  public:
   virtual ~SendHooks() = default;
   // The upstream target for a composite user name, or the answer for the PVS (501 5.5.4 for a
   // malformed name, 501 for a Konnektor context fault 4004-4006).
   virtual net::awaitable<std::variant<LoginTarget, Answer>> prepare_login(std::string user) = 0;
-  // What becomes of one client mail (unstuffed, as the PVS sent it).
-  virtual net::awaitable<Processed> process(std::shared_ptr<HookSession> session, Envelope envelope,
-                                            std::shared_ptr<std::string> message) = 0;
+  // What becomes of one client mail (unstuffed, as the PVS sent it): the reply to the PVS's end
+  // of data. `upstream` is the session's Client, logged in; when it is no longer connected
+  // afterwards, the session ends (421) at the PVS's next command.
+  virtual net::awaitable<Answer> submit(std::shared_ptr<HookSession> session, Client& upstream, Envelope envelope,
+                                        std::shared_ptr<std::string> message) = 0;
 };
 
 }  // namespace kimgate::smtp

@@ -107,6 +107,13 @@ awaitable<ServerSession::Flow> ServerSession::on_line(std::string_view line) {
     co_return co_await reply_error(replies::unknown_command);
   }
   const bool proxy = state_ == State::proxy;
+  if (proxy && !upstream_.connected() && cmd.verb != Verb::quit) {
+    // KOM-LE-A_2016: the provider's side is gone (lost after a mail, see the answer it got).
+    log_.info("event=upstream_gone verb={}", cmd.verb_text);
+    co_await reply(replies::upstream_lost);
+    enter(State::closing);
+    co_return Flow::close;
+  }
   if (proxy && !spec->in_proxy) {
     co_return co_await reply_error(cmd.verb == Verb::auth ? replies::already_authenticated : replies::bad_sequence);
   }
@@ -263,14 +270,16 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
     co_return co_await answer(*refusal);
   }
   LoginTarget target = std::get<LoginTarget>(std::move(prepared));
+  net::LoginGuard::Attempt attempt;
   if (smtp_.login_guard != nullptr) {
-    const auto locked = smtp_.login_guard->locked_for(target.mailbox);
-    if (locked.count() > 0) {
+    attempt = smtp_.login_guard->begin(target.mailbox, conn_.peer_address());
+    if (!attempt.allowed()) {
       log_.warn("event=auth mailbox={} result=locked", target.mailbox);
-      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(locked).count() + 1;
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(attempt.locked_for()).count() + 1;
       const Answer lock{454, "4.7.0",
-                        "Too many failed logins for " + target.mailbox + " in a row; the mailbox is locked for " +
-                            std::to_string(seconds) + " more seconds"};
+                        "Too many failed logins for " + target.mailbox + " from " + conn_.peer_address() +
+                            "; this address is locked out of the mailbox for " + std::to_string(seconds) +
+                            " more seconds"};
       co_return co_await answer(lock);
     }
   }
@@ -284,21 +293,20 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
       break;
     case Client::LoginResult::refused: {
       log_.info("event=auth mailbox={} upstream={} result=refused", target.mailbox, where);
-      if (smtp_.login_guard != nullptr) {
-        smtp_.login_guard->failed(target.mailbox);
-      }
+      const net::Duration delay = attempt.failed();
+      co_await pause(delay);
       co_return co_await reply_error(replies::auth_failed);
     }
     default: {
+      // Says nothing about the password: not counted.
+      attempt.abandoned();
       log_.warn("event=auth mailbox={} upstream={} result=upstream_failed reason=\"{}\"", target.mailbox, where,
                 detail);
       const Answer unavailable{454, "4.7.0", "Cannot log in at the KIM provider: " + detail};
       co_return co_await answer(unavailable);
     }
   }
-  if (smtp_.login_guard != nullptr) {
-    smtp_.login_guard->succeeded(target.mailbox);
-  }
+  attempt.succeeded();
   log_.info("event=auth mailbox={} upstream={} result=ok", target.mailbox, where);
   mailbox_ = target.mailbox;
   hook_session_ = target.session;

@@ -3,41 +3,26 @@
 login with the composite user name over implicit TLS with C.CM.TLS-CS, STAT/LIST/UIDL identical to
 the provider's, TOP n m as TOP n 0 without MIME-Version, RETR of non-KIM mail byte for byte, a mail marked KIM
 but not S/MIME answered with the 02 error mail and kept, DELE committed only by QUIT, and the login failures."""
-import argparse
 import base64
-import json
-import os
 import poplib
-import ssl
-import subprocess
 import sys
 import time
 import urllib.parse
 import uuid
 
-from harness import Failures, NotifySocket, free_ports, run, tempdir, wait_until
+from harness import Failures, Kimgated, load_world, provider_mailbox, pvs_tls, run, wait_until, world_test_args
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kimgated", required=True)
-    ap.add_argument("--source", required=True)
-    args = ap.parse_args()
+    args = world_test_args()
     t = Failures()
-    world_json = os.path.join(os.environ["KIMGATE_WORLD_DIR"], "world.json")
-    w = json.load(open(world_json))
+    w = load_world()
     a, b = w["participants"]["praxis_a"], w["participants"]["praxis_b"]
     fd_a, fd_b = w["providers"]["fd-a"], w["providers"]["fd-b"]
     cm = w["client_module"]
 
     def direct():
-        ctx = ssl.create_default_context(cafile=w["pki"]["ca_bundle_pem"])
-        ctx.check_hostname = False
-        ctx.load_cert_chain(cm["cert_pem"], cm["key_pem"])
-        p = poplib.POP3_SSL("127.0.0.1", fd_b["pop3s_port"], context=ctx, timeout=20)
-        p.user(b["kim_address"])
-        p.pass_(b["mailbox_password"])
-        return p
+        return provider_mailbox(w, b)
 
     def send(subject, extra_headers=()):
         cmd = ["swaks", "--server", "127.0.0.1", "--port", str(fd_a["smtps_port"]), "--tls-on-connect",
@@ -62,20 +47,10 @@ def main():
                        and all((lambda p: (find(p, plain), find(p, kimmsg), p.quit())[:2])(direct())), 60, 0.5),
             "both arrived in provider B's mailbox")
 
-    work = tempdir()
-    smtps, pop3s, smtp, pop3 = free_ports(4)
-    r = run([sys.executable, os.path.join(args.source, "scripts", "world-config.py"), world_json, work,
-             "--smtps", str(smtps), "--pop3s", str(pop3s), "--smtp", str(smtp), "--pop3", str(pop3)])
-    config = r.stdout.strip()
-    notify = NotifySocket(work)
-    log_path = os.path.join(work, "kimgated.log")
-    log = open(log_path, "w")
-    env = dict(os.environ, NOTIFY_SOCKET=notify.path, SOFTHSM2_CONF=w["softhsm"]["conf"])
-    proc = subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log, env=env)
+    kg = Kimgated(args.kimgated, args.source, w)
+    pop3s = kg.pop3s
     user = f"{b['kim_address']}#127.0.0.1:{fd_b['pop3s_port']}#Mandant1#CS1#WP1"
-    pvs_ctx = ssl.create_default_context()
-    pvs_ctx.check_hostname = False
-    pvs_ctx.verify_mode = ssl.CERT_NONE
+    pvs_ctx = pvs_tls()
 
     def via_kimgate(password=b["mailbox_password"]):
         p = poplib.POP3_SSL("127.0.0.1", pop3s, context=pvs_ctx, timeout=30)
@@ -84,7 +59,7 @@ def main():
         return p
 
     try:
-        t.check(notify.wait_for("READY=1") is not None, "kimgated is ready")
+        t.check(kg.start(), "kimgated is ready")
         d = direct()
         k = via_kimgate()
         t.check(k.stat() == d.stat(), f"STAT through kimgate equals the provider's: {k.stat()}")
@@ -141,12 +116,10 @@ def main():
         creds = f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(b['mailbox_password'], safe='')}"
         r = run(["curl", "-sk", "--max-time", "30", f"pop3s://{creds}@127.0.0.1:{pop3s}/"])
         t.check(r.returncode == 0 and len(r.stdout.splitlines()) >= 1, f"curl lists through kimgate ({r.returncode})")
-        text = open(log_path).read()
+        text = kg.log_text()
         t.check(b["mailbox_password"] not in text, "the mailbox password is not logged")
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+        kg.close()
     return t.finish()
 
 

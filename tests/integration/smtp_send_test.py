@@ -7,22 +7,20 @@ byte-identical; partial delivery with a DSN (4003/4004/4005) in A's mailbox; eve
 Tab_SMTP_Verbindung and §4.11 the world can provoke; the login lock and its expiry."""
 import argparse
 import base64
+import datetime
 import email
-import hashlib
 import email.policy
-import json
 import os
-import poplib
 import re
 import smtplib
-import ssl
 import subprocess
 import sys
 import urllib.parse
 import uuid
 from email.message import EmailMessage
 
-from harness import Failures, NotifySocket, free_ports, run, tempdir, wait_until
+from harness import (Failures, Kimgated, SoapKonnektor, arrived, free_ports, kim_user, letter, load_world,
+                     pvs_tls, run, smtp_error, wait_until, without_card)
 
 
 # A TLS "provider" that greets, accepts EHLO and AUTH, and then never answers again.
@@ -48,183 +46,35 @@ while True:
 """
 
 
-SIMS = []
-
-
-def without_card(config_text, token_label):
-    """The configuration without the [[konnektor.card]] table of that token (the card is pulled)."""
-    out, pos = "", 0
-    while True:
-        start = config_text.find("[[konnektor.card]]", pos)
-        if start < 0:
-            return out + config_text[pos:]
-        end = config_text.find("\n\n", start)
-        end = len(config_text) if end < 0 else end + 1
-        block = config_text[start:end]
-        out += config_text[pos:start] + ("" if f'"{token_label}"' in block else block)
-        pos = end
-
-
-def soap_variant(sim_binary, config_text, work, env):
-    """The configuration with its local Konnektor replaced by a SOAP Konnektor: konnektor_sim serves
-    the same local Konnektor (the world's SoftHSM cards) over HTTPS, server-only TLS, pinned."""
-    sim_config = os.path.join(work, "sim.toml")
-    open(sim_config, "w").write(config_text)
-    key, cert = os.path.join(work, "konnektor.key"), os.path.join(work, "konnektor.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=80276883110000000099",
-                    "-days", "2", "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
-    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True, capture_output=True).stdout
-    port_file = os.path.join(work, "sim.port")
-    log = open(os.path.join(work, "sim.log"), "w")
-    SIMS.append(subprocess.Popen([sim_binary, "--config", sim_config, "--konnektor", "local", "--cert", cert, "--key",
-                                  key, "--tls-auth", "server_only", "--port-file", port_file],
-                                 stdout=log, stderr=log, env=env))
-    if not wait_until(lambda: os.path.exists(port_file) and open(port_file).read().strip(), 30):
-        return None
-    port = int(open(port_file).read())
-    start = config_text.index("[[konnektor]]")
-    end = config_text.index("[directory]")
-    soap = ("[[konnektor]]\nid = \"soap\"\nkind = \"soap\"\ndefault = true\n"
-            f"sds_url = \"https://127.0.0.1:{port}/connector.sds\"\ntls_auth = \"server-only\"\n"
-            f"server_pin_sha256 = \"{hashlib.sha256(der).hexdigest()}\"\n\n")
-    return config_text[:start] + soap + config_text[end:]
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kimgated", required=True)
     ap.add_argument("--kimctl", required=True)
     ap.add_argument("--source", required=True)
-    ap.add_argument("--sim", help="konnektor_sim: repeat the letter through the Konnektor SOAP test server")
+    ap.add_argument("--sim", required=True,
+                    help="konnektor_sim: the Konnektor's product information; the letter through the SOAP Konnektor")
     ap.add_argument("--bc-classes", help="compiled KimInterop (tests/interop): BouncyCastle opens the letter too")
     args = ap.parse_args()
     t = Failures()
-    world_json = os.path.join(os.environ["KIMGATE_WORLD_DIR"], "world.json")
-    w = json.load(open(world_json))
+    w = load_world()
     P = w["participants"]
     a, b = P["praxis_a"], P["praxis_b"]
     fd_a, fd_b = w["providers"]["fd-a"], w["providers"]["fd-b"]
-    cm = w["client_module"]
-
-    work = tempdir()
-    smtps, pop3s, smtp_port, pop3 = free_ports(4)
-    r = run([sys.executable, os.path.join(args.source, "scripts", "world-config.py"), world_json, work,
-             "--smtps", str(smtps), "--pop3s", str(pop3s), "--smtp", str(smtp_port), "--pop3", str(pop3)])
-    config = r.stdout.strip()
-    with open(config, "a") as f:
-        f.write('\n[limits]\nlogin_lock = "3s"\n')
-    base_config = open(config).read()
-    notify = NotifySocket(work)
-    log_path = os.path.join(work, "kimgated.log")
-    log = open(log_path, "w")
-    env = dict(os.environ, NOTIFY_SOCKET=notify.path, SOFTHSM2_CONF=w["softhsm"]["conf"])
-    daemon = {"proc": subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log, env=env)}
-
-    def stop():
-        proc = daemon["proc"]
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-    def restart(text):
-        """kimgated again, with `text` as its configuration."""
-        stop()
-        open(config, "w").write(text)
-        daemon["proc"] = subprocess.Popen([args.kimgated, "--config", config, "--foreground"], stderr=log, env=env)
-        return notify.wait_for("READY=1") is not None
-
-    pvs_ctx = ssl.create_default_context()
-    pvs_ctx.check_hostname = False
-    pvs_ctx.verify_mode = ssl.CERT_NONE
-
-    def user_of(p, provider, konnektor="", mandant="Mandant1"):
-        u = f"{p['kim_address']}#127.0.0.1:{provider['smtps_port']}#{mandant}#CS1#WP1"
-        return u + (f"#{konnektor}" if konnektor else "")
-
-    def session(p=a, provider=fd_a, password=None, **kw):
-        s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=120)
-        s.ehlo("pvs.praxis.test")
-        s.login(user_of(p, provider, **kw), password or p["mailbox_password"])
-        return s
+    kg = Kimgated(args.kimgated, args.source, w, extra_config='\n[limits]\nlogin_lock = "3s"\nlogin_failure_delay = "100ms"\n')
+    work, smtps, smtp_port, base_config = kg.work, kg.smtps, kg.smtp_starttls, kg.base_config
+    ready = kg.start()
+    # The local Konnektor's product information, as the SOAP test Konnektor (serving the same local
+    # Konnektor) publishes it in connector.sds: what X-KIM-KONVersion must say.
+    sim = SoapKonnektor(args.sim, base_config, work, kg.env)
+    sim_ready = sim.start()
+    kon_version = sim.kon_version() if sim_ready else "(konnektor_sim did not start)"
+    pvs_ctx = pvs_tls()
 
     def accepted(msg):
-        s = session()
+        s = kg.smtp(a)
         refused = s.send_message(msg)
         s.quit()
         return refused == {}
-
-    def letter(sender, to, subject, attachment=b"", extra=None):
-        m = EmailMessage()
-        m["From"] = f"Praxis <{sender}>"
-        m["To"] = ", ".join(to)
-        m["Subject"] = subject
-        m["Date"] = email.utils.formatdate()
-        m["Message-ID"] = f"<{uuid.uuid4()}@pvs.test>"
-        m["X-KIM-Sendersystem"] = "kimgate-test;1.0"
-        for k, v in (extra or {}).items():
-            m[k] = v
-        m.set_content(f"Sehr geehrte Kollegin,\nanbei der Befund.\n.line with leading dot\n{subject}\n")
-        if attachment:
-            m.add_attachment(attachment, maintype="application", subtype="pdf", filename="befund.pdf")
-        return m
-
-    def mailbox(p, provider):
-        ctx = ssl.create_default_context(cafile=w["pki"]["ca_bundle_pem"])
-        ctx.check_hostname = False
-        ctx.load_cert_chain(cm["cert_pem"], cm["key_pem"])
-        box = poplib.POP3_SSL("127.0.0.1", provider["pop3s_port"], context=ctx, timeout=20)
-        box.user(p["kim_address"])
-        box.pass_(p["mailbox_password"])
-        return box
-
-    def fetch(p, provider, needle):
-        """The raw message whose header section contains needle, or None."""
-        box = mailbox(p, provider)
-        try:
-            for n in range(1, box.stat()[0] + 1):
-                head = b"\r\n".join(box.top(n, 0)[1])
-                if needle.encode() in head:
-                    return b"\r\n".join(box.retr(n)[1]) + b"\r\n"
-        finally:
-            box.quit()
-        return None
-
-    def arrived(p, provider, needle, deadline=60):
-        found = {}
-        ok = wait_until(lambda: found.setdefault("m", fetch(p, provider, needle)) is not None or
-                        found.pop("m", None) is not None, deadline, 0.5)
-        return found.get("m") if ok else None
-
-    def error_of(fn):
-        try:
-            fn()
-        except smtplib.SMTPResponseException as e:
-            return e.smtp_code, e.smtp_error.decode(errors="replace")
-        except smtplib.SMTPRecipientsRefused as e:
-            code, text = list(e.recipients.values())[0]
-            return code, text.decode(errors="replace")
-        except smtplib.SMTPSenderRefused as e:
-            return e.smtp_code, e.smtp_error.decode(errors="replace")
-        return None
-
-    def fetch_via_kimgate(p, needle, want=None):
-        """RETR through kimgated's POP3 of the message whose outer header holds needle."""
-        user = f"{p['kim_address']}#127.0.0.1:{w['providers'][p['provider']]['pop3s_port']}#Mandant1#CS1#WP1"
-        box = poplib.POP3_SSL("127.0.0.1", pop3s, context=pvs_ctx, timeout=120)
-        try:
-            box.user(user)
-            box.pass_(p["mailbox_password"])
-            for n in range(box.stat()[0], 0, -1):
-                head = b"\r\n".join(box.top(n, 0)[1])
-                if needle.encode() in head:
-                    body = b"\r\n".join(box.retr(n)[1]) + b"\r\n"
-                    if want is None or want in body:
-                        return body
-            return None
-        finally:
-            box.quit()
 
     def open_as(p, raw, key="C.HCI.ENC.RSA"):
         path = os.path.join(work, f"in-{uuid.uuid4()}.eml")
@@ -236,14 +86,14 @@ def main():
         return r, (open(out, "rb").read() if os.path.exists(out) else b"")
 
     try:
-        t.check(notify.wait_for("READY=1") is not None, "kimgated is ready")
+        t.check(ready, "kimgated is ready")
 
         # 1. The doctor's letter A -> B, text + PDF, through kimgated.
         pdf = b"%PDF-1.4\n" + os.urandom(200000) + b"\n%%EOF\n"
         subject = f"Befund {uuid.uuid4()}"
         m = letter(a["kim_address"], [b["kim_address"]], subject, pdf)
         t.check(accepted(m), "smtplib: the letter A -> B is accepted with 250")
-        raw = arrived(b, fd_b, m["Message-ID"])
+        raw = arrived(w, b, m["Message-ID"])
         t.check(raw is not None, "the KIM message arrived in provider B's Dovecot mailbox")
         if raw:
             outer = email.message_from_bytes(raw, policy=email.policy.compat32)
@@ -260,9 +110,18 @@ def main():
                     f"X-KIM-CMVersion matches A_21388-01 ({outer['X-KIM-CMVersion']})")
             t.check(re.fullmatch(ptv, outer["X-KIM-PTVersion"] or "") is not None,
                     f"X-KIM-PTVersion matches A_21388-01 ({outer['X-KIM-PTVersion']})")
-            t.check(re.fullmatch(r"(<[^<>]*>){5,6}", outer["X-KIM-KONVersion"] or "") is not None,
-                    f"X-KIM-KONVersion is <..><..><..><..><..> ({outer['X-KIM-KONVersion']})")
-            t.check(email.utils.parsedate_to_datetime(outer["Expires"]) is not None, "Expires is an RFC 5322 date")
+            t.check(outer["X-KIM-KONVersion"] == kon_version,
+                    f"X-KIM-KONVersion is the Konnektor's product information {kon_version} "
+                    f"({outer['X-KIM-KONVersion']})")
+            # A_22417-01: Expires = send time + dataTimeToLive (90 days by default), as an RFC 5322 date.
+            # (A "-0000" zone parses to a naive datetime: it is UTC.)
+            utc = datetime.timezone.utc
+            sent = email.utils.parsedate_to_datetime(m["Date"])
+            sent = sent if sent.tzinfo else sent.replace(tzinfo=utc)
+            expires = email.utils.parsedate_to_datetime(outer["Expires"]) if outer["Expires"] else None
+            expires = expires if expires is None or expires.tzinfo else expires.replace(tzinfo=utc)
+            t.check(expires is not None and abs((expires - sent) - datetime.timedelta(days=90)) <
+                    datetime.timedelta(minutes=5), f"Expires is the send time + 90 days ({outer['Expires']})")
             t.check("authenticated-enveloped-data" in (outer["Content-Type"] or ""),
                     "outer Content-Type: application/pkcs7-mime; smime-type=authenticated-enveloped-data")
             r, plain = open_as(b, raw)
@@ -296,13 +155,13 @@ def main():
         mid2 = f"<{uuid.uuid4()}@pvs.test>"
         rcpts = [b["kim_address"], kasse["kim_address"], arzt["kim_address"]]
         r = run(["swaks", "--server", "127.0.0.1", "--port", str(smtps), "--tls-on-connect", "--auth", "LOGIN",
-                 "--auth-user", user_of(a, fd_a), "--auth-password", a["mailbox_password"],
+                 "--auth-user", kim_user(w, a), "--auth-password", a["mailbox_password"],
                  "--from", a["kim_address"], "--to", ",".join(rcpts),
                  "--header", f"Subject: {subject2}", "--header", f"From: {a['kim_address']}",
                  "--header", f"Message-ID: {mid2}", "--header", f"To: {', '.join(rcpts)}", "--body", "drei\n"])
         t.check(r.returncode == 0 and "250 " in r.stdout, "swaks (AUTH LOGIN): three recipients, 250")
-        for who, provider in ((b, fd_b), (kasse, fd_b), (arzt, fd_a)):
-            got2 = arrived(who, provider, mid2)
+        for who in (b, kasse, arzt):
+            got2 = arrived(w, who, mid2)
             t.check(got2 is not None and b"KOM-LE-Nachricht" in got2, f"{who['id']} received the KIM message")
 
         # 3. curl over the STARTTLS listener.
@@ -312,29 +171,31 @@ def main():
         body_path = os.path.join(work, "curl.eml")
         open(body_path, "w").write(body)
         # The user name holds ':' (host:port), so it goes percent-encoded into the URL, not --user.
-        creds = f"{urllib.parse.quote(user_of(a, fd_a), safe='')}:{urllib.parse.quote(a['mailbox_password'], safe='')}"
+        creds = f"{urllib.parse.quote(kim_user(w, a), safe='')}:{urllib.parse.quote(a['mailbox_password'], safe='')}"
         r = run(["curl", "-sS", "-k", "--ssl-reqd", "--max-time", "60", f"smtp://{creds}@127.0.0.1:{smtp_port}",
                  "--mail-from", a["kim_address"],
                  "--mail-rcpt", b["kim_address"], "--upload-file", body_path])
         t.check(r.returncode == 0, f"curl (STARTTLS, AUTH PLAIN) sends a mail ({r.stderr.strip()})")
-        raw3 = arrived(b, fd_b, body.split("Message-ID: ")[1].split("\r")[0])
+        raw3 = arrived(w, b, body.split("Message-ID: ")[1].split("\r")[0])
         t.check(raw3 is not None and subject3.encode() not in raw3,
                 "the curl mail arrived at B as a KIM message (its subject is not visible outside)")
 
-        # 4. Partial delivery: B fine, twoids (4005) and wrongku (4003) dropped, DSN to A.
+        # 4. Partial delivery: B fine, twoids (4005), wrongku (4003) and revoked (4003: the Konnektor's
+        #    VerifyCertificate asks the world's OCSP responder) dropped, one DSN to A.
         aw = w["awkward"]
         subject4 = f"Teil {uuid.uuid4()}"
         m4 = letter(a["kim_address"], [b["kim_address"], aw["two_telematik_ids"]["kim_address"],
-                                       aw["wrong_key_usage"]["kim_address"]], subject4)
+                                       aw["wrong_key_usage"]["kim_address"], aw["revoked"]["kim_address"]], subject4)
         t.check(accepted(m4), "partial delivery is accepted with 250")
-        raw4 = arrived(b, fd_b, m4["Message-ID"])
+        raw4 = arrived(w, b, m4["Message-ID"])
         t.check(raw4 is not None, "the partially delivered message reaches B")
         if raw4:
             outer4 = email.message_from_bytes(raw4, policy=email.policy.compat32)
-            t.check(outer4["To"] == f"<{b['kim_address']}>" or b["kim_address"] in (outer4["To"] or "") and
-                    aw["two_telematik_ids"]["kim_address"] not in (outer4["To"] or ""),
-                    "dropped recipients are removed from To (KOM-LE-A_2028)")
-        dsn = arrived(a, fd_a, m4["Message-ID"].strip("<>"))
+            to4 = [addr.lower() for _, addr in email.utils.getaddresses(outer4.get_all("To") or [])]
+            t.check(to4 == [b["kim_address"].lower()] and outer4["Cc"] is None,
+                    f"To holds exactly the recipient that was encrypted for; the dropped ones are removed "
+                    f"(A_23174, KOM-LE-A_2028) ({outer4['To']})")
+        dsn = arrived(w, a, m4["Message-ID"].strip("<>"))
         t.check(dsn is not None, "a DSN arrived in the sender's own mailbox")
         if dsn:
             d = email.message_from_bytes(dsn, policy=email.policy.compat32)
@@ -343,11 +204,15 @@ def main():
             t.check(d.get_content_type() == "multipart/report", "DSN is multipart/report (RFC 3464)")
             t.check(aw["two_telematik_ids"]["kim_address"].encode() in dsn and
                     aw["wrong_key_usage"]["kim_address"].encode() in dsn, "DSN names every dropped recipient")
+            t.check(f"Final-Recipient: rfc822; {aw['revoked']['kim_address']}".encode() in dsn,
+                    "the recipient with the revoked certificate is dropped and named in the DSN")
+            t.check(subject4.encode() not in dsn, "the DSN does not carry the original Subject")
             t.check(b"X-KOM-LE-Version" not in dsn.split(b"\r\n\r\n")[0], "DSN is plain (no X-KOM-LE-Version)")
 
         # 5. The reply tables.
-        def login_error(user, password, mech=None):
-            s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60)
+        def login_error(user, password, mech=None, source=None):
+            s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60,
+                                 source_address=(source, 0) if source else None)
             s.ehlo("pvs")
             try:
                 if mech:
@@ -367,9 +232,9 @@ def main():
         down = f"{a['kim_address']}#127.0.0.1:{free_ports(1)[0]}#Mandant1#CS1#WP1"
         e = login_error(down, a["mailbox_password"])
         t.check(e and e[0] == 454 and e[1].startswith("4.7.0"), f"provider down: 454 4.7.0 ({e})")
-        e = login_error(user_of(a, fd_a, konnektor="nosuch"), a["mailbox_password"])
+        e = login_error(kim_user(w, a, konnektor="nosuch"), a["mailbox_password"])
         t.check(e and e[0] == 501 and "nosuch" in e[1], f"unknown KonnektorId: 501 naming it ({e})")
-        e = login_error(user_of(a, fd_a, mandant="MandantX"), a["mailbox_password"])
+        e = login_error(kim_user(w, a, mandant="MandantX"), a["mailbox_password"])
         t.check(e and e[0] == 501 and "context" in e[1], f"Konnektor context fault: 501 ({e})")
         s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60)
         s.ehlo("pvs")
@@ -377,10 +242,10 @@ def main():
         s.close()
         t.check(code == 530 and text.startswith(b"5.7.0"), "MAIL before AUTH: 530 5.7.0")
 
-        def send_error(msg, p=a, provider=fd_a, mail_from=None, to=None):
-            s = session(p, provider)
+        def send_error(msg, p=a, mail_from=None, to=None):
+            s = kg.smtp(p)
             try:
-                return error_of(lambda: s.send_message(msg, from_addr=mail_from, to_addrs=to))
+                return smtp_error(lambda: s.send_message(msg, from_addr=mail_from, to_addrs=to))
             finally:
                 s.close()
 
@@ -398,28 +263,30 @@ def main():
         e = send_error(big)
         t.check(e and e[0] == 552 and e[1].startswith("5.3.4"), f"mail over 15 MiB: 552 5.3.4 ({e})")
         expired = P["expired"]
-        e = send_error(letter(expired["kim_address"], [b["kim_address"]], "no sender cert"), p=expired,
-                       provider=fd_b)
+        e = send_error(letter(expired["kim_address"], [b["kim_address"]], "no sender cert"), p=expired)
         t.check(e and e[0] == 553, f"sender without ENC certificate: 553 ({e})")
 
-        # 6. Login lock: five wrong passwords lock A's mailbox; B stays usable; the lock expires.
+        # 6. Login lock: five wrong passwords from one address lock that address out of A's mailbox;
+        #    another address and mailbox B stay usable; the lock expires.
         for i in range(5):
-            e = login_error(user_of(a, fd_a), "wrong-password")
+            e = login_error(kim_user(w, a), "wrong-password")
             t.check(e and e[0] == 535 and e[1].startswith("5.7.8"), f"wrong password {i + 1}: 535 5.7.8 ({e})")
-        e = login_error(user_of(a, fd_a), a["mailbox_password"])
+        e = login_error(kim_user(w, a), a["mailbox_password"])
         t.check(e and e[0] == 454 and "locked" in e[1], f"sixth try with the right password: locked, 454 ({e})")
-        e = login_error(user_of(b, fd_b), b["mailbox_password"])
+        e = login_error(kim_user(w, a), a["mailbox_password"], source="127.0.0.2")
+        t.check(e is None, f"another client address of the same mailbox is unaffected by the lock ({e})")
+        e = login_error(kim_user(w, b), b["mailbox_password"])
         t.check(e is None, "another mailbox is unaffected by the lock")
-        t.check(wait_until(lambda: login_error(user_of(a, fd_a), a["mailbox_password"]) is None, 20, 0.5),
+        t.check(wait_until(lambda: login_error(kim_user(w, a), a["mailbox_password"]) is None, 20, 0.5),
                 "the lock expires after limits.login_lock")
 
         # 7. An eHBA-bound mailbox sends: signed with the practice's SMC-B, never the HBA.
         arzt = P["arzt_a"]
         m7 = letter(arzt["kim_address"], [b["kim_address"]], f"HBA {uuid.uuid4()}")
-        s = session(arzt, fd_a)
+        s = kg.smtp(arzt)
         refused = s.send_message(m7)
         s.quit()
-        raw7 = arrived(b, fd_b, m7["Message-ID"])
+        raw7 = arrived(w, b, m7["Message-ID"])
         r7, _ = open_as(b, raw7 or b"")
         t.check(refused == {} and raw7 and "signer-type=C.HCI.OSIG" in r7.stdout,
                 f"an eHBA-bound mailbox sends, signed with an SMC-B ({r7.stdout.strip()})")
@@ -428,11 +295,11 @@ def main():
         pin_file = os.path.join(work, f"{a['card']['token_label']}.pin")
         right_pin = open(pin_file).read()
         open(pin_file, "w").write("000000\n")
-        t.check(restart(base_config), "kimgated restarted with a wrong PIN for SMCB-A")
+        t.check(kg.restart(base_config), "kimgated restarted with a wrong PIN for SMCB-A")
         e = send_error(letter(a["kim_address"], [b["kim_address"]], "locked card"))
         t.check(e and e[0] == 451 and e[1].startswith("4.7.0") and "PIN" in e[1], f"card not unlocked: 451 4.7.0 ({e})")
         open(pin_file, "w").write(right_pin)
-        t.check(restart(without_card(base_config, a["card"]["token_label"])), "kimgated restarted without SMCB-A")
+        t.check(kg.restart(without_card(base_config, a["card"]["token_label"])), "kimgated restarted without SMCB-A")
         e = send_error(letter(a["kim_address"], [b["kim_address"]], "no card"))
         t.check(e and e[0] == 451 and "No SMC-B of the sender's institution" in e[1],
                 f"no SMC-B of the sender: 451 naming the TelematikID, not another practice's card ({e})")
@@ -442,20 +309,20 @@ def main():
         fake = subprocess.Popen([sys.executable, "-c", HANGING_PROVIDER, str(hang_port), fd_a["server_cert_pem"],
                                  fd_a["server_key_pem"]], stdout=subprocess.PIPE, text=True)
         fake.stdout.readline()
-        t.check(restart(base_config + '\n[timeouts]\nsmtp_server = "2s"\n'), "kimgated restarted, smtp_server = 2s")
+        t.check(kg.restart(base_config + '\n[timeouts]\nsmtp_server = "2s"\n'), "kimgated restarted, smtp_server = 2s")
         s = smtplib.SMTP_SSL("127.0.0.1", smtps, context=pvs_ctx, timeout=60)
         s.ehlo("pvs")
         s.login(f"{a['kim_address']}#127.0.0.1:{hang_port}#Mandant1#CS1#WP1", "any")
-        e = error_of(lambda: s.send_message(letter(a["kim_address"], [b["kim_address"]], "timeout")))
+        e = smtp_error(lambda: s.send_message(letter(a["kim_address"], [b["kim_address"]], "timeout")))
         t.check(e and e[0] == 421 and e[1].startswith("4.4.2"), f"provider silent: 421 4.4.2 and close ({e})")
         fake.kill()
 
         # 10. Forward-to-self (§4.12): B's SMC-B pulled, the letter arrives as the 01 error mail; B
         # forwards it to itself through kimgated; with the card back the next fetch decrypts it.
-        t.check(restart(without_card(base_config, b["card"]["token_label"])), "kimgated restarted without SMCB-B")
+        t.check(kg.restart(without_card(base_config, b["card"]["token_label"])), "kimgated restarted without SMCB-B")
         m10 = letter(a["kim_address"], [b["kim_address"]], f"Weiterleitung {uuid.uuid4()}")
-        t.check(accepted(m10) and arrived(b, fd_b, m10["Message-ID"]) is not None, "a letter for B is on the way")
-        got = fetch_via_kimgate(b, m10["Message-ID"])
+        t.check(accepted(m10) and arrived(w, b, m10["Message-ID"]) is not None, "a letter for B is on the way")
+        got = kg.fetch(b, m10["Message-ID"])
         err_mail = email.message_from_bytes(got or b"", policy=email.policy.default)
         t.check(got is not None and err_mail["X-KIM-DecryptionResult"] == "01" and
                 err_mail["Subject"] == "Die Nachricht konnte nicht entschlüsselt werden",
@@ -468,49 +335,57 @@ def main():
             fwd["Message-ID"] = f"<{uuid.uuid4()}@pvs.test>"
             fwd.set_content("Weiterleitung an mich selbst")
             fwd.add_attachment(email.message_from_bytes(got, policy=email.policy.compat32), disposition="inline")
-            s = session(b, fd_b)
+            s = kg.smtp(b)
             refused = s.send_message(fwd)
             s.quit()
             t.check(refused == {}, "the PVS forwards the error mail to itself through kimgated (no card needed)")
-            t.check(restart(base_config), "kimgated restarted with SMCB-B back")
-            again = fetch_via_kimgate(b, m10["Message-ID"], want=b"X-KIM-DecryptionResult: 00")
+            t.check(kg.restart(base_config), "kimgated restarted with SMCB-B back")
+            again = kg.fetch(b, m10["Message-ID"], want=b"X-KIM-DecryptionResult: 00")
             t.check(again is not None, "the next fetch decrypts the forwarded KIM message (00)")
 
         # 12. A Konnektor that is not ECC-capable (A_17464/A_17472): only RSA ENC certificates are used.
         rsa_only = base_config.replace('id = "local"\n', 'id = "local"\necc_min_signature_service = "99.0.0"\n', 1)
-        t.check(restart(rsa_only), "kimgated restarted with a Konnektor that is not ECC-capable")
+        t.check(kg.restart(rsa_only), "kimgated restarted with a Konnektor that is not ECC-capable")
         m12 = letter(a["kim_address"], [b["kim_address"]], f"RSA {uuid.uuid4()}")
-        raw12 = arrived(b, fd_b, m12["Message-ID"]) if accepted(m12) else None
+        raw12 = arrived(w, b, m12["Message-ID"]) if accepted(m12) else None
         r12, plain12 = open_as(b, raw12 or b"")
         r12e, _ = open_as(b, raw12 or b"", "C.HCI.ENC.ECC")
         t.check(raw12 is not None and b"X-KIM-DecryptionResult: 00" in plain12 and "decryption=00" not in r12e.stdout,
                 f"RSA-only: B decrypts with its RSA key, its ECC key is not a recipient ({r12e.stdout.strip()[:80]})")
 
         # 11. The same letter path through the Konnektor SOAP test server (konnektor_sim).
-        if args.sim:
-            soap_config = soap_variant(args.sim, base_config, work, env)
-            t.check(soap_config is not None and restart(soap_config), "kimgated restarted with the SOAP Konnektor")
-            m11 = letter(a["kim_address"], [b["kim_address"]], f"SOAP {uuid.uuid4()}", pdf)
-            t.check(accepted(m11), "through SOAP: the letter A -> B is accepted")
-            raw11 = arrived(b, fd_b, m11["Message-ID"])
-            r11, plain11 = open_as(b, raw11 or b"")
-            t.check(raw11 is not None and b"X-KIM-DecryptionResult: 00" in plain11,
-                    f"through SOAP: B decrypts the message ({r11.stdout.strip()})")
-            got11 = fetch_via_kimgate(b, m11["Message-ID"])
-            t.check(got11 is not None and b"X-KIM-DecryptionResult: 00" in got11 and
-                    b"X-KIM-IntegrityCheckResult: 01" in got11,
-                    "through SOAP: kimgated's POP3 delivers it decrypted and verified (00/01)")
-            if got11:
-                inner = email.message_from_bytes(got11, policy=email.policy.default)
-                att = [p_.get_content() for p_ in inner.iter_attachments()]
-                t.check(att and att[0] == pdf, "through SOAP: the PDF arrives byte-identical")
+        t.check(sim_ready and kg.restart(sim.kimgate_config(base_config)),
+                "kimgated restarted with the SOAP Konnektor")
+        m11 = letter(a["kim_address"], [b["kim_address"]], f"SOAP {uuid.uuid4()}", pdf)
+        t.check(accepted(m11), "through SOAP: the letter A -> B is accepted")
+        raw11 = arrived(w, b, m11["Message-ID"])
+        outer11 = email.message_from_bytes(raw11 or b"", policy=email.policy.compat32)
+        t.check(outer11["X-KIM-KONVersion"] == kon_version,
+                f"through SOAP: X-KIM-KONVersion is the product information of connector.sds "
+                f"({outer11['X-KIM-KONVersion']})")
+        r11, plain11 = open_as(b, raw11 or b"")
+        t.check(raw11 is not None and b"X-KIM-DecryptionResult: 00" in plain11,
+                f"through SOAP: B decrypts the message ({r11.stdout.strip()})")
+        got11 = kg.fetch(b, m11["Message-ID"])
+        t.check(got11 is not None and b"X-KIM-DecryptionResult: 00" in got11 and
+                b"X-KIM-IntegrityCheckResult: 01" in got11,
+                "through SOAP: kimgated's POP3 delivers it decrypted and verified (00/01)")
+        if got11:
+            inner = email.message_from_bytes(got11, policy=email.policy.default)
+            att = [p_.get_content() for p_ in inner.iter_attachments()]
+            t.check(att and att[0] == pdf, "through SOAP: the PDF arrives byte-identical")
+        # A revoked recipient through the SOAP Konnektor: its VerifyCertificate says INVALID.
+        m13 = letter(a["kim_address"], [b["kim_address"], aw["revoked"]["kim_address"]], f"SOAP-R {uuid.uuid4()}")
+        t.check(accepted(m13), "through SOAP: a letter to B and a revoked recipient is accepted for B")
+        dsn13 = arrived(w, a, m13["Message-ID"].strip("<>"))
+        t.check(dsn13 is not None and
+                f"Final-Recipient: rfc822; {aw['revoked']['kim_address']}".encode() in dsn13,
+                "through SOAP: the revoked recipient is named in the DSN")
     finally:
-        for sim in SIMS:
-            sim.terminate()
-        stop()
-        log.close()
+        sim.close()
+        kg.close()
         if t.failed:
-            print(open(log_path).read()[-6000:])
+            print(kg.log_text()[-6000:])
     return t.finish()
 
 

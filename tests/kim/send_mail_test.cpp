@@ -47,7 +47,7 @@ TEST(SendMail, XkasPartIsFoundAtAnyDepth) {
   EXPECT_FALSE(has_xkas_part(parse("From: a@x\r\nContent-Disposition: attachment\r\n\r\nx")));
 }
 
-TEST(SendMail, ForwardedKimMessageTakesTheWrappersFrom) {
+TEST(SendMail, ForwardedKimMessageIsPassedOnUnchanged) {
   const std::string mail =
       "From: Praxis <a@x.test>\r\nTo: a@x.test\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n"
       "Content-Type: text/plain\r\n\r\nforward\r\n--zz\r\nContent-Type: message/rfc822\r\nContent-Disposition: "
@@ -56,7 +56,7 @@ TEST(SendMail, ForwardedKimMessageTakesTheWrappersFrom) {
   const auto out = forwarded_kim_message(parse(mail));
   ASSERT_TRUE(out);
   EXPECT_EQ(*out,
-            "From: Praxis <a@x.test>\r\nTo: a@x.test\r\nX-KOM-LE-Version: 1.0\r\nSubject: "
+            "From: someone@else.test\r\nTo: a@x.test\r\nX-KOM-LE-Version: 1.0\r\nSubject: "
             "KOM-LE-Nachricht\r\n\r\nMIIB\r\n");
   EXPECT_FALSE(forwarded_kim_message(parse("From: a@x\r\nContent-Type: message/rfc822\r\n\r\nFrom: b@y\r\n\r\nx")));
 }
@@ -70,21 +70,43 @@ TEST(SendMail, SizeParameterIsReplacedOrAdded) {
 TEST(SendMail, DsnListsEveryRecipientWithItsCode) {
   DsnRequest r;
   r.sender = "a@x.test";
-  r.reporting_host = "kimgate.test";
-  r.original_headers = "From: a@x.test\r\nSubject: s\r\n";
+  r.reporting_host = "x.test";
   r.original_message_id = "<m@pvs>";
-  r.recipients = {{"b@y.test", "4003", "5.7.5", "no certificate"}, {"c@y.test", "4005", "5.7.5", "two ids"}};
+  r.original_date = "Tue, 01 Dec 2026 19:00:00 +0000";
+  r.recipients = {{"b@y.test", "4003", "5.7.5", "no certificate", ""},
+                  {"c@y.test", "4005", "5.7.5", "two ids", ""},
+                  {"d@y.test", "X10", "5.1.1", "refused by the provider", "smtp; 550 5.1.1 unknown user"}};
   r.extra_codes = {"4004"};
-  r.generated = Generated{"<0123456789abcdef0123@kimgate.test>", "Tue, 01 Dec 2026 19:30:00 +0000"};
+  r.generated = Generated{"<0123456789abcdef0123@x.test>", "Tue, 01 Dec 2026 19:30:00 +0000"};
   const std::string dsn = delivery_status_notification(r);
-  EXPECT_NE(dsn.find("X-KIM-Fehlermeldung: 4003\r\nX-KIM-Fehlermeldung: 4005\r\nX-KIM-Fehlermeldung: 4004\r\n"),
+  EXPECT_NE(dsn.find("X-KIM-Fehlermeldung: 4003\r\nX-KIM-Fehlermeldung: 4005\r\nX-KIM-Fehlermeldung: "
+                     "X10\r\nX-KIM-Fehlermeldung: 4004\r\n"),
             std::string::npos);
   EXPECT_NE(dsn.find("Content-Type: multipart/report; report-type=delivery-status;"), std::string::npos);
-  EXPECT_NE(dsn.find("Final-Recipient: rfc822; b@y.test\r\nAction: failed\r\nStatus: 5.7.5\r\n"), std::string::npos);
+  EXPECT_NE(dsn.find("Final-Recipient: rfc822; b@y.test\r\nAction: failed\r\nStatus: 5.7.5\r\n"
+                     "Diagnostic-Code: x-kim; 4003 no certificate\r\n"),
+            std::string::npos);
   EXPECT_NE(dsn.find("Final-Recipient: rfc822; c@y.test"), std::string::npos);
+  EXPECT_NE(dsn.find("Final-Recipient: rfc822; d@y.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                     "Diagnostic-Code: smtp; 550 5.1.1 unknown user\r\n"),
+            std::string::npos);
+  // §4.11's sentence for certificate drops, and one for the provider's refusal.
+  EXPECT_NE(dsn.find("Die Nachricht wurde nur an einen Teil der gewünschten Adressaten versendet, denn es konnten "
+                     "nicht für alle Empfänger gültige Verschlüsselungszertifikate ermittelt werden.\r\n"),
+            std::string::npos);
+  EXPECT_NE(dsn.find("Der KIM-Fachdienst hat die Nachricht für diese Empfänger abgelehnt"), std::string::npos);
   EXPECT_NE(dsn.find("In-Reply-To: <m@pvs>\r\n"), std::string::npos);
+  EXPECT_NE(dsn.find("Content-Type: text/rfc822-headers\r\n\r\nMessage-ID: <m@pvs>\r\nDate: Tue, 01 Dec 2026 "
+                     "19:00:00 +0000\r\n\r\n--"),
+            std::string::npos);
   EXPECT_EQ(dsn.find("X-KOM-LE-Version"), std::string::npos);
   EXPECT_TRUE(parse_raw_message(dsn).has_value());
+}
+
+TEST(SendMail, MailDomainIsTheAddressDomain) {
+  EXPECT_EQ(mail_domain("praxis@kim.example"), "kim.example");
+  EXPECT_EQ(mail_domain("no-domain"), "kim.invalid");
+  EXPECT_EQ(mail_domain("trailing@"), "kim.invalid");
 }
 
 TEST(SendMail, SplitAddressListHandlesQuotesCommentsAndGroups) {

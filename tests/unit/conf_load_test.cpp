@@ -56,7 +56,6 @@ TEST(ConfLoad, MinimalConfigGetsSpecDefaults) {
   const Config& c = *r.config;
   EXPECT_EQ(c.timeouts.smtp_server, std::chrono::minutes(5));
   EXPECT_EQ(c.timeouts.pop3_client, std::chrono::minutes(5));
-  EXPECT_EQ(c.timeouts.kas, std::chrono::seconds(30));
   EXPECT_EQ(c.cache.enc_cert, std::chrono::hours(12));
   EXPECT_EQ(c.cache.email_iccsn, std::chrono::hours(24 * 30));
   EXPECT_EQ(c.limits.max_recipients, 1000u);
@@ -158,6 +157,28 @@ TEST(ConfLoad, SecretFromFile) {
   EXPECT_EQ(read_secret(s), "s3cret");
   s.file = "/nonexistent/secret";
   EXPECT_FALSE(read_secret(s).has_value());
+}
+
+}  // namespace
+}  // namespace kimgate::conf
+
+namespace kimgate::conf {
+namespace {
+
+// A local Konnektor must know the TI's trust anchors, or say that it is a test setup.
+TEST(ConfLoad, LocalKonnektorNeedsTrustAnchorsOrAnExplicitTestSetup) {
+  const std::string local = std::string(kValid) +
+                            "[[konnektor]]\nid = \"L\"\nkind = \"local\"\n"
+                            "[[konnektor.card]]\nname = \"c\"\ntype = \"SMC-B\"\niccsn = \"80276001011699900001\"\n"
+                            "p12_files = [\"/dev/null\"]\ncontexts = [\"*/*/*\"]\n";
+  const LoadResult refused = load(local);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(all_errors(refused).find("without trust_anchors"), std::string::npos) << all_errors(refused);
+  const std::string marked = std::string(kValid) +
+                             "[[konnektor]]\nid = \"L\"\nkind = \"local\"\ntest_setup_without_trust = true\n"
+                             "[[konnektor.card]]\nname = \"c\"\ntype = \"SMC-B\"\niccsn = \"80276001011699900001\"\n"
+                             "p12_files = [\"/dev/null\"]\ncontexts = [\"*/*/*\"]\n";
+  EXPECT_EQ(all_errors(load(marked)).find("without trust_anchors"), std::string::npos) << all_errors(load(marked));
 }
 
 }  // namespace

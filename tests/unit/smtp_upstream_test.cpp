@@ -2,7 +2,6 @@
 // arguments from the PVS, and the login lock.
 #include <gtest/gtest.h>
 
-#include "smtp/login_guard.h"
 #include "smtp/reply_line.h"
 #include "smtp/server_session.h"
 
@@ -54,25 +53,4 @@ TEST(PathArgument, MailAndRcpt) {
   EXPECT_FALSE(parse_path_argument("FROM:<a b@c>", "FROM:"));
   EXPECT_FALSE(parse_path_argument("FROM:<a@b>SIZE=1", "FROM:"));
   EXPECT_FALSE(parse_path_argument("TO:<a@b>", "FROM:"));
-}
-
-TEST(LoginGuard, FiveFailuresLockOneMailboxUntilTheLockRunsOut) {
-  auto now = LoginGuard::Clock::time_point{};
-  LoginGuard g(5, std::chrono::seconds(60), [&] { return now; });
-  for (int i = 0; i < 4; ++i) {
-    g.failed("Praxis.A@fd-a.test");
-  }
-  EXPECT_EQ(g.locked_for("praxis.a@fd-a.test").count(), 0);
-  g.failed("praxis.a@FD-A.test");
-  EXPECT_GT(g.locked_for("praxis.a@fd-a.test").count(), 0);
-  EXPECT_EQ(g.locked_for("praxis.b@fd-b.test").count(), 0) << "other mailboxes are unaffected";
-  now += std::chrono::seconds(61);
-  EXPECT_EQ(g.locked_for("praxis.a@fd-a.test").count(), 0);
-  g.failed("praxis.a@fd-a.test");
-  EXPECT_EQ(g.locked_for("praxis.a@fd-a.test").count(), 0) << "a fresh series after the lock ran out";
-  g.succeeded("praxis.a@fd-a.test");
-  for (int i = 0; i < 4; ++i) {
-    g.failed("praxis.a@fd-a.test");
-  }
-  EXPECT_EQ(g.locked_for("praxis.a@fd-a.test").count(), 0) << "success resets the count";
 }

@@ -78,7 +78,7 @@ def render_provider(layout: Layout, pki: Pki, ports: dict[str, int], parts: list
         common, CONF=conf, QUEUE=pp["queue"], DATA=pp["data"], LOG=pp["postfix_log"], LOGDIR=layout.logs,
         DOVECOT_RUN=pp["dovecot_run"])))
     write(conf / "master.cf", fill("postfix-master.cf.in", dict(
-        common, SMTPS_PORT=own["smtps"], INBOUND_PORT=own["inbound"], PEER_HOST=f"mx.{peer}.kim.telematik-test")))
+        common, CONF=conf, SMTPS_PORT=own["smtps"], INBOUND_PORT=own["inbound"], PEER_HOST=f"mx.{peer}.kim.telematik-test")))
     write(conf / "transport",
           f"# generated: the other KIM provider, over loopback (no DNS/MX in the world)\n"
           f"{peer}.kim.telematik-test to-peer:[{HOST}]:{peer_ports['inbound']}\n")
@@ -89,6 +89,9 @@ def render_provider(layout: Layout, pki: Pki, ports: dict[str, int], parts: list
           "# generated: every address is owned by the login of the same name only,\n"
           "# so reject_sender_login_mismatch enforces AUTH user == MAIL FROM.\n"
           "/^(.+)$/ ${1}\n")
+    for name in ("sender", "recipient", "data", "end_of_data"):
+        write(conf / f"test_{name}_access.regexp",
+              f"# generated empty: tests/reliability fills it to make the {name} check refuse, then restores it\n")
     for d in (pp["queue"], pp["data"]):
         d.mkdir(parents=True, exist_ok=True)
     pw = pwd.getpwnam("postfix")

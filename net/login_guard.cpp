@@ -1,0 +1,140 @@
+#include "net/login_guard.h"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace kimgate::net {
+
+namespace {
+constexpr std::size_t kMaxEntries = 100000;
+
+std::string key_of(const std::string& mailbox, const std::string& client) {
+  std::string k = mailbox;
+  std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return k + "\n" + client;
+}
+}  // namespace
+
+LoginGuard::LoginGuard(Settings settings, std::function<Clock::time_point()> now)
+    : settings_(settings), now_(std::move(now)) {}
+
+void LoginGuard::set_settings(Settings settings) {
+  std::lock_guard lock(mutex_);
+  settings_ = settings;
+}
+
+std::chrono::milliseconds LoginGuard::delay_for(int failures) const {
+  const int doublings = std::clamp(failures - 1, 0, 3);  // 1, 2, 4, 8 x
+  return settings_.failure_delay * (1 << doublings);
+}
+
+LoginGuard::Attempt LoginGuard::begin(const std::string& mailbox, const std::string& client_address) {
+  std::lock_guard lock(mutex_);
+  const auto now = now_();
+  const std::string key = key_of(mailbox, client_address);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    if (entries_.size() >= kMaxEntries) {
+      // Drop the least recently used entry that has nothing in flight.
+      auto oldest = entries_.end();
+      for (auto e = entries_.begin(); e != entries_.end(); ++e) {
+        if (e->second.in_flight == 0 && (oldest == entries_.end() || e->second.last < oldest->second.last)) {
+          oldest = e;
+        }
+      }
+      if (oldest != entries_.end()) {
+        entries_.erase(oldest);
+      }
+    }
+    it = entries_.emplace(key, Entry{}).first;
+  }
+  Entry& e = it->second;
+  e.last = now;
+  Attempt a;
+  if (e.locked_until > now) {
+    a.locked_for_ = std::chrono::duration_cast<std::chrono::milliseconds>(e.locked_until - now);
+    return a;
+  }
+  if (e.failures >= settings_.max_failures) {
+    e.failures = 0;  // the lock has run out: a fresh series of tries
+  }
+  if (e.failures + e.in_flight >= settings_.max_failures) {
+    // The remaining tries are being made right now by other sessions from this address.
+    a.locked_for_ = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.lock_time);
+    return a;
+  }
+  ++e.in_flight;
+  a.guard_ = this;
+  a.key_ = key;
+  return a;
+}
+
+std::chrono::milliseconds LoginGuard::finish(const std::string& key, Outcome outcome) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    return std::chrono::milliseconds(0);
+  }
+  Entry& e = it->second;
+  e.in_flight = std::max(0, e.in_flight - 1);
+  e.last = now_();
+  switch (outcome) {
+    case Outcome::succeeded:
+      e.failures = 0;
+      e.locked_until = {};
+      if (e.in_flight == 0) {
+        entries_.erase(it);
+      }
+      return std::chrono::milliseconds(0);
+    case Outcome::abandoned:
+      return std::chrono::milliseconds(0);
+    case Outcome::failed: {
+      ++e.failures;
+      const std::chrono::milliseconds delay = delay_for(e.failures);
+      if (e.failures >= settings_.max_failures) {
+        e.locked_until = e.last + delay + settings_.lock_time;  // counted from the answer
+      }
+      return delay;
+    }
+  }
+  return std::chrono::milliseconds(0);
+}
+
+LoginGuard::Attempt::Attempt(Attempt&& other) noexcept
+    : guard_(std::exchange(other.guard_, nullptr)), key_(std::move(other.key_)), locked_for_(other.locked_for_) {}
+
+LoginGuard::Attempt& LoginGuard::Attempt::operator=(Attempt&& other) noexcept {
+  if (this != &other) {
+    abandoned();
+    guard_ = std::exchange(other.guard_, nullptr);
+    key_ = std::move(other.key_);
+    locked_for_ = other.locked_for_;
+  }
+  return *this;
+}
+
+LoginGuard::Attempt::~Attempt() {
+  abandoned();
+}
+
+void LoginGuard::Attempt::succeeded() {
+  if (guard_ != nullptr) {
+    std::exchange(guard_, nullptr)->finish(key_, Outcome::succeeded);
+  }
+}
+
+std::chrono::milliseconds LoginGuard::Attempt::failed() {
+  if (guard_ == nullptr) {
+    return std::chrono::milliseconds(0);
+  }
+  return std::exchange(guard_, nullptr)->finish(key_, Outcome::failed);
+}
+
+void LoginGuard::Attempt::abandoned() {
+  if (guard_ != nullptr) {
+    std::exchange(guard_, nullptr)->finish(key_, Outcome::abandoned);
+  }
+}
+
+}  // namespace kimgate::net

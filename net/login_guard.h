@@ -1,0 +1,80 @@
+#pragma once
+// LoginGuard: how many wrong passwords a client address may try for one mailbox (SMTP and POP3
+// alike), and how slowly. Counted per mailbox AND client address: after `max_failures`
+// failures in a row from one address, that address is locked out of that mailbox for
+// `lock_time` from the answer to the last failure; every other client of the mailbox keeps working, so knowing a
+// (public) KIM address is not enough to lock a practice out. Each refusal is answered only after a delay that doubles
+// per failure up to 8 x `failure_delay` (cf. Dovecot's auth_failure_delay).
+//
+// Race-free across concurrent sessions: begin() reserves an attempt, and attempts in flight
+// count like failures, so no more than `max_failures` guesses per address and mailbox ever
+// reach the provider. The Attempt ends as succeeded(), failed() or — for trouble that says
+// nothing about the password (provider unreachable, temporary refusal) — abandoned(), which
+// its destructor does when the session ends first. Mailboxes compare ASCII case-insensitively.
+// Thread-safe; bounded (the least recently used entries are dropped).
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace kimgate::net {
+
+class LoginGuard {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Settings {
+    int max_failures = 5;
+    std::chrono::milliseconds lock_time = std::chrono::minutes(15);
+    std::chrono::milliseconds failure_delay = std::chrono::seconds(2);
+  };
+  explicit LoginGuard(
+      Settings settings, std::function<Clock::time_point()> now = [] { return Clock::now(); });
+
+  class Attempt {
+   public:
+    Attempt() = default;
+    Attempt(Attempt&& other) noexcept;
+    Attempt& operator=(Attempt&& other) noexcept;
+    Attempt(const Attempt&) = delete;
+    Attempt& operator=(const Attempt&) = delete;
+    ~Attempt();
+
+    bool allowed() const { return guard_ != nullptr; }
+    // When not allowed: how long the lock still lasts.
+    std::chrono::milliseconds locked_for() const { return locked_for_; }
+    void succeeded();
+    // The wrong password counts; returns how long to wait before answering.
+    std::chrono::milliseconds failed();
+    void abandoned();
+
+   private:
+    friend class LoginGuard;
+    LoginGuard* guard_ = nullptr;
+    std::string key_;
+    std::chrono::milliseconds locked_for_{0};
+  };
+
+  Attempt begin(const std::string& mailbox, const std::string& client_address);
+  void set_settings(Settings settings);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    int in_flight = 0;
+    Clock::time_point locked_until{};
+    Clock::time_point last{};
+  };
+  enum class Outcome { failed, abandoned, succeeded };
+  // Ends an attempt; for a failure, the delay before the answer.
+  std::chrono::milliseconds finish(const std::string& key, Outcome outcome);
+  std::chrono::milliseconds delay_for(int failures) const;
+
+  Settings settings_;
+  std::function<Clock::time_point()> now_;
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace kimgate::net
