@@ -72,6 +72,9 @@ class Connection {
   std::string peer_certificate_subject() const;
 
  private:
+  // The TLS handshake as `side` within `deadline`; marks the connection TLS when it succeeds.
+  awaitable<boost::system::error_code> handshake(asio::ssl::stream_base::handshake_type side, Duration deadline);
+
   asio::ssl::stream<beast::tcp_stream> stream_;
   // Read deadlines use our own timer that cancels the read instead of Beast's expiry, which closes the
   // socket: after an idle timeout the session must still be able to send 421 / -ERR.
