@@ -3,7 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include <fstream>
 #include <iterator>
@@ -85,22 +87,118 @@ Result<PkeyPtr> private_key_from_pem(const Bytes& pem) {
   return Result<PkeyPtr>::success(PkeyPtr(k));
 }
 
-Result<Pkcs12Contents> read_pkcs12(const Bytes& p12, const std::string& password) {
-  const unsigned char* p = p12.data();
-  PKCS12* pk = d2i_PKCS12(nullptr, &p, static_cast<long>(p12.size()));
-  if (pk == nullptr) {
-    return Result<Pkcs12Contents>::failure("not a PKCS#12 file: " + openssl_error());
-  }
+namespace {
+
+// A library context with the legacy provider (RC2-40, 3DES, ...) beside the default one, made
+// on first need and used only to read PKCS#12 files that use those algorithms — what many
+// Konnektors export and gematik's test material uses. Nothing else ever fetches from it.
+OSSL_LIB_CTX* legacy_context() {
+  static OSSL_LIB_CTX* ctx = [] {
+    OSSL_LIB_CTX* c = OSSL_LIB_CTX_new();
+    if (c != nullptr && (OSSL_PROVIDER_load(c, "legacy") == nullptr || OSSL_PROVIDER_load(c, "default") == nullptr)) {
+      OSSL_LIB_CTX_free(c);
+      c = nullptr;
+    }
+    return c;
+  }();
+  return ctx;
+}
+
+struct Parsed {
   EVP_PKEY* key = nullptr;
   X509* cert = nullptr;
-  STACK_OF(X509)* ca = nullptr;
-  const int ok = PKCS12_parse(pk, password.c_str(), &key, &cert, &ca);
-  PKCS12_free(pk);
-  if (ok != 1 || key == nullptr || cert == nullptr) {
+  STACK_OF(X509) * ca = nullptr;
+  void clear() {
     EVP_PKEY_free(key);
     X509_free(cert);
     sk_X509_pop_free(ca, X509_free);
-    return Result<Pkcs12Contents>::failure("cannot open PKCS#12 (wrong password?): " + openssl_error());
+    *this = Parsed{};
+  }
+};
+
+// Parses with the calling thread's default library context set to `ctx` (null: the default).
+bool parse_in(OSSL_LIB_CTX* ctx, const Bytes& p12, const std::string& password, Parsed& out, bool& mac_ok) {
+  OSSL_LIB_CTX* previous = ctx != nullptr ? OSSL_LIB_CTX_set0_default(ctx) : nullptr;
+  const unsigned char* p = p12.data();
+  PKCS12* pk = d2i_PKCS12(nullptr, &p, static_cast<long>(p12.size()));
+  bool ok = false;
+  if (pk != nullptr) {
+    mac_ok = !PKCS12_mac_present(pk) || PKCS12_verify_mac(pk, password.c_str(), -1) == 1;
+    ok = mac_ok && PKCS12_parse(pk, password.c_str(), &out.key, &out.cert, &out.ca) == 1 && out.key != nullptr &&
+         out.cert != nullptr;
+    PKCS12_free(pk);
+  }
+  if (ctx != nullptr) {
+    OSSL_LIB_CTX_set0_default(previous);
+  }
+  if (!ok) {
+    out.clear();
+  }
+  return ok;
+}
+
+// Objects made in the legacy context, re-read in the default one (so nothing else touches it).
+template <typename T, typename Encode, typename Decode>
+T* reread(T* in, Encode encode, Decode decode) {
+  unsigned char* buf = nullptr;
+  const int n = encode(in, &buf);
+  const unsigned char* p = buf;
+  T* out = n > 0 ? decode(nullptr, &p, n) : nullptr;
+  OPENSSL_free(buf);
+  return out;
+}
+
+}  // namespace
+
+Result<Pkcs12Contents> read_pkcs12(const Bytes& p12, const std::string& password) {
+  {
+    const unsigned char* p = p12.data();
+    PKCS12* probe = d2i_PKCS12(nullptr, &p, static_cast<long>(p12.size()));
+    if (probe == nullptr) {
+      return Result<Pkcs12Contents>::failure("not a PKCS#12 file: " + openssl_error());
+    }
+    PKCS12_free(probe);
+  }
+  Parsed parsed;
+  bool mac_ok = false;
+  if (!parse_in(nullptr, p12, password, parsed, mac_ok)) {
+    ERR_clear_error();
+    bool legacy_mac_ok = false;
+    if (legacy_context() != nullptr && parse_in(legacy_context(), p12, password, parsed, legacy_mac_ok)) {
+      // RC2-40 / 3DES / SHA-1 MAC: readable, but move the results out of the legacy context.
+      EVP_PKEY* key = reread(parsed.key, i2d_PrivateKey, [](EVP_PKEY**, const unsigned char** pp, long len) {
+        return d2i_AutoPrivateKey(nullptr, pp, len);
+      });
+      X509* cert = reread(parsed.cert, i2d_X509, d2i_X509);
+      STACK_OF(X509)* ca = sk_X509_new_null();
+      for (int i = 0; parsed.ca != nullptr && i < sk_X509_num(parsed.ca); ++i) {
+        sk_X509_push(ca, reread(sk_X509_value(parsed.ca, i), i2d_X509, d2i_X509));
+      }
+      if (X509* c = parsed.cert; c != nullptr) {
+        int alias_len = 0;
+        if (const unsigned char* alias = X509_alias_get0(c, &alias_len); alias != nullptr && alias_len > 0) {
+          X509_alias_set1(cert, alias, alias_len);
+        }
+      }
+      parsed.clear();
+      parsed.key = key;
+      parsed.cert = cert;
+      parsed.ca = ca;
+    } else {
+      const bool wrong_password = !mac_ok && !legacy_mac_ok;
+      ERR_clear_error();
+      return Result<Pkcs12Contents>::failure(
+          wrong_password ? "cannot open PKCS#12: the password is wrong (MAC check failed)"
+                         : "cannot open PKCS#12: its algorithms are not supported, not even by OpenSSL's legacy "
+                           "provider");
+    }
+  }
+  EVP_PKEY* key = parsed.key;
+  X509* cert = parsed.cert;
+  STACK_OF(X509)* ca = parsed.ca;
+  if (key == nullptr || cert == nullptr) {
+    parsed.clear();
+    return Result<Pkcs12Contents>::failure("cannot open PKCS#12: no key and certificate in it");
   }
   Pkcs12Contents out;
   int alias_len = 0;

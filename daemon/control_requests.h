@@ -1,7 +1,7 @@
 #pragma once
 // ControlRequests: what the daemon answers on its control socket (ControlServer carries the
 // bytes). One JSON request, one JSON answer:
-//   {"op":"status"}                                -> version, sessions, counters, listeners, Konnektors
+//   {"op":"status"}                                -> version, sessions, listeners, Konnektors, counters
 //   {"op":"cards"}                                 -> every card of the Konnektors that administer
 //                                                     their cards here (Konnektor::card_status)
 //   {"op":"card.unlock","iccsn":..,"konnektor":..} -> VerifyPin by ICCSN (Konnektor::unlock_card)
@@ -24,7 +24,7 @@ struct DaemonStatus {
   std::size_t sessions = 0;
   bool stopping = false;
   std::vector<std::string> listeners;
-  std::map<std::string, std::uint64_t, std::less<>> counters;  // daemon/counters.h
+  std::map<std::string, std::uint64_t, std::less<>> counters;  // what became of the mails (Counters)
 };
 
 class ControlRequests {

@@ -67,7 +67,8 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
                  cards.error.text);
   }
   pop3::LoginPlan plan;
-  plan.target = pop3::LoginTarget{name.server->host, name.server->port, name.address};
+  plan.target =
+      pop3::LoginTarget{name.server->host, name.server->port, name.address, providers_.check_for(&k, who.context)};
   plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who));
   co_return R{std::move(plan)};
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/konnektor_routes.h"
+#include "daemon/provider_check.h"
 #include "pop3/server_session.h"
 
 namespace kimgate::daemon {
@@ -18,13 +19,15 @@ namespace kimgate::daemon {
 class KimPop3Hooks final : public pop3::ProxyHooks {
  public:
   // `routes` and `pool` must outlive every session.
-  KimPop3Hooks(KonnektorRoutes& routes, net::asio::thread_pool& pool) : routes_(routes), pool_(pool) {}
+  KimPop3Hooks(KonnektorRoutes& routes, net::asio::thread_pool& pool, ProviderCertificates& providers)
+      : routes_(routes), pool_(pool), providers_(providers) {}
 
   net::awaitable<std::variant<pop3::LoginPlan, std::string>> resolve_user(const std::string& user) override;
 
  private:
   KonnektorRoutes& routes_;
   net::asio::thread_pool& pool_;
+  ProviderCertificates& providers_;
 };
 
 }  // namespace kimgate::daemon

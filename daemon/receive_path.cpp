@@ -4,8 +4,8 @@
 
 namespace kimgate::daemon {
 
-ReceivePath::ReceivePath(KonnektorRoutes& routes, net::asio::thread_pool& pool)
-    : hooks_(std::make_unique<KimPop3Hooks>(routes, pool)) {}
+ReceivePath::ReceivePath(KonnektorRoutes& routes, net::asio::thread_pool& pool, ProviderCertificates& providers)
+    : hooks_(std::make_unique<KimPop3Hooks>(routes, pool, providers)) {}
 
 ReceivePath::~ReceivePath() = default;
 

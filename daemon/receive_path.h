@@ -14,11 +14,12 @@
 namespace kimgate::daemon {
 
 class KimPop3Hooks;
+class ProviderCertificates;
 
 class ReceivePath {
  public:
   // `routes` and `pool` are the daemon's and outlive every session.
-  ReceivePath(KonnektorRoutes& routes, net::asio::thread_pool& pool);
+  ReceivePath(KonnektorRoutes& routes, net::asio::thread_pool& pool, ProviderCertificates& providers);
   ~ReceivePath();
 
   // The POP3 settings for `config` (timeouts, limits, host name); `upstream_tls` is the

@@ -12,6 +12,7 @@
 #include "daemon/konnektor_routes.h"
 #include "daemon/logging.h"
 #include "daemon/notify.h"
+#include "daemon/provider_check.h"
 #include "daemon/receive_path.h"
 #include "daemon/smtp_hooks.h"
 #include "kimgate_version.h"
@@ -23,6 +24,7 @@
 #include "net/login_guard.h"
 #include "net/tls.h"
 #include "pop3/replies.h"
+#include "pop3/server_session.h"
 #include "smtp/server_session.h"
 
 namespace kimgate::daemon {
@@ -84,7 +86,8 @@ Server::Server(asio::io_context& io, conf::Config config)
       config_(std::move(config)),
       pool_(config_.daemon.worker_threads),
       routes_(std::make_unique<KonnektorRoutes>(konnektors_, config_)),
-      receive_(std::make_unique<ReceivePath>(*routes_, pool_)),
+      providers_(std::make_unique<ProviderCertificates>(config_.fachdienst.verify_with_konnektor)),
+      receive_(std::make_unique<ReceivePath>(*routes_, pool_, *providers_)),
       connection_limits_(
           std::make_unique<net::ConnectionLimits>(config_.limits.connections, config_.limits.connections_per_client)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
@@ -129,7 +132,7 @@ void Server::open_send_path() {
   send.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
   send.max_client_mail = config_.limits.konnektor_document;
   send.certificate_ttl = config_.cache.enc_cert;
-  smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_);
+  smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_, *providers_);
   login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));
 }
 
@@ -327,7 +330,9 @@ awaitable<void> Server::run_session(net::tcp::socket socket, conf::Listener list
     smtp::ServerSession session(conn, settings, sessions_);
     co_await session.run();
   } else {
-    co_await receive_->serve(conn, runtime->pop3, listener, sessions_);
+    pop3::ServerSettings settings = runtime->pop3;
+    settings.login_guard = login_guard_.get();
+    co_await receive_->serve(conn, settings, listener, sessions_);
   }
 }
 

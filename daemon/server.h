@@ -67,6 +67,7 @@ class Server {
   std::unique_ptr<class ControlServer> control_;
   std::unique_ptr<class ControlRequests> control_requests_;  // what the control socket answers
   std::unique_ptr<class KonnektorRoutes> routes_;            // KonnektorId -> Konnektor and its CardFinder
+  std::unique_ptr<class ProviderCertificates> providers_;    // VerifyCertificate of provider TLS certificates
   std::unique_ptr<class ReceivePath> receive_;               // POP3 hooks and sessions
   std::shared_ptr<ldap::Client> ldap_client_;
   std::unique_ptr<ldap::Directory> directory_;

@@ -26,11 +26,12 @@ struct SmtpSession final : smtp::HookSession {
 }  // namespace
 
 KimSmtpHooks::KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings,
-                           Counters& counters)
+                           Counters& counters, ProviderCertificates& providers)
     : routes_(routes),
       directory_(directory),
       settings_(std::move(settings)),
       counters_(counters),
+      providers_(providers),
       verdicts_(settings_.certificate_ttl) {}
 
 awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(std::string user) {
@@ -66,7 +67,8 @@ awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(s
                             "The Konnektor rejected the call context (Mandant/ClientSystem/Workplace): " +
                                 std::to_string(cards.error.code) + " " + cards.error.text}};
   }
-  smtp::LoginTarget target{session->name.server->host, session->name.server->port, session->name.address, session};
+  smtp::LoginTarget target{session->name.server->host, session->name.server->port, session->name.address, session,
+                           providers_.check_for(session->konnektor.konnektor, session->context)};
   co_return Result{std::move(target)};
 }
 

@@ -18,6 +18,7 @@
 #include "daemon/certificate_verdicts.h"
 #include "daemon/counters.h"
 #include "daemon/konnektor_routes.h"
+#include "daemon/provider_check.h"
 #include "daemon/send_delivery.h"
 #include "konnektor/konnektor.h"
 #include "smtp/send_hooks.h"
@@ -40,7 +41,8 @@ class KimSmtpHooks final : public smtp::SendHooks {
  public:
   // `routes` picks the Konnektor by KonnektorId (shared with the receive path). `directory` may
   // be null (no [directory] configured: every message is refused with 451).
-  KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings, Counters& counters);
+  KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings, Counters& counters,
+               ProviderCertificates& providers);
 
   net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
   net::awaitable<smtp::Answer> submit(std::shared_ptr<smtp::HookSession> session, smtp::Client& upstream,
@@ -60,6 +62,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   ldap::Directory* directory_;
   SendSettings settings_;
   Counters& counters_;
+  ProviderCertificates& providers_;
   CertificateVerdicts verdicts_;
 };
 

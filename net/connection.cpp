@@ -212,4 +212,21 @@ std::string Connection::peer_certificate_subject() const {
   return buf.data();
 }
 
+std::vector<std::uint8_t> Connection::peer_certificate_der() const {
+  if (!tls_active_) {
+    return {};
+  }
+  SSL* ssl = const_cast<asio::ssl::stream<beast::tcp_stream>&>(stream_).native_handle();
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) {
+    return {};
+  }
+  unsigned char* buf = nullptr;
+  const int n = i2d_X509(cert, &buf);
+  std::vector<std::uint8_t> der(buf, buf + (n > 0 ? n : 0));
+  OPENSSL_free(buf);
+  X509_free(cert);
+  return der;
+}
+
 }  // namespace kimgate::net

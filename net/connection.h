@@ -10,9 +10,12 @@
 // Errors are values: every operation returns an error_code; nothing throws on
 // peer behaviour. Owned by exactly one session coroutine.
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "net/asio.h"
 #include "net/line_buffer.h"
@@ -20,6 +23,11 @@
 namespace kimgate::net {
 
 using Duration = std::chrono::milliseconds;
+
+// A further check of a server's TLS certificate (DER) after the handshake and before anything
+// else is sent (e.g. the Konnektor's VerifyCertificate, KOM-LE-A_2075-01): nullopt accepts it,
+// a sentence refuses it. Empty function: no further check.
+using PeerCheck = std::function<awaitable<std::optional<std::string>>(std::vector<std::uint8_t> der)>;
 
 struct ReadResult {
   boost::system::error_code ec;  // beast::error::timeout on deadline, asio::error::eof on close
@@ -70,6 +78,8 @@ class Connection {
   const std::string& peer_address() const { return peer_address_; }
   // The peer's TLS certificate subject, empty without one.
   std::string peer_certificate_subject() const;
+  // The peer's TLS certificate (DER), empty without one.
+  std::vector<std::uint8_t> peer_certificate_der() const;
 
  private:
   // The TLS handshake as `side` within `deadline`; marks the connection TLS when it succeeds.

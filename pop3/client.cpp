@@ -89,8 +89,22 @@ awaitable<UpstreamReply> Client::quit() {
   co_return reply;
 }
 
+namespace {
+// A refused USER/PASS: temporary when its RFC 2449/3206 response code says so (Dovecot answers
+// its per-user connection limit with [IN-USE] or [SYS/TEMP]), else a wrong user or password.
+Client::LoginResult refusal_of(std::string_view line) {
+  for (std::string_view code : {"[SYS/TEMP]", "[IN-USE]", "[LOGIN-DELAY]"}) {
+    if (line.find(code) != std::string_view::npos) {
+      return Client::LoginResult::rejected_temporarily;
+    }
+  }
+  return Client::LoginResult::refused;
+}
+}  // namespace
+
 awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint16_t port, const std::string& mailbox,
-                                             const std::string& password, std::string& detail) {
+                                             const std::string& password, std::string& detail,
+                                             const net::PeerCheck& check) {
   const std::string where = host + ":" + std::to_string(port);
   const auto ex = co_await net::asio::this_coro::executor;
   net::Connection::TlsClient up = co_await net::Connection::connect_tls(
@@ -99,6 +113,14 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
     detail = up.error;
     co_return up.failure == net::Connection::TlsClient::Failure::tls ? LoginResult::tls_failed
                                                                      : LoginResult::unreachable;
+  }
+  if (check) {
+    std::vector<std::uint8_t> der = up.connection->peer_certificate_der();
+    const std::optional<std::string> refused = co_await check(std::move(der));
+    if (refused) {
+      detail = "the TLS certificate of the KIM provider at " + where + " was not accepted: " + *refused;
+      co_return LoginResult::tls_failed;
+    }
   }
   conn_ = std::move(up.connection);
   // Every co_await result is bound to a local first (g++ 12, see docs/decisions.md).
@@ -113,7 +135,7 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
   if (!user.ok()) {
     detail = user.lost() ? user.failure : "USER refused: " + user.line;
     conn_.reset();
-    co_return user.lost() ? LoginResult::lost : LoginResult::refused;
+    co_return user.lost() ? LoginResult::lost : refusal_of(user.line);
   }
   std::string pass_line = "PASS " + password;
   const UpstreamReply pass = co_await command(pass_line);
@@ -121,7 +143,7 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
   if (!pass.ok()) {
     detail = pass.lost() ? pass.failure : "PASS refused: " + pass.line;
     conn_.reset();
-    co_return pass.lost() ? LoginResult::lost : LoginResult::refused;
+    co_return pass.lost() ? LoginResult::lost : refusal_of(pass.line);
   }
   co_return LoginResult::ok;
 }

@@ -47,15 +47,18 @@ class Client {
  public:
   // Each failure names its own PVS reply: unreachable (connect), tls_failed (handshake),
   // refused (greeting, USER or PASS answered -ERR), lost (no answer during the login).
-  enum class LoginResult { ok, unreachable, tls_failed, refused, lost };
+  // rejected_temporarily: the provider answered PASS (or USER) with an RFC 2449/3206 code that
+  // says "not now" ([SYS/TEMP], [IN-USE], [LOGIN-DELAY]): no verdict on the password.
+  enum class LoginResult { ok, unreachable, tls_failed, refused, rejected_temporarily, lost };
 
   explicit Client(const ClientSettings& settings) : settings_(settings) {}
   ~Client();
 
   // Connect, TLS (server checked against the host the PVS named), greeting, USER `mailbox`,
   // PASS `password`. `detail` gets a sentence for the log on failure (never the password).
+  // `check`, when set, judges the provider's certificate before anything is sent (tls_failed).
   net::awaitable<LoginResult> login(const std::string& host, std::uint16_t port, const std::string& mailbox,
-                                    const std::string& password, std::string& detail);
+                                    const std::string& password, std::string& detail, const net::PeerCheck& check = {});
   // One command line (without CRLF) and its status line.
   net::awaitable<UpstreamReply> command(const std::string& line);
   // One command line; after +OK its body, up to `limit` unstuffed octets (larger: incomplete).

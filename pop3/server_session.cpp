@@ -213,22 +213,47 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   LoginPlan plan = std::move(std::get<LoginPlan>(resolved));
   const LoginTarget target = plan.target;
   const std::string where = target.host + ":" + std::to_string(target.port);
+  net::LoginGuard::Attempt attempt;
+  if (pop3_.login_guard != nullptr) {
+    attempt = pop3_.login_guard->begin(target.mailbox, conn_.peer_address());
+    if (!attempt.allowed()) {
+      log_.warn("event=auth mailbox={} result=locked", target.mailbox);
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(attempt.locked_for()).count() + 1;
+      co_return co_await reply_with(replies::login_locked, "Too many failed logins for " + target.mailbox + " from " +
+                                                               conn_.peer_address() +
+                                                               "; this address is locked out of the mailbox for " +
+                                                               std::to_string(seconds) + " more seconds");
+    }
+  }
   auto client = std::make_unique<Client>(pop3_.upstream);
   std::string detail;
-  const Client::LoginResult result = co_await client->login(target.host, target.port, target.mailbox, password, detail);
+  const Client::LoginResult result =
+      co_await client->login(target.host, target.port, target.mailbox, password, detail, target.check_provider);
+  if (result != Client::LoginResult::refused && result != Client::LoginResult::ok) {
+    attempt.abandoned();  // says nothing about the password
+  }
   switch (result) {
     case Client::LoginResult::ok:
+      attempt.succeeded();
       break;
+    case Client::LoginResult::rejected_temporarily:
+      log_.info("event=auth mailbox={} upstream={} result=deferred reason=\"{}\"", target.mailbox, where, detail);
+      co_return co_await reply_with(replies::login_deferred, detail);
     case Client::LoginResult::unreachable:
       log_.warn("event=upstream_connect_failed upstream={} reason=\"{}\"", where, detail);
       co_return co_await reply_with(replies::upstream_unreachable, where);
     case Client::LoginResult::tls_failed:
       log_.warn("event=upstream_tls_failed upstream={} reason=\"{}\"", where, detail);
       co_return co_await reply_with(replies::upstream_tls_failed, where);
-    case Client::LoginResult::refused:
-    case Client::LoginResult::lost:
+    case Client::LoginResult::refused: {
       log_.info("event=auth mailbox={} upstream={} result=refused reason=\"{}\"", target.mailbox, where, detail);
+      const net::Duration delay = attempt.failed();
+      co_await pause(delay);
       co_return co_await reply(replies::auth_failed);
+    }
+    case Client::LoginResult::lost:
+      log_.info("event=auth mailbox={} upstream={} result=lost reason=\"{}\"", target.mailbox, where, detail);
+      co_return co_await reply_with(replies::login_deferred, detail);
   }
   log_.info("event=auth mailbox={} upstream={} result=ok", target.mailbox, where);
   upstream_ = std::move(client);

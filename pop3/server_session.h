@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "net/line_session.h"
+#include "net/login_guard.h"
 #include "pop3/client.h"
 #include "pop3/command.h"
 #include "pop3/replies.h"
@@ -29,6 +30,7 @@ struct LoginTarget {
   std::string host;
   std::uint16_t port = 0;
   std::string mailbox;
+  net::PeerCheck check_provider;  // the provider's TLS certificate, before USER/PASS (empty: none)
 };
 
 // What the PVS gets for RETR: the message (possibly transformed), or a refusal text for -ERR
@@ -70,7 +72,8 @@ struct ServerSettings : net::LineSessionSettings {
   ClientSettings upstream;
   std::uint64_t max_message_size = 734003200;
   std::uint64_t header_section = 1 << 20;
-  ProxyHooks* hooks = nullptr;  // null: logins are refused (no upstream configured)
+  ProxyHooks* hooks = nullptr;             // null: logins are refused (no upstream configured)
+  net::LoginGuard* login_guard = nullptr;  // failed logins per mailbox and client address (shared with SMTP)
 };
 
 class ServerSession final : public net::LineSession {

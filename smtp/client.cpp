@@ -81,7 +81,7 @@ awaitable<UpstreamReply> Client::exchange(const std::string& wire, net::Duration
 
 awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint16_t port, const std::string& helo,
                                              const std::string& mailbox, const std::string& password,
-                                             std::string& detail) {
+                                             std::string& detail, const net::PeerCheck& check) {
   const std::string where = host + ":" + std::to_string(port);
   const auto ex = co_await net::asio::this_coro::executor;
   std::string error;
@@ -96,6 +96,14 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
     detail = "TLS with the KIM provider at " + where +
              " failed: its certificate was not accepted or it refused our client certificate";
     co_return LoginResult::tls_failed;
+  }
+  if (check) {
+    std::vector<std::uint8_t> der = up->peer_certificate_der();
+    const std::optional<std::string> refused = co_await check(std::move(der));
+    if (refused) {
+      detail = "the TLS certificate of the KIM provider at " + where + " was not accepted: " + *refused;
+      co_return LoginResult::tls_failed;
+    }
   }
   conn_ = std::move(up);
   const UpstreamReply greeting = co_await read_reply(settings_.server_timeout);

@@ -46,8 +46,10 @@ class Client {
   explicit Client(const ClientSettings& settings) : settings_(settings) {}
 
   // Connect, TLS, greeting, EHLO `helo`, AUTH PLAIN. `detail` gets a sentence on failure.
+  // `check`, when set, judges the provider's certificate before anything is sent (tls_failed).
   net::awaitable<LoginResult> login(const std::string& host, std::uint16_t port, const std::string& helo,
-                                    const std::string& mailbox, const std::string& password, std::string& detail);
+                                    const std::string& mailbox, const std::string& password, std::string& detail,
+                                    const net::PeerCheck& check = {});
   // One command line (without CRLF), and its reply.
   net::awaitable<UpstreamReply> command(const std::string& line);
   // After a 354: the message (unstuffed, any line ends), dot-stuffed with CRLF, and the final reply.

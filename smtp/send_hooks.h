@@ -33,6 +33,7 @@ struct LoginTarget {
   std::uint16_t port = 0;
   std::string mailbox;  // position 0 of the user name, for upstream AUTH
   std::shared_ptr<HookSession> session;
+  net::PeerCheck check_provider;  // the provider's TLS certificate, before AUTH (empty: none)
 };
 
 class SendHooks {

@@ -286,7 +286,7 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   const std::string helo = helo_.empty() ? smtp_.hostname : helo_;
   std::string detail;
   const Client::LoginResult result =
-      co_await upstream_.login(target.host, target.port, helo, target.mailbox, password, detail);
+      co_await upstream_.login(target.host, target.port, helo, target.mailbox, password, detail, target.check_provider);
   const std::string where = target.host + ":" + std::to_string(target.port);
   switch (result) {
     case Client::LoginResult::ok:

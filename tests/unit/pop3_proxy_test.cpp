@@ -239,25 +239,28 @@ class FixedMailbox final : public MailboxHooks {
 class FixedHooks final : public ProxyHooks {
  public:
   std::uint16_t port = 0;
+  net::PeerCheck check;  // the provider's certificate (KOM-LE-A_2075-01); empty: none
   awaitable<std::variant<LoginPlan, std::string>> resolve_user(const std::string& user) override {
     using R = std::variant<LoginPlan, std::string>;
     if (user.find('#') == std::string::npos) {
       co_return R{std::string("the user name is not a KIM user name")};
     }
     LoginPlan plan;
-    plan.target = LoginTarget{"127.0.0.1", port, "praxis.b@fd-b.test"};
+    plan.target = LoginTarget{"127.0.0.1", port, "praxis.b@fd-b.test", check};
     plan.mailbox = std::make_unique<FixedMailbox>();
     co_return R{std::move(plan)};
   }
 };
 
 // A PVS script against a session whose provider follows `script`.
-std::vector<std::string> run_proxy(const ProviderScript& script, const kimgate::testing::ScriptFn& pvs) {
+std::vector<std::string> run_proxy(const ProviderScript& script, const kimgate::testing::ScriptFn& pvs,
+                                   net::PeerCheck check = {}) {
   asio::io_context io;
   Provider provider(io, script);
   provider.start();
   FixedHooks hooks;
   hooks.port = provider.port();
+  hooks.check = std::move(check);
   ServerSettings settings;
   settings.hostname = "kimgate.test";
   settings.implicit_tls = false;
@@ -380,6 +383,32 @@ TEST(Pop3Proxy, LoginFailuresComeFromTheReplyTable) {
   EXPECT_EQ(got[3], reply_line(replies::auth_failed));
   EXPECT_EQ(got[4], reply_line(replies::unknown_command)) << "still in CONNECT";
   EXPECT_EQ(got[5], reply_line(replies::signing_off));
+}
+
+TEST(Pop3Proxy, AProviderCertificateTheCheckRefusesGetsNoCredentials) {
+  ProviderScript script;
+  script.steps = {{"USER praxis.b@fd-b.test", "+OK\r\n"}, {"PASS geheim", "+OK Logged in.\r\n"}};
+  std::vector<std::uint8_t> seen;
+  const net::PeerCheck refuse = [&seen](std::vector<std::uint8_t> der) -> awaitable<std::optional<std::string>> {
+    seen = der;
+    co_return std::optional<std::string>("INVALID");
+  };
+  std::vector<std::string> got;
+  const auto pvs = [&](PvsClient& c) -> awaitable<void> {
+    co_await c.line();
+    for (const char* line : {"USER praxis.b@fd-b.test#127.0.0.1:995#M#C#W", "PASS geheim", "QUIT"}) {
+      const std::vector<std::string> answer = co_await ask(c, line, false);
+      got.push_back(answer.front());
+    }
+  };
+  const std::vector<std::string> received = run_proxy(script, pvs, refuse);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1].rfind("-ERR [SYS/TEMP] TLS with the KIM provider", 0), 0u) << got[1];
+  EXPECT_FALSE(seen.empty()) << "the check saw the provider's certificate";
+  for (const std::string& line : received) {
+    EXPECT_EQ(line.rfind("USER", 0), std::string::npos) << "no credential went to the provider: " << line;
+    EXPECT_EQ(line.rfind("PASS", 0), std::string::npos) << line;
+  }
 }
 
 TEST(Pop3Proxy, ProviderGoneMidSessionClosesWithTheTableText) {
