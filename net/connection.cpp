@@ -197,12 +197,16 @@ void Connection::close() {
   sock.close(ec);
 }
 
-std::string Connection::peer_certificate_subject() const {
+X509* Connection::peer_certificate() const {
   if (!tls_active_) {
-    return {};
+    return nullptr;
   }
   SSL* ssl = const_cast<asio::ssl::stream<beast::tcp_stream>&>(stream_).native_handle();
-  X509* cert = SSL_get1_peer_certificate(ssl);
+  return SSL_get1_peer_certificate(ssl);
+}
+
+std::string Connection::peer_certificate_subject() const {
+  X509* cert = peer_certificate();
   if (cert == nullptr) {
     return {};
   }
@@ -213,11 +217,7 @@ std::string Connection::peer_certificate_subject() const {
 }
 
 std::vector<std::uint8_t> Connection::peer_certificate_der() const {
-  if (!tls_active_) {
-    return {};
-  }
-  SSL* ssl = const_cast<asio::ssl::stream<beast::tcp_stream>&>(stream_).native_handle();
-  X509* cert = SSL_get1_peer_certificate(ssl);
+  X509* cert = peer_certificate();
   if (cert == nullptr) {
     return {};
   }

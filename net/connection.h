@@ -82,6 +82,8 @@ class Connection {
   std::vector<std::uint8_t> peer_certificate_der() const;
 
  private:
+  // The peer's TLS certificate (a new reference the caller frees), null without TLS or one.
+  X509* peer_certificate() const;
   // The TLS handshake as `side` within `deadline`; marks the connection TLS when it succeeds.
   awaitable<boost::system::error_code> handshake(asio::ssl::stream_base::handshake_type side, Duration deadline);
 
