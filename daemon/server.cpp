@@ -23,6 +23,7 @@
 #include "net/connection_limits.h"
 #include "net/login_guard.h"
 #include "net/tls.h"
+#include "pop3/replies.h"
 #include "pop3/server_session.h"
 #include "smtp/server_session.h"
 
@@ -313,8 +314,8 @@ awaitable<void> Server::run_session(net::tcp::socket socket, conf::Listener list
     // listener, or it could not read it), and the connection closes.
     spdlog::warn("event=connection_refused {} peer={} reason=\"{}\"", listener_text(listener), conn.peer(),
                  admission.refused);
-    const std::string text =
-        smtp ? smtp::format_reply(421, "4.7.0", admission.refused) : "-ERR [SYS/TEMP] " + admission.refused + "\r\n";
+    const std::string text = smtp ? smtp::format_reply(421, "4.7.0", admission.refused)
+                                  : pop3::format_reply(pop3::replies::over_connection_limit, admission.refused);
     net::LineSessionSettings settings = runtime->smtp;
     settings.implicit_tls = listener.tls == conf::ListenerTls::implicit;
     co_await net::refuse_connection(conn, settings, text);

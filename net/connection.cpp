@@ -28,9 +28,15 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> t
 
 awaitable<boost::system::error_code> Connection::start_tls(Duration deadline) {
   lines_.take_rest();  // plaintext pipelined after STARTTLS must never count as encrypted input
+  const boost::system::error_code ec = co_await handshake(asio::ssl::stream_base::server, deadline);
+  co_return ec;
+}
+
+awaitable<boost::system::error_code> Connection::handshake(asio::ssl::stream_base::handshake_type side,
+                                                           Duration deadline) {
   boost::system::error_code ec;
   beast::get_lowest_layer(stream_).expires_after(deadline);
-  co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+  co_await stream_.async_handshake(side, asio::redirect_error(asio::use_awaitable, ec));
   beast::get_lowest_layer(stream_).expires_never();
   if (!ec) {
     tls_active_ = true;
@@ -96,14 +102,8 @@ awaitable<boost::system::error_code> Connection::start_tls_client(Duration deadl
   } else {
     X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
   }
-  ec = {};
-  beast::get_lowest_layer(stream_).expires_after(deadline);
-  co_await stream_.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
-  beast::get_lowest_layer(stream_).expires_never();
-  if (!ec) {
-    tls_active_ = true;
-  }
-  co_return ec;
+  const boost::system::error_code handshaken = co_await handshake(asio::ssl::stream_base::client, deadline);
+  co_return handshaken;
 }
 
 awaitable<boost::system::error_code> Connection::read_some(std::string& out, Duration deadline) {
@@ -197,12 +197,16 @@ void Connection::close() {
   sock.close(ec);
 }
 
-std::string Connection::peer_certificate_subject() const {
+X509* Connection::peer_certificate() const {
   if (!tls_active_) {
-    return {};
+    return nullptr;
   }
   SSL* ssl = const_cast<asio::ssl::stream<beast::tcp_stream>&>(stream_).native_handle();
-  X509* cert = SSL_get1_peer_certificate(ssl);
+  return SSL_get1_peer_certificate(ssl);
+}
+
+std::string Connection::peer_certificate_subject() const {
+  X509* cert = peer_certificate();
   if (cert == nullptr) {
     return {};
   }
@@ -213,11 +217,7 @@ std::string Connection::peer_certificate_subject() const {
 }
 
 std::vector<std::uint8_t> Connection::peer_certificate_der() const {
-  if (!tls_active_) {
-    return {};
-  }
-  SSL* ssl = const_cast<asio::ssl::stream<beast::tcp_stream>&>(stream_).native_handle();
-  X509* cert = SSL_get1_peer_certificate(ssl);
+  X509* cert = peer_certificate();
   if (cert == nullptr) {
     return {};
   }

@@ -82,6 +82,11 @@ class Connection {
   std::vector<std::uint8_t> peer_certificate_der() const;
 
  private:
+  // The peer's TLS certificate (a new reference the caller frees), null without TLS or one.
+  X509* peer_certificate() const;
+  // The TLS handshake as `side` within `deadline`; marks the connection TLS when it succeeds.
+  awaitable<boost::system::error_code> handshake(asio::ssl::stream_base::handshake_type side, Duration deadline);
+
   asio::ssl::stream<beast::tcp_stream> stream_;
   // Read deadlines use our own timer that cancels the read instead of Beast's expiry, which closes the
   // socket: after an idle timeout the session must still be able to send 421 / -ERR.

@@ -22,6 +22,7 @@ inline constexpr Reply shutting_down{false, "[SYS/TEMP] Service shutting down, c
 inline constexpr Reply idle_timeout{false, "Idle timeout, closing the connection"};
 inline constexpr Reply too_many_errors{false, "Too many errors, closing the connection"};
 inline constexpr Reply line_too_long{false, "Line too long"};
+inline constexpr Reply over_connection_limit{false, "[SYS/TEMP] {}"};  // net::ConnectionLimits' sentence
 // CONNECT state (Tab_POP3_Ant_Init).
 inline constexpr Reply unknown_command{false, "Invalid command in this state"};
 inline constexpr Reply tls_required{false, "Must issue the STLS command first"};
