@@ -135,10 +135,6 @@ const PolicyRow& policy_row(SendSituation s) {
   return *row;  // every situation has its row (tests/daemon/send_policy_test.cpp)
 }
 
-std::string_view situation_name(SendSituation s) {
-  return policy_row(s).event;
-}
-
 std::vector<kim::DsnRecipient> refused_rows(const TransactionOutcome& outcome) {
   std::vector<kim::DsnRecipient> rows;
   for (const smtp::RecipientOutcome& r : outcome.recipients) {

@@ -49,7 +49,6 @@ struct PolicyRow {
 };
 
 const PolicyRow& policy_row(SendSituation s);
-std::string_view situation_name(SendSituation s);
 
 struct Decision {
   SendSituation situation = SendSituation::delivered;

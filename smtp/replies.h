@@ -52,8 +52,6 @@ inline constexpr Reply message_too_big{
     552, "5.3.4", "Message too big: kimgate sends client mails of at most 15 MiB (15728640 octets)"};
 inline constexpr Reply text_line_too_long{
     554, "5.6.0", "A line of the message is longer than 1000 octets (RFC 5321 4.5.3.1.6); encode the content"};
-inline constexpr Reply upstream_timeout{421, "4.4.2",
-                                        "The KIM provider did not answer in time, closing the connection"};
 inline constexpr Reply upstream_lost{421, "4.4.2", "The connection to the KIM provider was lost, closing"};
 inline constexpr Reply processing_failed{451, "4.3.0", "Local error while processing the message; try again later"};
 }  // namespace replies

@@ -13,6 +13,7 @@
    the mail gets 451 and goes through once slapd is back; SIGTERM with the VZD connection open
    ends the process within its drain deadline.
 4. SIGTERM while a 14 MiB mail is being sent: the mail is finished (250) and the process ends."""
+import base64
 import os
 import poplib
 import resource
@@ -72,7 +73,7 @@ def timed_login(kg, w, p, source=None, protocol="smtp", password=None):
                                  source_address=(source, 0) if source else None)
             try:
                 s.ehlo("pvs")
-                code, text = s.docmd("AUTH", "PLAIN " + __import__("base64").b64encode(
+                code, text = s.docmd("AUTH", "PLAIN " + base64.b64encode(
                     f"\0{kim_user(w, p)}\0{password or p['mailbox_password']}".encode()).decode())
                 err = None if code == 235 else (code, text.decode())
             finally:
