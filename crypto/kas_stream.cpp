@@ -189,8 +189,8 @@ bool KasOpener::finish(std::string& out) {
   const std::size_t before = out.size();
   int n = 0;
   std::uint8_t* dst = grow(out, 16);
-  if (EVP_CIPHER_CTX_ctrl(s_->cipher.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kKasTagLength),
-                          s_->held.data()) != 1 ||
+  if (EVP_CIPHER_CTX_ctrl(s_->cipher.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kKasTagLength), s_->held.data()) !=
+          1 ||
       EVP_DecryptFinal_ex(s_->cipher.get(), dst, &n) != 1) {
     openssl_error();
     failure_ = Failure::decrypt;

@@ -1,4 +1,6 @@
 // The KAS cipher in pieces (crypto/kas_stream.h) and the sealed spool (crypto/sealed_spool.h).
+#include "crypto/kas_stream.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -6,7 +8,6 @@
 #include <sstream>
 
 #include "crypto/kas.h"
-#include "crypto/kas_stream.h"
 #include "crypto/ossl.h"
 #include "crypto/sealed_spool.h"
 
