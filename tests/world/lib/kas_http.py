@@ -14,7 +14,9 @@ import socket
 import ssl
 from http.server import ThreadingHTTPServer
 
-CHUNK = 256 * 1024
+# 64 KiB: below glibc's mmap threshold, so a read does not map and unmap fresh pages
+# (a TLS record carries at most 16 KiB anyway).
+CHUNK = 64 * 1024
 FIELD_LIMIT = 64 * 1024      # a text form field (messageID, recipients, expires)
 HEADER_LIMIT = 16 * 1024     # the header block of one form part
 
@@ -273,6 +275,9 @@ def server_context(cert: str, key: str, client_ca: str, require_client_cert: boo
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
+    # Only the component CA that issues C.CM.TLS-CS is a trust anchor (not the root, which
+    # would also accept card certificates whose chain the client sends along).
     ctx.load_verify_locations(client_ca)
+    ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
     ctx.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
     return ctx

@@ -211,7 +211,7 @@ def render_kas(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Part
     cfg = {"provider": fd, "domain": f"{fd}.kim.telematik-test", "host": HOST,
            "kas_host": kas_host, "kas_port": pt["kas"], "accmgr_host": accmgr_host, "accmgr_port": pt["accmgr"],
            "control_port": pt["kas_control"],
-           "cert": str(tls["fullchain_pem"]), "key": str(tls["key_pem"]), "client_ca": str(pki.chain("komp")),
+           "cert": str(tls["fullchain_pem"]), "key": str(tls["key_pem"]), "client_ca": str(pki.ca_pem("komp")),
            "users_file": str(pp["dovecot"] / "users"), "state_dir": str(pp["kas_state"]),
            "max_size": KAS_MAX_SIZE, "max_downloads": KAS_MAX_DOWNLOADS,
            "mailboxes": kas_mailboxes(parts, fd), "service_information": SERVICE_INFORMATION}
