@@ -214,7 +214,8 @@ def test_ocsp(w: dict) -> None:
 # --- lifecycle --------------------------------------------------------------------
 
 PID_FILES = ("fd-a/queue/pid/master.pid", "fd-a/dovecot/run/master.pid", "fd-b/queue/pid/master.pid",
-             "fd-b/dovecot/run/master.pid", "vzd/slapd.pid", "run/pkihttp.pid")
+             "fd-b/dovecot/run/master.pid", "vzd/slapd.pid", "run/pkihttp.pid", "run/kas-fd-a.pid",
+             "run/kas-fd-b.pid", "run/dnsmasq.pid")
 
 
 def world_sessions() -> set[int]:
@@ -256,7 +257,8 @@ def test_lifecycle(w: dict) -> None:
     r = run(str(HERE / "down"), timeout=120)
     check(r.returncode == 0, "down succeeds", r.stderr)
     procs = leftover_processes(sids)
-    check(not procs, "no postfix/dovecot/slapd/openssl/pkihttp process is left after down", "\n".join(procs))
+    check(not procs, "no postfix/dovecot/slapd/openssl/pkihttp/kas/dnsmasq process is left after down",
+          "\n".join(procs))
     ports = listening_world_ports(w)
     check(not ports, "no world port listens after down", str(ports))
     t0 = time.monotonic()

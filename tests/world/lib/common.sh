@@ -21,6 +21,9 @@ fd-b-postfix|$WORLD/fd-b/queue/pid/master.pid|postfix/sbin/master|WORLD_PORT_FD_
 fd-b-dovecot|$WORLD/fd-b/dovecot/run/master.pid|dovecot|WORLD_PORT_FD_B_POP3S
 vzd-slapd|$WORLD/vzd/slapd.pid|slapd|WORLD_PORT_LDAPS WORLD_PORT_LDAP
 pki-http|$WORLD/run/pkihttp.pid|pkihttp.py|WORLD_PORT_OCSP WORLD_PORT_HTTP
+fd-a-kas|$WORLD/run/kas-fd-a.pid|kas_server.py|WORLD_PORT_FD_A_KAS WORLD_PORT_FD_A_ACCMGR WORLD_PORT_FD_A_KAS_CONTROL
+fd-b-kas|$WORLD/run/kas-fd-b.pid|kas_server.py|WORLD_PORT_FD_B_KAS WORLD_PORT_FD_B_ACCMGR WORLD_PORT_FD_B_KAS_CONTROL
+dns|$WORLD/run/dnsmasq.pid|dnsmasq|WORLD_PORT_DNS
 EOF2
 }
 

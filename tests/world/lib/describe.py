@@ -13,8 +13,9 @@ from pathlib import Path
 
 from model import CAS, KONNEKTOR_ICCSN, Participant
 from pki import Pki, tls_p12_password
-from render import PROVIDERS, VZD_ADMIN_PW, mailboxes, provider_paths, provider_ports
-from worldcfg import HOST, SOFTHSM_MODULE, Layout
+from render import (KAS_MAX_DOWNLOADS, KAS_MAX_SIZE, PROVIDERS, VZD_ADMIN_PW, dns_paths, dns_records, kas_hosts,
+                    kas_mailboxes, mailboxes, provider_paths, provider_ports)
+from worldcfg import DNS_TTL, DNSSD_DOMAIN, HOST, SOFTHSM_MODULE, Layout
 
 SCHEMA_VERSION = 1
 
@@ -26,6 +27,42 @@ def _s(p: Path) -> str:
 def key_status(p: Participant) -> str:
     return {"expired": "expired", "revoked": "revoked", "wrong_key_usage": "wrong_key_usage"}.get(
         p.awkward or "", "good")
+
+
+def kas_entry(layout: Layout, pki: Pki, ports: dict[str, int], fd: str) -> dict:
+    pp, pt, tls = provider_paths(layout, fd), provider_ports(ports, fd), pki.tls_paths(f"kas-{fd}")
+    host = kas_hosts(fd)[0]
+    return {"host": host, "port": pt["kas"], "url": f"https://{host}:{pt['kas']}/attachments/v2.4",
+            "control": f"http://{HOST}:{pt['kas_control']}", "control_port": pt["kas_control"],
+            "address": HOST, "client_certificate": "required (issued by the komp CA)",
+            "server_cert_pem": _s(tls["cert_pem"]), "server_fullchain_pem": _s(tls["fullchain_pem"]),
+            "max_size": KAS_MAX_SIZE, "max_downloads": KAS_MAX_DOWNLOADS,
+            "config": _s(pp["kas_config"]), "state_dir": _s(pp["kas_state"]), "log": _s(pp["kas_log"])}
+
+
+def accmgr_entry(ports: dict[str, int], fd: str) -> dict:
+    host, port = kas_hosts(fd)[1], provider_ports(ports, fd)["accmgr"]
+    base = f"https://{host}:{port}"
+    return {"host": host, "port": port, "url": base, "address": HOST,
+            "client_certificate": "optional; AccountLimit requires one",
+            "accountlimit_url": f"{base}/AccountLimit/v1.1", "serviceinformation_url": f"{base}/ServiceInformation/v1.0",
+            "accountmanager_url": f"{base}/AccountMgmt/v2.4 (not served yet)"}
+
+
+def mailbox_limits(box: dict) -> dict:
+    return {"kim_version": box["kim_version"], "large_mail": (box["kim_version"] or "").endswith("+"),
+            "data_time_to_live": box["data_time_to_live"], "quota": box["quota"], "max_mail_size": box["max_mail_size"]}
+
+
+def dns_entry(layout: Layout, ports: dict[str, int]) -> dict:
+    dp, r = dns_paths(layout), dns_records(ports)
+    return {"server": f"{HOST}:{ports['DNS']}", "host": HOST, "port": ports["DNS"], "dnssd_domain": DNSSD_DOMAIN,
+            "ttl": DNS_TTL, "config": _s(dp["conf"]), "log": _s(dp["log"]),
+            "records": {"PTR": [{"name": n, "target": t} for n, t in r["ptr"]],
+                        "SRV": [{"name": n, "target": h, "port": p, "priority": 0, "weight": 0}
+                                for n, h, p in r["srv"]],
+                        "TXT": [{"name": n, "strings": t} for n, t in r["txt"]],
+                        "A": [{"name": n, "address": a} for n, a in r["a"]]}}
 
 
 def describe(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Participant]) -> dict:
@@ -54,6 +91,8 @@ def describe(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Partic
             "dovecot_config": _s(pp["dovecot_conf"]), "maildir_root": _s(pp["mail"]),
             "postfix_log": _s(pp["postfix_log"]), "dovecot_log": _s(pp["dovecot_log"]),
             "mailboxes": sorted(mailboxes(parts, fd)),
+            "kas": kas_entry(layout, pki, ports, fd),
+            "accmgr": accmgr_entry(ports, fd),
         }
 
     def tls_entry(tid: str, **extra) -> dict:
@@ -86,6 +125,7 @@ def describe(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Partic
             "profession_oid": p.profession_oids[0], "profession_oids": list(p.profession_oids),
             "entry_type": p.entry_type, "kom_le_version": p.kom_le, "kim_data": p.kim_data,
             "large_mail": (p.kom_le or "").endswith("+"), "awkward": p.awkward,
+            "data_time_to_live": p.data_time_to_live, "quota": p.quota,
             "vzd_dn": f"uid={p.vzd_uid},dc=data,dc=vzd",
             "card": {"type": p.card_type, "iccsn": p.iccsn,
                      "pin_type": "PIN.CH" if p.card_type == "HBA" else "PIN.SMC",
@@ -145,9 +185,11 @@ def describe(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Partic
                     "tokens": {p.token: p.id for p in parts if p.token},
                     "missing_mechanisms": ["CKM_RSA_PKCS_OAEP with SHA-256 (only SHA-1 OAEP works)"]},
         "participants": participants,
-        "mailboxes": [{"address": a, "password": pw, "provider": fd,
-                       "participants": [p.id for p in parts if p.address == a]}
-                      for fd in PROVIDERS for a, pw in sorted(mailboxes(parts, fd).items())],
+        "mailboxes": [dict({"address": a, "password": pw, "provider": fd,
+                        "participants": [p.id for p in parts if p.address == a]},
+                       **mailbox_limits(kas_mailboxes(parts, fd)[a]))
+                  for fd in PROVIDERS for a, pw in sorted(mailboxes(parts, fd).items())],
+        "dns": dns_entry(layout, ports),
         "awkward": awkward,
         "logs_dir": _s(layout.logs),
     }
@@ -186,6 +228,12 @@ def env_lines(w: dict) -> list[str]:
         for key in ("cert_pem", "cert_der", "key_pem", "chain_pem", "fullchain_pem", "p12", "p12_password"):
             kv.append((_env_name(prefix, key), t[key]))
     kv.append(("WORLD_KONNEKTOR_ICCSN", w["konnektor"]["iccsn"]))
+    kv += [("WORLD_DNS_SERVER", w["dns"]["server"]), ("WORLD_DNS_PORT", w["dns"]["port"]),
+           ("WORLD_DNSSD_DOMAIN", w["dns"]["dnssd_domain"])]
+    for fd, p in w["providers"].items():
+        kv += [(_env_name("WORLD", fd, "KAS_URL"), p["kas"]["url"]),
+               (_env_name("WORLD", fd, "KAS_CONTROL"), p["kas"]["control"]),
+               (_env_name("WORLD", fd, "ACCMGR_URL"), p["accmgr"]["url"])]
     for pid, p in w["participants"].items():
         pre = _env_name("WORLD", pid)
         kv += [(f"{pre}_ADDRESS", p["kim_address"]), (f"{pre}_PASSWORD", p["mailbox_password"]),

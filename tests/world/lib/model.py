@@ -130,6 +130,8 @@ class Participant:
     so_pin: str | None = None
     p12_password: str = "kimgate-test"
     kom_le: str | None = None      # komLeData version ("1.0", "1.5", "1.5+")
+    data_time_to_live: int = 90    # days (AccountLimit dataTimeToLive)
+    quota: int = 16 * 1024 ** 3    # bytes on the KAS (AccountLimit quota); -1 = unlimited
     kim_data: str | None = None    # kimData "<mail>,<ver>[,<tags>]" (None: not set)
     awkward: str | None = None     # expired | revoked | wrong_key_usage | two_telematik_ids
     vzd_extra: dict[str, list[str]] = field(default_factory=dict)
@@ -192,6 +194,7 @@ def participants() -> list[Participant]:
         domain_ids=("381234567",), kv_region="38",
         token="SMCB-B", user_pin="234567", so_pin="23456789", p12_password="smcb-b-p12",
         kom_le="1.5+", kim_data="praxis.b@fd-b.kim.telematik-test,1.5,KIM-Mail;V1.0",
+        data_time_to_live=30,   # differs from the default so that Expires from getLimits is testable
         vzd_extra={"st": ["Nordrhein"], "l": ["Düsseldorf"], "postalCode": ["40213"],
                    "street": ["Königsallee 5"], "holder": ["kzbv"]}))
     # Health insurer: IK with a valid check digit, entryType 5, KIM 1.0 only,
@@ -205,7 +208,7 @@ def participants() -> list[Participant]:
                               "Kurfürstenstraße 3", "80276883110000100004", "Test-Krankenkasse Hessen TEST-ONLY"),
         domain_ids=("104612348", "104690009"), ik="104612348",
         token="SMCB-KK", user_pin="456789", so_pin="45678901", p12_password="kasse-p12",
-        kom_le="1.0", kim_data=None,
+        kom_le="1.0", kim_data=None, quota=-1,   # unlimited: the -1 case of AccountLimit
         vzd_extra={"otherName": ["-"], "title": ["-"], "st": ["-"], "l": ["Kassel"],
                    "postalCode": ["34117"], "street": ["Kurfürstenstraße 3"],
                    "organization": ["Test-Krankenkasse Hessen NOT-VALID"], "holder": ["dtsg"],
@@ -220,7 +223,8 @@ def participants() -> list[Participant]:
                               "Europa-Allee 90", "80276883110000100005", "KV Hessen Datenannahme TEST-ONLY"),
         domain_ids=("46",), kv_region="46",
         token="SMCB-KVH", user_pin="567890", so_pin="56789012", p12_password="kvh-p12",
-        kom_le="1.5",
+        # Opted in to large mails (QS documentation, 1-Click archives): the 1.5+ mailbox of fd-a.
+        kom_le="1.5+",
         kim_data="datenannahme.kvh@fd-a.kim.telematik-test,1.5,"
                  "1ClickAbrechnung;Lieferung;V2.0|eDokumentation-QSHLT;Lieferung;V2.0",
         vzd_extra={"st": ["Hessen"], "l": ["Frankfurt am Main"], "postalCode": ["60528"],
@@ -271,6 +275,12 @@ def tls_identities() -> list[TlsSpec]:
         fd.append(TlsSpec(name, host, "rsa", "serverAuth, clientAuth",
                           (OID_POLICY_GEM_OR_CP, OID_FD_TLS_S), ROLE_KOMLE, "KOM-LE Fachdienst",
                           (f"DNS:{host}", f"DNS:{name}.kim.telematik-test", "DNS:localhost", "IP:127.0.0.1"),
+                          f"KIM test provider {name} NOT-VALID"))
+        # The provider's KAS and Account Manager (one test server process).
+        fd.append(TlsSpec(f"kas-{name}", f"kas.{name}.kim.telematik-test", "rsa", "serverAuth",
+                          (OID_POLICY_GEM_OR_CP, OID_FD_TLS_S), ROLE_KOMLE, "KOM-LE Fachdienst",
+                          (f"DNS:kas.{name}.kim.telematik-test", f"DNS:accmgr.{name}.kim.telematik-test",
+                           "IP:127.0.0.1"),
                           f"KIM test provider {name} NOT-VALID"))
     return fd + [
         TlsSpec("vzd", "ldap.vzd.kim.telematik-test", "rsa", "serverAuth",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import grp
+import json
 import os
 import pwd
 import re
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from model import Participant
 from pki import Pki
-from worldcfg import HOST, TEMPLATES, Layout
+from worldcfg import DNS_TTL, DNSSD_DOMAIN, HOST, TEMPLATES, Layout
 
 VZD_ADMIN_PW = "vzd-admin"
 PROVIDERS = ("fd-a", "fd-b")
@@ -46,12 +47,15 @@ def provider_paths(layout: Layout, fd: str) -> dict[str, Path]:
             "dovecot": d / "dovecot", "dovecot_conf": d / "dovecot" / "dovecot.conf",
             "dovecot_run": d / "dovecot" / "run", "dovecot_state": d / "dovecot" / "state",
             "mail": d / "mail", "postfix_log": layout.logs / f"{fd}-postfix.log",
-            "dovecot_log": layout.logs / f"{fd}-dovecot.log"}
+            "dovecot_log": layout.logs / f"{fd}-dovecot.log",
+            "kas": d / "kas", "kas_config": d / "kas" / "config.json", "kas_state": d / "kas" / "state",
+            "kas_log": layout.logs / f"{fd}-kas.log", "kas_pid": layout.run / f"kas-{fd}.pid"}
 
 
 def provider_ports(ports: dict[str, int], fd: str) -> dict[str, int]:
     key = "FD_A" if fd == "fd-a" else "FD_B"
-    return {"smtps": ports[f"{key}_SMTPS"], "pop3s": ports[f"{key}_POP3S"], "inbound": ports[f"{key}_INBOUND"]}
+    return {"smtps": ports[f"{key}_SMTPS"], "pop3s": ports[f"{key}_POP3S"], "inbound": ports[f"{key}_INBOUND"],
+            "kas": ports[f"{key}_KAS"], "accmgr": ports[f"{key}_ACCMGR"], "kas_control": ports[f"{key}_KAS_CONTROL"]}
 
 
 def mailboxes(parts: list[Participant], fd: str) -> dict[str, str]:
@@ -166,3 +170,94 @@ def seed_ldif(pki: Pki, parts: list[Participant]) -> str:
         e.append(_ldif("changeDateTime", changed))
         out.append("".join(e) + "\n")
     return "".join(out)
+
+
+# --- the KAS, AccountLimit and ServiceInformation (lib/kas_server.py) -----------------
+MAX_MAIL_SIZE = 734003200                 # AccountLimit maxMailSize (700 MiB, the schema's minimum)
+KAS_MAX_SIZE = MAX_MAIL_SIZE + 12 + 16    # + AES-GCM IV and tag: the encrypted mail data
+KAS_MAX_DOWNLOADS = 1000                  # per recipient and object (reference KAS default)
+# I_ServiceInformation: the example of ServiceInformation.yaml 1.0.3 and the digest's §6.1;
+# referenceID and initial password both required (AccountManager.yaml 2.4.0 requires iniPassword).
+SERVICE_INFORMATION = {
+    "kimServiceVersion": "1.5.5",
+    "passwordPolicyRegEx": r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z])(?=.*[*.!@#$%^&(){}\[\]:;'<>,?/~_+\-=|\\]).{12,256}$",
+    "passwordPolicyDisplay": "At least one number [0-9] At least one lowercase letter [a-z] "
+                             "At least one capital letter [A-Z] "
+                             "At least one special character [*.!@#$%^&(){}[]:;'<>,?/~_+-=|\\] "
+                             "Minimum length 12 characters Maximum length 256 characters.",
+    "jwtExpiration": 300,
+    "referenceIdRequired": True,
+    "initialPasswordRequired": True,
+}
+
+
+def kas_hosts(fd: str) -> tuple[str, str]:
+    return f"kas.{fd}.kim.telematik-test", f"accmgr.{fd}.kim.telematik-test"
+
+
+def kas_mailboxes(parts: list[Participant], fd: str) -> dict[str, dict]:
+    """address -> what the KAS and AccountLimit know of it (no password: that is Dovecot's)."""
+    out: dict[str, dict] = {}
+    for p in parts:
+        if p.provider == fd and p.address not in out:
+            out[p.address] = {"data_time_to_live": p.data_time_to_live, "quota": p.quota,
+                              "max_mail_size": MAX_MAIL_SIZE, "kim_version": p.kom_le}
+    return out
+
+
+def render_kas(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Participant], fd: str) -> None:
+    pp, pt, tls = provider_paths(layout, fd), provider_ports(ports, fd), pki.tls_paths(f"kas-{fd}")
+    kas_host, accmgr_host = kas_hosts(fd)
+    cfg = {"provider": fd, "domain": f"{fd}.kim.telematik-test", "host": HOST,
+           "kas_host": kas_host, "kas_port": pt["kas"], "accmgr_host": accmgr_host, "accmgr_port": pt["accmgr"],
+           "control_port": pt["kas_control"],
+           "cert": str(tls["fullchain_pem"]), "key": str(tls["key_pem"]), "client_ca": str(pki.ca_pem("komp")),
+           "users_file": str(pp["dovecot"] / "users"), "state_dir": str(pp["kas_state"]),
+           "max_size": KAS_MAX_SIZE, "max_downloads": KAS_MAX_DOWNLOADS,
+           "mailboxes": kas_mailboxes(parts, fd), "service_information": SERVICE_INFORMATION}
+    write(pp["kas_config"], json.dumps(cfg, indent=2) + "\n", 0o600)
+    pp["kas_state"].mkdir(parents=True, exist_ok=True)
+    pp["kas_state"].chmod(0o700)
+
+
+# --- DNS-SD (dnsmasq) -----------------------------------------------------------------------
+def dns_paths(layout: Layout) -> dict[str, Path]:
+    d = layout.root / "dns"
+    return {"dir": d, "conf": d / "dnsmasq.conf", "pid": layout.run / "dnsmasq.pid",
+            "log": layout.logs / "dnsmasq.log"}
+
+
+def dns_records(ports: dict[str, int]) -> dict[str, list]:
+    """The DNS-SD records of both providers: PTR -> instance, SRV, TXT, A."""
+    ptr, srv, txt, a = [], [], [], []
+    for fd in PROVIDERS:
+        pt = provider_ports(ports, fd)
+        kas_host, accmgr_host = kas_hosts(fd)
+        domain = f"{fd}.kim.telematik-test"
+        for svc, host, port, strings in (
+                ("_kas._tcp", kas_host, pt["kas"], ["path=/attachments/v2.4"]),
+                ("_accmgr._tcp", accmgr_host, pt["accmgr"],
+                 ["accountlimit=/AccountLimit/v1.1", "serviceinformation=/ServiceInformation/v1.0",
+                  "accountmanager=/AccountMgmt/v2.4"])):
+            service = f"{svc}.{DNSSD_DOMAIN}"
+            instance = f"{domain}.{service}"
+            ptr.append((service, instance))
+            srv.append((instance, host, port))
+            txt.append((instance, strings))
+            a.append((host, HOST))
+    return {"ptr": ptr, "srv": srv, "txt": txt, "a": a}
+
+
+def render_dns(layout: Layout, ports: dict[str, int]) -> None:
+    dp = dns_paths(layout)
+    r = dns_records(ports)
+    lines = ["# dnsmasq of the kimgate test world (generated): DNS-SD records of the KAS and",
+             "# the Account Manager of each provider. Nothing is forwarded or read from the system.",
+             f"port={ports['DNS']}", f"listen-address={HOST}", "bind-interfaces", "no-resolv", "no-hosts",
+             "no-poll", "keep-in-foreground", f"local=/{DNSSD_DOMAIN}/", f"local-ttl={DNS_TTL}",
+             "user=nobody", "group=nogroup", f"pid-file={dp['pid']}", f"log-facility={dp['log']}", "log-queries"]
+    lines += [f"ptr-record={name},{target}" for name, target in r["ptr"]]
+    lines += [f"srv-host={name},{host},{port},0,0" for name, host, port in r["srv"]]
+    lines += [f"txt-record={name}," + ",".join(f'"{t}"' for t in strings) for name, strings in r["txt"]]
+    lines += [f"host-record={host},{ip}" for host, ip in r["a"]]
+    write(dp["conf"], "\n".join(lines) + "\n")

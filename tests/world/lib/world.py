@@ -70,6 +70,8 @@ def generate() -> None:
     pki.gencrls()
     for fd in render.PROVIDERS:
         render.render_provider(layout, pki, p, parts, fd)
+        render.render_kas(layout, pki, p, parts, fd)
+    render.render_dns(layout, p)
     render.render_vzd(layout, pki, parts)
     describe.write_description(layout, describe.describe(layout, pki, p, parts))
 

@@ -18,11 +18,13 @@ TEMPLATES = WORLD_SRC / "templates"
 
 # Bump when the generated material changes shape: an existing PKI with an
 # older stamp is thrown away and made anew on the next `up`.
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"   # 2: the KAS/accmgr TLS identities
 
 HOST = "127.0.0.1"
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 DOMAIN_SUFFIX = "kim.telematik-test"
+DNSSD_DOMAIN = DOMAIN_SUFFIX        # PTR _kas._tcp.<this>, _accmgr._tcp.<this>
+DNS_TTL = 300
 
 # name -> offset from the port base. 10000-11999 belong to the world.
 PORT_OFFSETS = {
@@ -36,6 +38,13 @@ PORT_OFFSETS = {
     "LDAP": 389,
     "OCSP": 888,
     "HTTP": 80,
+    "FD_A_KAS": 443,
+    "FD_A_ACCMGR": 444,
+    "FD_A_KAS_CONTROL": 445,
+    "FD_B_KAS": 1443,
+    "FD_B_ACCMGR": 1444,
+    "FD_B_KAS_CONTROL": 1445,
+    "DNS": 53,
 }
 
 
