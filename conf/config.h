@@ -122,6 +122,23 @@ struct FachdienstSection {
   bool operator==(const FachdienstSection&) const = default;
 };
 
+// The provider's REST services (KAS, AccountLimit, Account Manager): found by DNS service
+// discovery (A_19361-01, A_19523) unless a URL is configured for the provider's domain.
+struct ProviderServices {
+  std::string domain;               // the mailbox domain, e.g. "akquinet.kim.telematik"
+  std::string kas_url;              // e.g. "https://kas.example.kim.telematik/attachments/v2.4"
+  std::string account_manager_url;  // e.g. "https://accmgr.example.kim.telematik" (paths from the yaml)
+  bool operator==(const ProviderServices&) const = default;
+};
+
+struct ServicesSection {
+  std::string dns_server;                       // "address:port" for DNS-SD; empty: the system resolver
+  std::string dnssd_domain = "kim.telematik";   // PTR _kas._tcp.<dnssd_domain>, _accmgr._tcp.<dnssd_domain>
+  Duration timeout = std::chrono::seconds(30);  // CM_KAS_TIMEOUT: inactivity towards the KAS
+  std::vector<ProviderServices> providers;
+  bool operator==(const ServicesSection&) const = default;
+};
+
 struct TimeoutsSection {
   Duration konnektor = std::chrono::minutes(1);    // KONNEKTOR_TIMEOUT
   Duration smtp_server = std::chrono::minutes(5);  // SMTP_TIMEOUT_SERVER
@@ -138,6 +155,7 @@ struct CacheSection {
   Duration kim_version = std::chrono::hours(24);       // A_22340: at most 24 h
   Duration email_iccsn = std::chrono::hours(24 * 30);  // TTL_EMAIL_ICCSN
   Duration negative = std::chrono::minutes(5);
+  Duration account_limits = std::chrono::hours(24);  // A_22416: getLimits answers, per account
   std::uint64_t max_entries = 10000;
   bool operator==(const CacheSection&) const = default;
 };
@@ -149,7 +167,8 @@ struct LimitsSection {
   std::uint64_t header_section = 1 << 20;
   std::uint64_t max_recipients = 1000;
   std::uint64_t max_message_size = 734003200;   // maxMailSize, 700 MiB
-  std::uint64_t konnektor_document = 15728640;  // 15 MiB, KOM-LE-A_2004-01
+  std::uint64_t konnektor_document = 15728640;  // 15 MiB, KOM-LE-A_2004-01; larger mails go through the KAS
+  std::uint64_t spool_memory = 1 << 20;         // of a mail in flight; the rest in a sealed spool file
   std::uint64_t error_count = 10;
   std::uint64_t login_failures = 5;                        // per mailbox and client address
   Duration login_lock = std::chrono::minutes(15);          // that client address, that mailbox
@@ -173,6 +192,7 @@ struct DaemonSection {
   std::string hostname;                               // greeting name; empty: the machine's host name
   Path control_socket = "/run/kimgate/control.sock";  // kimctl talks to the running daemon here
   std::uint64_t worker_threads = 2;
+  Path spool_dir;  // sealed spool files of mails in flight; empty: <state_dir>/spool
   bool operator==(const DaemonSection&) const = default;
 };
 
@@ -184,6 +204,7 @@ struct Config {
   std::vector<Konnektor> konnektors;
   DirectorySection directory;
   FachdienstSection fachdienst;
+  ServicesSection services;
   TimeoutsSection timeouts;
   CacheSection cache;
   LimitsSection limits;

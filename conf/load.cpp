@@ -24,6 +24,7 @@ void read_daemon(Context& ctx, const toml::table* t, DaemonSection& d) {
   r.string("hostname", d.hostname);
   r.path("control_socket", d.control_socket, FileCheck::none);
   r.integer("worker_threads", d.worker_threads, 1, 64);
+  r.path("spool_dir", d.spool_dir, FileCheck::none);
   r.finish();
 }
 
@@ -235,6 +236,32 @@ void read_fachdienst(Context& ctx, const toml::table* t, FachdienstSection& f) {
   r.finish();
 }
 
+void read_services(Context& ctx, const toml::table* t, ServicesSection& s) {
+  TableReader r(ctx, t, "services");
+  r.string("dns_server", s.dns_server);
+  r.string("dnssd_domain", s.dnssd_domain);
+  r.duration("timeout", s.timeout, 1s, kMaxTimeout);
+  if (const toml::array* arr = r.array_of_tables("provider")) {
+    std::size_t i = 0;
+    for (const auto& node : *arr) {
+      ProviderServices p;
+      TableReader pr(ctx, node.as_table(), "services.provider[" + std::to_string(i++) + "]");
+      pr.string("domain", p.domain, true);
+      pr.string("kas_url", p.kas_url);
+      pr.string("account_manager_url", p.account_manager_url);
+      for (const auto& [key, url] :
+           {std::pair{"kas_url", &p.kas_url}, {"account_manager_url", &p.account_manager_url}}) {
+        if (!url->empty() && url->rfind("https://", 0) != 0) {
+          pr.error_at(key, std::string("services.provider.") + key + " must be an https:// URL");
+        }
+      }
+      pr.finish();
+      s.providers.push_back(std::move(p));
+    }
+  }
+  r.finish();
+}
+
 void read_timeouts(Context& ctx, const toml::table* t, TimeoutsSection& s) {
   TableReader r(ctx, t, "timeouts");
   r.duration("konnektor", s.konnektor, 1s, kMaxTimeout);
@@ -253,6 +280,7 @@ void read_cache(Context& ctx, const toml::table* t, CacheSection& c) {
   r.duration("kim_version", c.kim_version, 0s, std::chrono::hours(24));
   r.duration("email_iccsn", c.email_iccsn, 0s, kMaxTtl);
   r.duration("negative", c.negative, 0s, std::chrono::hours(24));
+  r.duration("account_limits", c.account_limits, 0s, std::chrono::hours(24));
   r.integer("max_entries", c.max_entries, 0, 10'000'000);
   r.finish();
 }
@@ -266,6 +294,7 @@ void read_limits(Context& ctx, const toml::table* t, LimitsSection& l) {
   r.integer("max_recipients", l.max_recipients, 1, 100000);
   r.size("max_message_size", l.max_message_size, 35882577, 1ULL << 32);
   r.size("konnektor_document", l.konnektor_document, 1 << 20, 1ULL << 30);
+  r.size("spool_memory", l.spool_memory, 64 << 10, 1ULL << 30);
   r.integer("error_count", l.error_count, 1, 1000);
   r.integer("login_failures", l.login_failures, 1, 1000);
   r.duration("login_lock", l.login_lock, 0s, std::chrono::hours(24 * 7));
@@ -330,6 +359,7 @@ LoadResult load_table(const toml::table& root, std::string name, const Path& bas
   }
   read_directory(ctx, top.table("directory"), c.directory);
   read_fachdienst(ctx, top.table("fachdienst"), c.fachdienst);
+  read_services(ctx, top.table("services"), c.services);
   read_timeouts(ctx, top.table("timeouts"), c.timeouts);
   read_cache(ctx, top.table("cache"), c.cache);
   read_limits(ctx, top.table("limits"), c.limits);

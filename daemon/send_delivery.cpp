@@ -35,8 +35,12 @@ smtp::Transaction dsn_transaction(const Outgoing& o, const std::vector<kim::DsnR
 
 }  // namespace
 
-awaitable<smtp::Answer> deliver(smtp::Client& upstream, Outgoing outgoing, Counters& counters) {
+awaitable<smtp::Answer> deliver(smtp::Client& upstream, Outgoing outgoing, Counters& counters,
+                                smtp::TransactionResult* result) {
   const smtp::TransactionOutcome outcome = co_await smtp::run_transaction(upstream, outgoing.kim_message);
+  if (result != nullptr) {
+    *result = outcome.result;
+  }
   OPENSSL_cleanse(outgoing.kim_message.message.data(), outgoing.kim_message.message.size());
   Decision decision = decide(outcome, outgoing.dropped, outgoing.message_id);
   for (const smtp::RecipientOutcome& r : outcome.recipients) {

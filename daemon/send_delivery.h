@@ -21,6 +21,8 @@ struct Outgoing {
   std::string original_date;               // the client mail's Date, for the DSN
 };
 
-net::awaitable<smtp::Answer> deliver(smtp::Client& upstream, Outgoing outgoing, Counters& counters);
+// `result`, when given, receives what became of the KIM message itself (not of the DSN).
+net::awaitable<smtp::Answer> deliver(smtp::Client& upstream, Outgoing outgoing, Counters& counters,
+                                     smtp::TransactionResult* result = nullptr);
 
 }  // namespace kimgate::daemon

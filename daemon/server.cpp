@@ -7,6 +7,7 @@
 
 #include "conf/load.h"
 #include "crypto/ossl.h"
+#include "crypto/sealed_spool.h"
 #include "daemon/control.h"
 #include "daemon/control_requests.h"
 #include "daemon/konnektor_routes.h"
@@ -25,6 +26,8 @@
 #include "net/tls.h"
 #include "pop3/replies.h"
 #include "pop3/server_session.h"
+#include "rest/account_limit.h"
+#include "rest/dnssd.h"
 #include "smtp/server_session.h"
 
 namespace kimgate::daemon {
@@ -81,6 +84,10 @@ void log_session_end(std::exception_ptr e) {
 
 }  // namespace
 
+std::filesystem::path spool_dir(const conf::Config& c) {
+  return c.daemon.spool_dir.empty() ? c.daemon.state_dir / "spool" : c.daemon.spool_dir;
+}
+
 Server::Server(asio::io_context& io, conf::Config config)
     : io_(io),
       config_(std::move(config)),
@@ -132,7 +139,35 @@ void Server::open_send_path() {
   send.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
   send.max_client_mail = config_.limits.konnektor_document;
   send.certificate_ttl = config_.cache.enc_cert;
-  smtp_hooks_ = std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_, *providers_);
+  send.max_message_size = config_.limits.max_message_size;
+  send.spool_dir = spool_dir(config_);
+  send.spool_memory = config_.limits.spool_memory;
+  rest::ServiceLocator::Settings where;
+  where.dns_server = config_.services.dns_server;
+  where.dnssd_domain = config_.services.dnssd_domain;
+  for (const conf::ProviderServices& p : config_.services.providers) {
+    if (!p.kas_url.empty()) {
+      where.overrides.push_back({rest::Service::kas, p.domain, p.kas_url});
+    }
+    if (!p.account_manager_url.empty()) {
+      where.overrides.push_back({rest::Service::account_manager, p.domain, p.account_manager_url});
+    }
+  }
+  locator_ = std::make_unique<rest::ServiceLocator>(pool_, where);
+  LargeMailServices large;
+  large.pool = &pool_;
+  large.locator = locator_.get();
+  large.timeout = config_.services.timeout;
+  large.tls = [this] { return runtime_ ? runtime_->smtp.upstream.tls : nullptr; };
+  if (runtime_ && runtime_->smtp.upstream.tls) {
+    rest::ClientSettings http;
+    http.tls = runtime_->smtp.upstream.tls;
+    http.inactivity = config_.services.timeout;
+    limits_ = std::make_unique<rest::AccountLimitClient>(io_.get_executor(), http, config_.cache.account_limits);
+    large.limits = limits_.get();
+  }
+  smtp_hooks_ =
+      std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_, *providers_, std::move(large));
   login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));
 }
 
@@ -178,9 +213,6 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
   rt->smtp.error_cap = c.limits.error_count;
   rt->smtp.max_recipients = c.limits.max_recipients;
   rt->smtp.max_text_line = c.limits.text_line;
-  // Room for a KIM message forwarded to oneself (§4.12: ~1.4 x its client mail); client mails
-  // above limits.konnektor_document are refused by the hooks.
-  rt->smtp.max_buffered = c.limits.konnektor_document * 3 / 2 + 65536;
   rt->smtp.upstream.connect_timeout = c.fachdienst.connect_timeout;
   rt->smtp.upstream.tls_handshake = c.timeouts.tls_handshake;
   rt->smtp.upstream.server_timeout = c.timeouts.smtp_server;
@@ -219,6 +251,18 @@ std::optional<std::string> Server::open() {
   std::filesystem::create_directories(config_.daemon.state_dir, fs_ec);
   if (fs_ec) {
     return "cannot create daemon.state_dir \"" + config_.daemon.state_dir.string() + "\": " + fs_ec.message();
+  }
+  // Sealed spool files of mails in flight: only this user may list them; a crash can leave
+  // nothing readable behind (the key died with the process), and named leftovers are removed.
+  const std::filesystem::path spool = spool_dir(config_);
+  std::filesystem::create_directories(spool, fs_ec);
+  if (fs_ec) {
+    return "cannot create the spool directory \"" + spool.string() + "\": " + fs_ec.message();
+  }
+  std::filesystem::permissions(spool, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, fs_ec);
+  const std::size_t stale = crypto::remove_stale_spool_files(spool);
+  if (stale > 0) {
+    spdlog::warn("event=spool_cleanup removed={} dir=\"{}\"", stale, spool.string());
   }
   if (auto err = build_runtime(config_, runtime_)) {
     return err;

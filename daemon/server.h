@@ -28,7 +28,15 @@ namespace kimgate::net {
 class LoginGuard;
 }
 
+namespace kimgate::rest {
+class ServiceLocator;
+class AccountLimitClient;
+}  // namespace kimgate::rest
+
 namespace kimgate::daemon {
+
+// daemon.spool_dir, or <state_dir>/spool.
+std::filesystem::path spool_dir(const conf::Config& c);
 
 class Server {
  public:
@@ -72,7 +80,9 @@ class Server {
   std::shared_ptr<ldap::Client> ldap_client_;
   std::unique_ptr<ldap::Directory> directory_;
   std::unique_ptr<class KimSmtpHooks> smtp_hooks_;
-  std::unique_ptr<net::LoginGuard> login_guard_;  // SMTP and POP3 logins
+  std::unique_ptr<rest::ServiceLocator> locator_;     // DNS-SD of the providers' KAS and Account Manager
+  std::unique_ptr<rest::AccountLimitClient> limits_;  // getLimits, cached per account
+  std::unique_ptr<net::LoginGuard> login_guard_;      // SMTP and POP3 logins
   std::unique_ptr<net::ConnectionLimits> connection_limits_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;

@@ -5,34 +5,38 @@
 #include <algorithm>
 
 #include "daemon/send_steps.h"
+#include "daemon/smtp_session_state.h"
 #include "kim/kom_le.h"
 #include "kim/raw_message.h"
 #include "kim/send_mail.h"
 #include "kim/user_name.h"
+#include "net/run_blocking.h"
 
 namespace kimgate::daemon {
 
 using net::awaitable;
 using smtp::Answer;
 
-namespace {
-
-struct SmtpSession final : smtp::HookSession {
-  kim::UserName name;
-  KonnektorRoutes::Route konnektor;
-  konnektor::CallContext context;
-};
-
-}  // namespace
-
 KimSmtpHooks::KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings,
-                           Counters& counters, ProviderCertificates& providers)
+                           Counters& counters, ProviderCertificates& providers, LargeMailServices large)
     : routes_(routes),
       directory_(directory),
       settings_(std::move(settings)),
       counters_(counters),
       providers_(providers),
-      verdicts_(settings_.certificate_ttl) {}
+      verdicts_(settings_.certificate_ttl),
+      large_(std::move(large)) {}
+
+std::unique_ptr<smtp::MessageBody> KimSmtpHooks::new_body() {
+  return std::make_unique<SpooledBody>(settings_.spool_dir, settings_.spool_memory);
+}
+
+void KimSmtpHooks::authenticated(smtp::HookSession& session, const std::string& password) {
+  auto* s = dynamic_cast<SmtpSession*>(&session);
+  if (s != nullptr) {
+    s->password = password;
+  }
+}
 
 awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(std::string user) {
   using Result = std::variant<smtp::LoginTarget, Answer>;
@@ -81,8 +85,42 @@ KimSmtpHooks::Built refusal(int code, std::string enhanced, std::string text) {
 }  // namespace
 
 awaitable<Answer> KimSmtpHooks::submit(std::shared_ptr<smtp::HookSession> hook_session, smtp::Client& upstream,
-                                       smtp::Envelope envelope, std::shared_ptr<std::string> message) {
-  Built built = co_await build(std::move(hook_session), std::move(envelope), std::move(message));
+                                       smtp::Envelope envelope, std::unique_ptr<smtp::MessageBody> message) {
+  auto* body = dynamic_cast<SpooledBody*>(message.get());
+  if (body == nullptr) {
+    co_return Answer{451, "4.3.0", "Internal error: the mail was not spooled by kimgate"};
+  }
+  const std::uint64_t size = body->size();
+  // §4.12: a KIM message forwarded to oneself is ~1.4 x its client mail; it is read whole.
+  const bool to_self =
+      envelope.recipients.size() == 1 && kim::iequals(envelope.recipients.front().address, envelope.mail_from);
+  const std::uint64_t whole_limit = to_self ? settings_.max_client_mail * 3 / 2 + 65536 : settings_.max_client_mail;
+  if (size > whole_limit) {
+    Answer large = co_await submit_large(std::move(hook_session), upstream, std::move(envelope), body->spool);
+    co_return large;
+  }
+  const crypto::SealedSpool& spool = body->spool;
+  const auto read_all = [&spool] { return spool.read_all(); };
+  std::optional<std::string> text =
+      spool.on_disk() && large_.pool != nullptr ? co_await net::run_blocking(*large_.pool, read_all) : spool.read_all();
+  if (!text) {
+    co_return Answer{451, "4.3.0", "kimgate could not read the mail back from its spool; please send it again"};
+  }
+  auto whole = std::make_shared<std::string>(std::move(*text));
+  body->spool.clear();
+  Built built = co_await build(hook_session, envelope, whole);
+  if (built.large) {
+    // Forwarded to oneself but not a KIM message, and above the Konnektor's limit.
+    crypto::SealedSpool again(settings_.spool_dir, settings_.spool_memory);
+    const bool copied = again.append(*whole);
+    OPENSSL_cleanse(whole->data(), whole->size());
+    if (!copied) {
+      co_return Answer{452, "4.3.1", "kimgate cannot keep this mail: " + again.error()};
+    }
+    Answer large = co_await submit_large(std::move(hook_session), upstream, std::move(envelope), again);
+    co_return large;
+  }
+  OPENSSL_cleanse(whole->data(), whole->size());
   if (built.refusal) {
     counters_.add("send_refused_locally");
     co_return std::move(*built.refusal);
@@ -122,9 +160,9 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
                       "The mail already contains an x-kas part (A_22341); kimgate does not send it again");
   }
   if (message->size() > settings_.max_client_mail) {
-    co_return refusal(552, "5.3.4",
-                      "Message too big: " + std::to_string(message->size()) +
-                          " octets; kimgate sends client mails of at most 15 MiB (15728640 octets)");
+    Built b;
+    b.large = true;  // §4.10: through the KAS
+    co_return b;
   }
   std::optional<Answer> sender_problem = check_sender(*mail, envelope.mail_from);
   if (sender_problem) {

@@ -12,6 +12,8 @@
 // and the DSN. Every refusal is an smtp::Answer with code, enhanced code and a sentence that
 // names the cause (docs/decisions.md, "send path replies", "send failure policy").
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -26,6 +28,13 @@
 namespace kimgate::ldap {
 class Directory;
 }
+namespace kimgate::crypto {
+class SealedSpool;
+}
+namespace kimgate::rest {
+class ServiceLocator;
+class AccountLimitClient;
+}  // namespace kimgate::rest
 
 namespace kimgate::daemon {
 
@@ -35,6 +44,20 @@ struct SendSettings {
   std::chrono::hours retention{24 * 90};     // Expires = now + dataTimeToLive (getLimits default)
   std::uint64_t max_client_mail = 15728640;  // KOM-LE-A_2004-01 without the KAS
   std::chrono::milliseconds certificate_ttl = std::chrono::hours(12);  // VerifyCertificate answers, TTL_ENC_CERT
+  std::uint64_t max_message_size = 734003200;                          // maxMailSize unless getLimits says otherwise
+  std::filesystem::path spool_dir;                                     // sealed spool files of mails in flight
+  std::size_t spool_memory = 1 << 20;                                  // of a mail kept in memory
+};
+
+// What a mail above max_client_mail needs (§4.10): the provider's KAS and AccountLimit, found
+// by DNS-SD; the TLS context towards the provider (mutual, C.CM.TLS-CS); the worker pool for
+// sealing. Null locator: large mails are refused (451) with a sentence that says why.
+struct LargeMailServices {
+  net::asio::thread_pool* pool = nullptr;
+  rest::ServiceLocator* locator = nullptr;
+  rest::AccountLimitClient* limits = nullptr;
+  std::function<std::shared_ptr<net::asio::ssl::context>()> tls;  // the current one (SIGHUP may replace it)
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);   // CM_KAS_TIMEOUT
 };
 
 class KimSmtpHooks final : public smtp::SendHooks {
@@ -42,21 +65,29 @@ class KimSmtpHooks final : public smtp::SendHooks {
   // `routes` picks the Konnektor by KonnektorId (shared with the receive path). `directory` may
   // be null (no [directory] configured: every message is refused with 451).
   KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings, Counters& counters,
-               ProviderCertificates& providers);
+               ProviderCertificates& providers, LargeMailServices large = {});
 
   net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
+  std::unique_ptr<smtp::MessageBody> new_body() override;
+  void authenticated(smtp::HookSession& session, const std::string& password) override;
   net::awaitable<smtp::Answer> submit(std::shared_ptr<smtp::HookSession> session, smtp::Client& upstream,
-                                      smtp::Envelope envelope, std::shared_ptr<std::string> message) override;
+                                      smtp::Envelope envelope, std::unique_ptr<smtp::MessageBody> message) override;
 
-  // The KIM message for one client mail (§4.3 steps 1-9), or the refusal the PVS gets.
+  // The KIM message for one client mail (§4.3 steps 1-9), or the refusal the PVS gets; `large`
+  // when the mail is above max_client_mail and must go through the KAS (§4.10).
   struct Built {
     std::optional<smtp::Answer> refusal;
     Outgoing outgoing;
+    bool large = false;
   };
 
  private:
   net::awaitable<Built> build(std::shared_ptr<smtp::HookSession> session, smtp::Envelope envelope,
                               std::shared_ptr<std::string> message);
+  // §4.10 in daemon/send_large.cpp: the whole client mail sealed and uploaded to the sender's
+  // KAS while it streams from the spool, then the x-kas KIM message.
+  net::awaitable<smtp::Answer> submit_large(std::shared_ptr<smtp::HookSession> session, smtp::Client& upstream,
+                                            smtp::Envelope envelope, const crypto::SealedSpool& spool);
 
   KonnektorRoutes& routes_;
   ldap::Directory* directory_;
@@ -64,6 +95,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   Counters& counters_;
   ProviderCertificates& providers_;
   CertificateVerdicts verdicts_;
+  LargeMailServices large_;
 };
 
 }  // namespace kimgate::daemon

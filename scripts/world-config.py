@@ -48,6 +48,11 @@ def main():
         if c["type"] == "HBA":
             block.append('user_id = "0b2ae8f0-4c4e-4d8e-9a58-6a4c1b0e7d11"')
         cards.append("\n".join(block))
+    services = ""
+    if "dns" in w:
+        # The providers' KAS and AccountLimit, found by DNS-SD at the world's dnsmasq.
+        services = (f'\n[services]\ndns_server = "{w["dns"]["server"]}"\n'
+                    f'dnssd_domain = "{w["dns"]["dnssd_domain"]}"\n')
     config = f"""# kimgated for the test world ({a.world_json}); written by scripts/world-config.py
 [daemon]
 state_dir = "{os.path.join(a.out_dir, 'state')}"
@@ -98,7 +103,7 @@ ca_file = "{w['pki']['ca_bundle_pem']}"
 client_p12 = "{cm['p12']}"
 client_p12_password_file = "{cm_pass}"
 ca_file = "{w['pki']['ca_bundle_pem']}"
-"""
+{services}"""
     path = os.path.join(a.out_dir, "kimgate.toml")
     with open(path, "w") as f:
         f.write(config)

@@ -48,8 +48,8 @@ inline constexpr Reply too_many_recipients{452, "4.5.3", "Too many recipients: a
 inline constexpr Reply bad_path{501, "5.5.4", "Syntax error: use MAIL FROM:<address> and RCPT TO:<address>"};
 inline constexpr Reply bad_address{553, "5.1.3", "Bad address syntax: not a KIM address"};
 inline constexpr Reply start_data{354, "", "End data with <CR><LF>.<CR><LF>"};
-inline constexpr Reply message_too_big{
-    552, "5.3.4", "Message too big: kimgate sends client mails of at most 15 MiB (15728640 octets)"};
+inline constexpr Reply message_too_big{552, "5.3.4",
+                                       "Message too big: it exceeds the size the KIM provider accepts (EHLO SIZE)"};
 inline constexpr Reply text_line_too_long{
     554, "5.6.0", "A line of the message is longer than 1000 octets (RFC 5321 4.5.3.1.6); encode the content"};
 inline constexpr Reply upstream_lost{421, "4.4.2", "The connection to the KIM provider was lost, closing"};

@@ -7,6 +7,7 @@
 // own beyond login and QUIT.
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -36,9 +37,33 @@ struct LoginTarget {
   net::PeerCheck check_provider;  // the provider's TLS certificate, before AUTH (empty: none)
 };
 
+// Where DATA goes while the PVS sends it: the hooks decide (memory, or a sealed spool file for
+// mails that do not fit in memory); the session only appends.
+class MessageBody {
+ public:
+  virtual ~MessageBody() = default;
+  // false when nothing more can be kept (disk full): the session answers 452 4.3.1.
+  virtual bool append(std::string_view data) = 0;
+  virtual std::uint64_t size() const = 0;
+};
+
+// A body in memory (the default of SendHooks::new_body(); wiped on destruction).
+class StringBody final : public MessageBody {
+ public:
+  ~StringBody() override;
+  bool append(std::string_view data) override;
+  std::uint64_t size() const override { return text.size(); }
+  std::string text;
+};
+
 class SendHooks {
  public:
   virtual ~SendHooks() = default;
+  // A fresh body for the next DATA.
+  virtual std::unique_ptr<MessageBody> new_body() { return std::make_unique<StringBody>(); }
+  // Called once after the provider accepted the PVS's login, with the password it used (the
+  // hooks may need it for the provider's other services, e.g. the KAS; never logged).
+  virtual void authenticated(HookSession& /*session*/, const std::string& /*password*/) {}
   // The upstream target for a composite user name, or the answer for the PVS (501 5.5.4 for a
   // malformed name, 501 for a Konnektor context fault 4004-4006).
   virtual net::awaitable<std::variant<LoginTarget, Answer>> prepare_login(std::string user) = 0;
@@ -46,7 +71,7 @@ class SendHooks {
   // of data. `upstream` is the session's Client, logged in; when it is no longer connected
   // afterwards, the session ends (421) at the PVS's next command.
   virtual net::awaitable<Answer> submit(std::shared_ptr<HookSession> session, Client& upstream, Envelope envelope,
-                                        std::shared_ptr<std::string> message) = 0;
+                                        std::unique_ptr<MessageBody> message) = 0;
 };
 
 }  // namespace kimgate::smtp

@@ -310,6 +310,9 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   log_.info("event=auth mailbox={} upstream={} result=ok", target.mailbox, where);
   mailbox_ = target.mailbox;
   hook_session_ = target.session;
+  if (hook_session_) {
+    smtp_.hooks->authenticated(*hook_session_, password);
+  }
   enter(State::proxy);
   co_return co_await reply(replies::auth_ok);
 }

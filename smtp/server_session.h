@@ -12,9 +12,9 @@
 // Tab_SMTP_Verbindung (235 2.7.0 / 501 5.5.4 / 504 5.7.4 / 454 4.7.0 / 535 5.7.8).
 // Failed logins are counted per mailbox and client address, answered after a growing delay,
 // and lock that address out of that mailbox for a while (net::LoginGuard).
-// The envelope is deferred (§4.2): MAIL and RCPT are answered locally, DATA is buffered
-// (bounded by max_buffered; beyond it the rest is read and discarded and 552 5.3.4
-// answered), and the hooks submit the mail (process it, run the upstream transaction, decide
+// The envelope is deferred (§4.2): MAIL and RCPT are answered locally, DATA goes into the
+// MessageBody the hooks provide (bounded by max_message_size; beyond it the rest is read and
+// discarded and 552 5.3.4 answered), and the hooks submit the mail (process it, run the upstream transaction, decide
 // the answer by the send failure policy). When the upstream connection was lost meanwhile, the
 // next command gets 421 4.4.2 and the session ends (KOM-LE-A_2016).
 #include <cstdint>
@@ -33,10 +33,7 @@ namespace kimgate::smtp {
 struct ServerSettings : net::LineSessionSettings {
   std::string hostname = "kimgate";
   bool starttls_offered = false;               // listener tls = "starttls"
-  std::uint64_t max_message_size = 734003200;  // EHLO SIZE, >= 35882577 (Tab_SMTP_Ant_Init)
-  // Mails kept in memory; more: 552 5.3.4. Above the 15 MiB client-mail limit so that a KIM
-  // message forwarded to oneself (§4.12, ~1.4 x its client mail) fits; the hooks check the rest.
-  std::uint64_t max_buffered = 15728640 * 3 / 2 + 65536;
+  std::uint64_t max_message_size = 734003200;  // EHLO SIZE (>= 35882577, Tab_SMTP_Ant_Init); more: 552 5.3.4
   std::size_t max_recipients = 1000;
   std::size_t max_text_line = 1000;  // RFC 5321 §4.5.3.1.6, CRLF included
   ClientSettings upstream;           // tls null: logins are refused (no [fachdienst])
@@ -78,7 +75,8 @@ class ServerSession final : public net::LineSession {
   net::awaitable<Flow> on_sasl_line(std::string_view line);
   net::awaitable<Flow> login(const std::string& user, const std::string& password);
   // Reads the DATA body; false when the PVS went away.
-  net::awaitable<bool> read_body(std::string& body, bool& too_big, bool& line_too_long);
+  enum class BodyProblem { none, too_big, line_too_long, no_storage };
+  net::awaitable<bool> read_body(MessageBody& body, BodyProblem& problem);
   void reset_transaction();
 
   net::awaitable<Flow> on_helo(const Command& cmd);

@@ -65,22 +65,23 @@ awaitable<ServerSession::Flow> ServerSession::on_rcpt(const Command& cmd) {
   co_return co_await reply(replies::recipient_ok);
 }
 
-awaitable<bool> ServerSession::read_body(std::string& body, bool& too_big, bool& line_too_long) {
+awaitable<bool> ServerSession::read_body(MessageBody& body, BodyProblem& problem) {
   std::size_t line_length = 0;
   net::DotDecoder decoder([&](std::string_view s) {
     for (char c : s) {
       ++line_length;
       if (c == '\n') {
         line_length = 0;
-      } else if (line_length > smtp_.max_text_line - 1) {
-        line_too_long = true;
+      } else if (line_length > smtp_.max_text_line - 1 && problem == BodyProblem::none) {
+        problem = BodyProblem::line_too_long;
       }
     }
-    if (body.size() + s.size() > smtp_.max_buffered) {
-      too_big = true;
+    if (problem == BodyProblem::none && body.size() + s.size() > smtp_.max_message_size) {
+      problem = BodyProblem::too_big;
     }
-    if (!too_big) {
-      body.append(s);
+    // After a problem the rest is read and dropped: the answer comes at the end of data.
+    if (problem == BodyProblem::none && !body.append(s)) {
+      problem = BodyProblem::no_storage;
     }
   });
   while (!decoder.done()) {
@@ -93,10 +94,7 @@ awaitable<bool> ServerSession::read_body(std::string& body, bool& too_big, bool&
     if (used < chunk.size()) {
       log_.warn("event=pipelining_after_data bytes={}", chunk.size() - used);  // dropped: no PIPELINING offered
     }
-  }
-  if (too_big) {
-    OPENSSL_cleanse(body.data(), body.size());
-    body.clear();
+    OPENSSL_cleanse(chunk.data(), chunk.size());
   }
   co_return true;
 }
@@ -116,30 +114,35 @@ awaitable<ServerSession::Flow> ServerSession::on_data(const Command& cmd) {
     co_return Flow::close;
   }
   enter(State::process);
-  auto message = std::make_shared<std::string>();
-  bool too_big = false;
-  bool line_too_long = false;
-  const bool complete = co_await read_body(*message, too_big, line_too_long);
+  std::unique_ptr<MessageBody> message =
+      smtp_.hooks != nullptr ? smtp_.hooks->new_body() : std::make_unique<StringBody>();
+  BodyProblem problem = BodyProblem::none;
+  const bool complete = co_await read_body(*message, problem);
   if (!complete) {
     log_.info("event=disconnect during=data");
-    OPENSSL_cleanse(message->data(), message->size());
     co_return Flow::close;
   }
   Envelope envelope = std::move(*envelope_);
   envelope_.reset();
   log_.info("event=data size={} recipients={}", message->size(), envelope.recipients.size());
-  if (too_big) {
-    enter(State::proxy);
-    co_return co_await reply_error(replies::message_too_big);
+  switch (problem) {
+    case BodyProblem::too_big:
+      enter(State::proxy);
+      co_return co_await reply_error(replies::message_too_big);
+    case BodyProblem::line_too_long:
+      enter(State::proxy);
+      co_return co_await reply_error(replies::text_line_too_long);
+    case BodyProblem::no_storage: {
+      log_.warn("event=data result=no_storage");
+      enter(State::proxy);
+      const Answer full{452, "4.3.1", "kimgate cannot keep this mail: its spool storage is exhausted; try again later"};
+      co_return co_await answer(full);
+    }
+    case BodyProblem::none:
+      break;
   }
-  if (line_too_long) {
-    OPENSSL_cleanse(message->data(), message->size());
-    enter(State::proxy);
-    co_return co_await reply_error(replies::text_line_too_long);
-  }
-  const Answer answered = co_await smtp_.hooks->submit(hook_session_, upstream_, std::move(envelope), message);
-  OPENSSL_cleanse(message->data(), message->size());
-  message->clear();
+  const Answer answered =
+      co_await smtp_.hooks->submit(hook_session_, upstream_, std::move(envelope), std::move(message));
   if (answered.code == 421) {
     // KOM-LE-A_2016: the provider's side is gone before the mail was sent; say so and close.
     co_await answer(answered);
@@ -148,6 +151,19 @@ awaitable<ServerSession::Flow> ServerSession::on_data(const Command& cmd) {
   }
   enter(State::proxy);
   co_return co_await answer(answered);
+}
+
+}  // namespace kimgate::smtp
+
+namespace kimgate::smtp {
+
+StringBody::~StringBody() {
+  OPENSSL_cleanse(text.data(), text.size());
+}
+
+bool StringBody::append(std::string_view data) {
+  text.append(data);
+  return true;
 }
 
 }  // namespace kimgate::smtp

@@ -1,0 +1,383 @@
+// §4.10: a client mail above the Konnektor's 15 MiB goes through the sender's KIM Attachment
+// Service. The mail stays in its sealed spool; it is read back in chunks, sealed with a fresh
+// AES-256-GCM key on the worker pool and streamed into addMailData. The KIM message then carries
+// only the x-kas reference (link, key, hash, size) and is signed and encrypted like any other.
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "crypto/kas.h"
+#include "crypto/kas_stream.h"
+#include "crypto/sealed_spool.h"
+#include "daemon/send_steps.h"
+#include "daemon/smtp_hooks.h"
+#include "daemon/smtp_session_state.h"
+#include "kim/kas_mail.h"
+#include "kim/kom_le.h"
+#include "kim/raw_message.h"
+#include "kim/send_mail.h"
+#include "ldap/directory.h"
+#include "net/run_blocking.h"
+#include "rest/account_limit.h"
+#include "rest/dnssd.h"
+#include "rest/kas_client.h"
+
+namespace kimgate::daemon {
+
+using net::awaitable;
+using smtp::Answer;
+
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;
+
+// The pre-processed client mail (new header section + the spooled body), sealed piece by piece
+// on the worker pool: IV, ciphertext chunks, tag.
+class SealingSource final : public rest::BodySource {
+ public:
+  SealingSource(net::asio::thread_pool& pool, std::string head, const crypto::SealedSpool& spool,
+                std::uint64_t body_from)
+      : pool_(pool), head_(std::move(head)), spool_(spool), body_from_(body_from) {}
+  ~SealingSource() override {
+    OPENSSL_cleanse(head_.data(), head_.size());
+    OPENSSL_cleanse(buf_.data(), buf_.size());
+  }
+
+  std::uint64_t plaintext_size() const { return head_.size() + (spool_.size() - body_from_); }
+  std::uint64_t sealed_size() const { return plaintext_size() + crypto::kKasOverhead; }
+  crypto::KasSealer& sealer() { return sealer_; }
+
+  awaitable<rest::Piece> next() override {
+    if (stage_ == Stage::prefix) {
+      buf_ = sealer_.prefix();
+      stage_ = Stage::data;
+      co_return rest::Piece{buf_, {}, false};
+    }
+    if (stage_ == Stage::done) {
+      co_return rest::Piece{{}, {}, true};
+    }
+    const auto work = [this] { return seal_next(); };
+    std::string error = co_await net::run_blocking(pool_, work);
+    if (!error.empty()) {
+      co_return rest::Piece{{}, error, false};
+    }
+    co_return rest::Piece{buf_, {}, false};
+  }
+
+ private:
+  enum class Stage { prefix, data, done };
+
+  // The next chunk of plaintext sealed into buf_, or the tag at the end.
+  std::string seal_next() {
+    OPENSSL_cleanse(buf_.data(), buf_.size());
+    buf_.clear();
+    std::string plain;
+    if (at_ < head_.size()) {
+      plain = head_.substr(at_, kChunk);
+    } else {
+      const std::uint64_t offset = body_from_ + (at_ - head_.size());
+      if (!spool_.read(offset, kChunk, plain)) {
+        return "the spooled mail could not be read back";
+      }
+    }
+    at_ += plain.size();
+    bool ok = true;
+    if (plain.empty()) {
+      ok = sealer_.finish(buf_);
+      stage_ = Stage::done;
+    } else {
+      ok = sealer_.update(plain, buf_);
+    }
+    OPENSSL_cleanse(plain.data(), plain.size());
+    return ok ? std::string() : "sealing failed: " + sealer_.error();
+  }
+
+  net::asio::thread_pool& pool_;
+  std::string head_;
+  const crypto::SealedSpool& spool_;
+  std::uint64_t body_from_;
+  std::uint64_t at_ = 0;
+  Stage stage_ = Stage::prefix;
+  crypto::KasSealer sealer_;
+  std::string buf_;
+};
+
+std::string without_brackets(std::string id) {
+  if (id.size() >= 2 && id.front() == '<' && id.back() == '>') {
+    return id.substr(1, id.size() - 2);
+  }
+  return id;
+}
+
+// A_22341 over the whole spooled body, on the pool.
+bool spool_has_xkas(const crypto::SealedSpool& spool, std::uint64_t from) {
+  kim::XkasScanner scanner;
+  std::string chunk;
+  for (std::uint64_t at = from; at < spool.size() && !scanner.found(); at += kChunk) {
+    chunk.clear();
+    if (!spool.read(at, kChunk, chunk)) {
+      break;
+    }
+    scanner.feed(chunk);
+  }
+  OPENSSL_cleanse(chunk.data(), chunk.size());
+  return scanner.found();
+}
+
+Answer upload_refusal(const rest::KasResult& r, const std::string& domain) {
+  if (r.outcome == rest::KasResult::Outcome::quota_exceeded) {
+    // A_22419-01
+    return Answer{521, "5.2.2",
+                  "The KIM Attachment Service of " + domain +
+                      " refused the mail data: the mailbox's storage quota is exhausted (HTTP 507); the mail was "
+                      "not sent"};
+  }
+  // A_19363-03; X-KIM-Fehlermeldung 4002
+  return Answer{451, "4.4.1",
+                "The encrypted mail data could not be uploaded to the KIM Attachment Service of " + domain +
+                    " (4002): " + std::string(rest::to_string(r.outcome)) +
+                    (r.status != 0 ? " HTTP " + std::to_string(r.status) : std::string()) +
+                    (r.detail.empty() ? std::string() : ", " + r.detail) + "; the mail was not sent"};
+}
+
+}  // namespace
+
+awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> hook_session, smtp::Client& upstream,
+                                             smtp::Envelope envelope, const crypto::SealedSpool& spool) {
+  auto* session = dynamic_cast<SmtpSession*>(hook_session.get());
+  if (session == nullptr) {
+    co_return Answer{451, "4.3.0", "Internal error: the session has no KIM context"};
+  }
+  const std::uint64_t size = spool.size();
+  const std::string sender = envelope.mail_from;
+  const std::string domain = kim::mail_domain(sender);
+  if (size > settings_.max_message_size) {
+    co_return Answer{552, "5.3.4",
+                     "Message too big: " + std::to_string(size) + " octets; the KIM provider accepts at most " +
+                         std::to_string(settings_.max_message_size) + " (maxMailSize)"};
+  }
+  const std::shared_ptr<net::asio::ssl::context> tls = large_.tls ? large_.tls() : nullptr;
+  if (large_.locator == nullptr || large_.pool == nullptr || large_.limits == nullptr || !tls) {
+    co_return Answer{451, "4.3.5",
+                     "Mails above 15 MiB go through the KIM Attachment Service, and kimgate has no TLS client "
+                     "certificate for the provider's services configured ([fachdienst])"};
+  }
+  // The header section of the client mail.
+  std::string head;
+  if (!spool.read(0, static_cast<std::size_t>(std::min<std::uint64_t>(size, kim::kMaxHeaderBytes + 4)), head)) {
+    co_return Answer{451, "4.3.0", "kimgate could not read the mail back from its spool; please send it again"};
+  }
+  const std::optional<std::size_t> body_from = kim::body_offset(head);
+  if (!body_from) {
+    OPENSSL_cleanse(head.data(), head.size());
+    co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
+  }
+  head.resize(*body_from);
+  const auto mail = kim::parse_raw_message(head);
+  if (!mail) {
+    co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
+  }
+  const std::uint64_t body_offset = *body_from;
+  const auto scan = [&spool, body_offset] { return spool_has_xkas(spool, body_offset); };
+  if (co_await net::run_blocking(*large_.pool, scan)) {
+    co_return Answer{451, "4.6.0", "The mail already contains an x-kas part (A_22341); kimgate does not send it again"};
+  }
+  std::optional<Answer> sender_problem = check_sender(*mail, sender);
+  if (sender_problem) {
+    co_return std::move(*sender_problem);
+  }
+  if (directory_ == nullptr) {
+    co_return Answer{451, "4.4.3", "kimgate has no directory (VZD) configured; it cannot find certificates"};
+  }
+
+  // getLimits (A_22416): maxMailSize, dataTimeToLive, remaining quota.
+  const rest::Credentials who{sender, session->password};
+  const rest::ServiceLocator::Located accmgr = co_await large_.locator->locate(rest::Service::account_manager, domain);
+  if (!accmgr.found) {
+    co_return Answer{451, "4.4.1",
+                     "The Account Manager of " + domain + " (AccountLimit) could not be located: " + accmgr.error};
+  }
+  const rest::LimitsResult limits = co_await large_.limits->get_limits(*accmgr.found, who);
+  if (!limits.limits) {
+    co_return Answer{451, "4.4.1",
+                     "The account limits of <" + sender + "> could not be read (AccountLimit" +
+                         (limits.status != 0 ? " HTTP " + std::to_string(limits.status) : std::string()) +
+                         "): " + limits.detail};
+  }
+  const rest::AccountLimits lim = *limits.limits;
+  if (size > lim.max_mail_size) {
+    co_return Answer{552, "5.3.4",
+                     "Message too big: " + std::to_string(size) + " octets; the account <" + sender +
+                         "> may send at most " + std::to_string(lim.max_mail_size) + " (maxMailSize, A_19355-01)"};
+  }
+
+  // Recipients: certificates as for every mail, then the KIM version (A_19356-06).
+  const bool ecc = session->konnektor.cards->ecc_capable();
+  CertificateCheck check{session->konnektor.konnektor, session->context, &verdicts_};
+  Recipients recipients = co_await look_up_recipients(*directory_, envelope, ecc, check);
+  if (recipients.refusal) {
+    co_return std::move(*recipients.refusal);
+  }
+  std::vector<smtp::Recipient> large_ok;
+  std::vector<std::string> too_old;
+  for (const smtp::Recipient& r : recipients.deliverable) {
+    ldap::VersionLookup v = co_await directory_->kim_version(r.address);
+    if (v.ok() && !v.version.version.large_mail) {
+      // A cached answer without '+' is asked again: the opt-in may be new.
+      const ldap::AddressLookup fresh = co_await directory_->refresh_address(r.address, ecc);
+      if (fresh.ok()) {
+        v.version = fresh.version;
+      }
+    }
+    if (!v.ok()) {
+      co_return Answer{451, "4.4.3",
+                       "The VZD could not be asked for the KIM version of <" + r.address + ">: " + v.detail};
+    }
+    if (v.version.version.large_mail) {
+      large_ok.push_back(r);
+      continue;
+    }
+    spdlog::info("event=recipient_dropped rcpt={} code=4001 reason=kim_version version={}", r.address,
+                 v.version.version.version);
+    too_old.push_back(r.address);
+    recipients.dropped.push_back(
+        kim::DsnRecipient{r.address, "4001", "5.2.3",
+                          "the recipient's KIM version (" + v.version.version.version +
+                              ") does not accept mails above 15 MiB; only recipients registered with 1.5+ receive them",
+                          ""});
+  }
+  if (large_ok.empty()) {
+    std::string names;
+    for (const auto& a : too_old) {
+      names += (names.empty() ? "<" : ", <") + a + ">";
+    }
+    co_return Answer{451, "4.7.0",
+                     "No recipient can receive a mail above 15 MiB (A_19356-06): " +
+                         (names.empty() ? std::string("no recipient has a usable certificate")
+                                        : names + " not registered with KIM version 1.5+") +
+                         "; the mail was not sent"};
+  }
+  recipients.deliverable = large_ok;
+  std::erase_if(recipients.encryption, [&](const EncryptionTarget& t) {
+    return std::any_of(too_old.begin(), too_old.end(),
+                       [&](const std::string& a) { return kim::iequals(a, t.address); });
+  });
+
+  // The pre-processed client mail: header fix-ups before the upload (§4.10 step 3).
+  std::vector<std::string> keep;
+  for (const auto& r : recipients.deliverable) {
+    keep.push_back(r.address);
+  }
+  const kim::Generated identity = kim::generate_identity(domain);
+  kim::Prepared prepared = kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
+  const std::optional<std::size_t> prepared_body = kim::body_offset(prepared.mail);
+  const std::string header_section = prepared.mail.substr(0, prepared_body.value_or(prepared.mail.size()) - 2);
+  const auto prepared_raw = kim::parse_raw_message(prepared.mail);
+  const std::string message_id =
+      (prepared_raw ? kim::header_value(*prepared_raw, "Message-ID") : std::nullopt).value_or(identity.message_id);
+
+  SealingSource source(*large_.pool, prepared.mail.substr(0, prepared_body.value_or(prepared.mail.size())), spool,
+                       body_offset);
+  if (lim.remain_quota >= 0 && static_cast<std::uint64_t>(lim.remain_quota) < source.sealed_size()) {
+    co_return Answer{521, "5.2.2",
+                     "The mailbox <" + sender + "> has " + std::to_string(lim.remain_quota) +
+                         " octets of storage left at its provider; this mail needs " +
+                         std::to_string(source.sealed_size()) + " (A_22419-01); the mail was not sent"};
+  }
+
+  // Locate the KAS (A_19361-01) and upload (A_19362, addMailData).
+  const rest::ServiceLocator::Located kas_at = co_await large_.locator->locate(rest::Service::kas, domain);
+  if (!kas_at.found) {
+    rest::KasResult none;
+    none.detail = kas_at.error;
+    co_return upload_refusal(none, domain);
+  }
+  rest::ClientSettings http;
+  http.tls = tls;
+  http.check = providers_.check_for(session->konnektor.konnektor, session->context);
+  http.inactivity = large_.timeout;
+  const net::asio::any_io_executor ex = co_await net::asio::this_coro::executor;
+  rest::KasClient kas(ex, *large_.locator, http);
+  rest::KasUpload upload;
+  upload.message_id = without_brackets(message_id);
+  upload.recipients = keep;
+  upload.expires =
+      kim::rfc5322_date(std::chrono::system_clock::now() + std::chrono::hours(24) * lim.data_time_to_live_days);
+  upload.size = source.sealed_size();
+  upload.data = &source;
+  const std::uint64_t plaintext_size = source.plaintext_size();
+  spdlog::info("event=kas_upload message_id={} size={} sealed={} recipients={}", message_id, plaintext_size,
+               upload.size, keep.size());
+  const rest::KasResult uploaded = co_await kas.add_mail_data(*kas_at.found, who, std::move(upload));
+  if (uploaded.outcome != rest::KasResult::Outcome::ok) {
+    spdlog::warn("event=kas_upload_failed message_id={} outcome={} status={} detail=\"{}\"", message_id,
+                 rest::to_string(uploaded.outcome), uploaded.status, uploaded.detail);
+    counters_.add("kas_upload_failed");
+    co_return upload_refusal(uploaded, domain);
+  }
+  counters_.add("kas_uploaded");
+
+  // The KIM message with the x-kas reference (A_19359-07, A_23467, A_19365-02).
+  crypto::KasReference ref;
+  ref.link = uploaded.shared_link;
+  ref.k = source.sealer().k();
+  ref.hash = source.sealer().hash();
+  ref.size = plaintext_size;
+  const std::string inner = kim::kas_inner_mail(header_section, crypto::format_x_kas(ref), plaintext_size);
+  OPENSSL_cleanse(ref.k.data(), ref.k.size());
+  SealInput seal;
+  seal.konnektor = session->konnektor.konnektor;
+  seal.cards = session->konnektor.cards;
+  seal.context = session->context;
+  seal.inner_mail = inner;
+  seal.targets = recipients.encryption;
+  seal.sender_telematik_id = recipients.sender_telematik_id;
+  seal.sender_is_hba = recipients.sender_is_hba;
+  SealOutput sealed = co_await sign_and_encrypt(seal);
+  OPENSSL_cleanse(seal.inner_mail.data(), seal.inner_mail.size());
+  const auto delete_upload = [&]() -> awaitable<void> {
+    const rest::KasResult deleted = co_await kas.delete_mail_data(uploaded.shared_link, who);
+    spdlog::info("event=kas_deleted message_id={} outcome={} status={}", message_id, rest::to_string(deleted.outcome),
+                 deleted.status);
+  };
+  if (sealed.refusal) {
+    co_await delete_upload();
+    co_return std::move(*sealed.refusal);
+  }
+  kim::OuterOptions outer_options;
+  outer_options.kom_le_version = "1.5";
+  outer_options.cm_version = settings_.cm_version;
+  outer_options.pt_version = settings_.pt_version;
+  outer_options.kon_version = konnektor::kon_version_header(session->konnektor.konnektor->product_information());
+  outer_options.expires =
+      kim::rfc5322_date(std::chrono::system_clock::now() + std::chrono::hours(24) * lim.data_time_to_live_days);
+  const auto inner_raw = kim::parse_raw_message(inner);
+  std::optional<std::string> outer =
+      inner_raw ? kim::build_outer_message(inner, sealed.base64_lines, outer_options) : std::nullopt;
+  if (!outer) {
+    co_await delete_upload();
+    co_return Answer{451, "4.3.0", "Internal error: the outer KIM message could not be built"};
+  }
+  Outgoing out;
+  out.kim_message.envelope.mail_from = sender;
+  out.kim_message.envelope.params = kim::with_size_parameter(envelope.params, outer->size());
+  out.kim_message.envelope.recipients = recipients.deliverable;
+  out.kim_message.message = std::move(*outer);
+  out.dropped = std::move(recipients.dropped);
+  out.message_id = message_id;
+  out.original_date = kim::header_value(*mail, "Date").value_or("");
+  spdlog::info("event=kim_message_built message_id={} recipients={} dropped={} size={} kas_size={}", out.message_id,
+               out.kim_message.envelope.recipients.size(), out.dropped.size(), out.kim_message.message.size(),
+               plaintext_size);
+  smtp::TransactionResult result = smtp::TransactionResult::delivered;
+  Answer answer = co_await deliver(upstream, std::move(out), counters_, &result);
+  // The KAS data of a KIM message that was not sent is deleted (FAQ, KIM 1.5.3-3). When the
+  // provider's answer to the end of data is unknown, the message may be on its way: keep it.
+  if (result != smtp::TransactionResult::delivered && result != smtp::TransactionResult::delivery_unknown) {
+    co_await delete_upload();
+  }
+  co_return answer;
+}
+
+}  // namespace kimgate::daemon
