@@ -1,10 +1,10 @@
 #include "ldap/connect.h"
 
 #include <netdb.h>
-#include <openldap.h>
-#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openldap.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
