@@ -102,15 +102,19 @@ class SmtpLoad:
         if ctx and self.client_cert:
             ctx.load_cert_chain(*self.client_cert)
         reader, writer = await asyncio.open_connection(self.host, self.port, ssl=ctx, limit=1 << 20)
-        code, _ = await read_reply(reader)
-        if code != 220:
-            raise ConnectionError(f"greeting {code}")
-        code, _ = await command(reader, writer, "EHLO pvs.bench.test")
-        if self.user:
-            plain = base64.b64encode(f"\0{self.user}\0{self.password}".encode()).decode()
-            code, text = await command(reader, writer, "AUTH PLAIN " + plain)
-            if code != 235:
-                raise ConnectionError(f"AUTH {code} {text.strip()}")
+        try:
+            code, _ = await read_reply(reader)
+            if code != 220:
+                raise ConnectionError(f"greeting {code}")
+            code, _ = await command(reader, writer, "EHLO pvs.bench.test")
+            if self.user:
+                plain = base64.b64encode(f"\0{self.user}\0{self.password}".encode()).decode()
+                code, text = await command(reader, writer, "AUTH PLAIN " + plain)
+                if code != 235:
+                    raise ConnectionError(f"AUTH {code} {text.strip()}")
+        except BaseException:
+            await self._close(reader, writer)  # a refused session must not hold its connection
+            raise
         return reader, writer
 
     async def _transaction(self, reader, writer):
@@ -161,6 +165,8 @@ class SmtpLoad:
                     await self._close(*conn)
                     conn = None
             except (OSError, ConnectionError, asyncio.TimeoutError, ssl.SSLError, asyncio.IncompleteReadError) as e:
+                if conn is not None:
+                    conn[1].close()  # a transaction that broke: the connection goes with it
                 if "AUTH 454" in str(e):
                     # kimgated's login guard counts logins in flight per mailbox and address; a PVS
                     # retries later. Counted, not lost.

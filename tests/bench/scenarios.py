@@ -73,7 +73,7 @@ def describe(load, cpu_s):
 
 
 def s1(ctx):
-    n = 1000 if ctx.quick else 10000
+    n = 300 if ctx.quick else 2000
     direct = ctx.direct_smtp(10, n, 10240)
     d = ctx.daemon("p12")
     load, cpu, _ = send(ctx, d, n, 10, stagger=0.02)
@@ -83,22 +83,22 @@ def s1(ctx):
 
 
 def s2(ctx):
-    n = 1000 if ctx.quick else 10000
+    n = 300 if ctx.quick else 2000
     cms = ctx.cms()
-    relay = ctx.postfix_relay(10, 200 if ctx.quick else 1000, 10240)
+    relay = ctx.postfix_relay(10, 100 if ctx.quick else 1000, 10240)
     d = ctx.daemon("p12")
     load, cpu, _ = send(ctx, d, n, 10, stagger=0.02)
     rate = round(load.rate(), 1)
     cms2 = round(cms.get("cms_send_10k", 0) * 2, 1)
     return [row("S2", "msg/s vs Postfix relay", rate, relay, "msg/s", 1.5, detail=describe(load, cpu)),
             row("S2", "msg/s vs 2-core CMS send", rate, cms2, "msg/s", 0.45),
-            limit_row("S2", "CPU per sent mail vs CMS floor", round(cpu * 1000 / max(1, len(load.latencies)), 2),
-                      "ms", 9e9, anchor=round(1000 / cms["cms_send_10k"], 3) if cms.get("cms_send_10k")
-                      else None, detail="informational: kimgated CPU per mail against one CMS send on one core")]
+            row("S2", "kimgated CPU per sent mail vs one CMS send", round(cpu * 1000 / max(1, len(load.latencies)), 2),
+                round(1000 / cms["cms_send_10k"], 3) if cms.get("cms_send_10k") else None, "ms", None,
+                detail="informational (the issue measured 4.4x)")]
 
 
 def s3(ctx):
-    n = 500 if ctx.quick else 5000
+    n = 200 if ctx.quick else 1000
     cms = ctx.cms()
     d = ctx.daemon("token")
     load, cpu, _ = send(ctx, d, n, 10, stagger=0.02)
