@@ -91,7 +91,40 @@ struct Pkcs11Token::Impl {
   CK_SESSION_HANDLE session = 0;
   std::string label;
 
+  // Private-key handles by CKA_ID, found once per login of this session: a search costs more than
+  // a signature on SoftHSM (it re-reads the token). Emptied on login and logout.
+  std::map<Bytes, CK_OBJECT_HANDLE> keys;
+
   P11Result<CK_OBJECT_HANDLE> find_key(const Bytes& id) {
+    if (const auto hit = keys.find(id); hit != keys.end()) {
+      return {hit->second, {}};
+    }
+    auto found = search_key(id);
+    if (found.ok()) {
+      keys.emplace(id, *found.value);
+    }
+    return found;
+  }
+
+  // Runs `init` (C_SignInit, C_DecryptInit, C_DeriveKey) with the key's handle. A handle the token
+  // no longer knows (the token was replaced behind the session) is searched for once more.
+  template <class Init>
+  P11Result<CK_RV> with_key(const Bytes& id, Init&& init) {
+    for (int attempt = 0;; ++attempt) {
+      auto key = find_key(id);
+      if (!key.ok()) {
+        return {std::nullopt, key.error};
+      }
+      const CK_RV rv = init(*key.value);
+      if (attempt == 0 && (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID)) {
+        keys.erase(id);
+        continue;
+      }
+      return {rv, {}};
+    }
+  }
+
+  P11Result<CK_OBJECT_HANDLE> search_key(const Bytes& id) {
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
                            {CKA_ID, const_cast<std::uint8_t*>(id.data()), static_cast<CK_ULONG>(id.size())}};
@@ -175,6 +208,7 @@ P11Result<Done> Pkcs11Token::login(const std::string& pin) {
   if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
     return {std::nullopt, rv_text(rv)};
   }
+  impl_->keys.clear();  // private objects become visible with the login
   logged_in_ = true;
   return {Done{}, {}};
 }
@@ -182,6 +216,7 @@ P11Result<Done> Pkcs11Token::login(const std::string& pin) {
 void Pkcs11Token::logout() {
   if (logged_in_) {
     impl_->fl->C_Logout(impl_->session);
+    impl_->keys.clear();
     logged_in_ = false;
   }
 }
@@ -206,16 +241,17 @@ P11Result<std::vector<TokenObject>> Pkcs11Token::certificates() {
 }
 
 P11Result<Bytes> Pkcs11Token::sign_digest(const Bytes& key_id, const Bytes& digest, SignatureScheme scheme) {
-  auto key = impl_->find_key(key_id);
-  if (!key.ok()) {
-    return {std::nullopt, key.error};
-  }
   CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};  // salt 32, not the maximum
   CK_MECHANISM mech{CKM_ECDSA, nullptr, 0};
   if (scheme == SignatureScheme::rsassa_pss_sha256) {
     mech = CK_MECHANISM{CKM_RSA_PKCS_PSS, &pss, sizeof pss};
   }
-  CK_RV rv = impl_->fl->C_SignInit(impl_->session, &mech, *key.value);
+  const auto init =
+      impl_->with_key(key_id, [&](CK_OBJECT_HANDLE key) { return impl_->fl->C_SignInit(impl_->session, &mech, key); });
+  if (!init.ok()) {
+    return {std::nullopt, init.error};
+  }
+  CK_RV rv = *init.value;
   if (rv != CKR_OK) {
     return {std::nullopt, "cannot start signing on token \"" + impl_->label + "\": " + rv_text(rv)};
   }
@@ -231,12 +267,13 @@ P11Result<Bytes> Pkcs11Token::sign_digest(const Bytes& key_id, const Bytes& dige
 }
 
 P11Result<Bytes> Pkcs11Token::rsa_raw(const Bytes& key_id, const Bytes& block) {
-  auto key = impl_->find_key(key_id);
-  if (!key.ok()) {
-    return {std::nullopt, key.error};
-  }
   CK_MECHANISM mech{CKM_RSA_X_509, nullptr, 0};
-  CK_RV rv = impl_->fl->C_DecryptInit(impl_->session, &mech, *key.value);
+  const auto init = impl_->with_key(
+      key_id, [&](CK_OBJECT_HANDLE key) { return impl_->fl->C_DecryptInit(impl_->session, &mech, key); });
+  if (!init.ok()) {
+    return {std::nullopt, init.error};
+  }
+  CK_RV rv = *init.value;
   if (rv != CKR_OK) {
     return {std::nullopt, "cannot start decryption on token \"" + impl_->label + "\": " + rv_text(rv)};
   }
@@ -255,10 +292,6 @@ P11Result<Bytes> Pkcs11Token::rsa_raw(const Bytes& key_id, const Bytes& block) {
 }
 
 P11Result<Bytes> Pkcs11Token::ecdh(const Bytes& key_id, const Bytes& peer_point) {
-  auto key = impl_->find_key(key_id);
-  if (!key.ok()) {
-    return {std::nullopt, key.error};
-  }
   CK_ECDH1_DERIVE_PARAMS params{CKD_NULL, 0, nullptr, static_cast<CK_ULONG>(peer_point.size()),
                                 const_cast<std::uint8_t*>(peer_point.data())};
   CK_MECHANISM mech{CKM_ECDH1_DERIVE, &params, sizeof params};
@@ -271,7 +304,13 @@ P11Result<Bytes> Pkcs11Token::ecdh(const Bytes& key_id, const Bytes& peer_point)
                          {CKA_TOKEN, &no, sizeof no},         {CKA_SENSITIVE, &no, sizeof no},
                          {CKA_EXTRACTABLE, &yes, sizeof yes}, {CKA_VALUE_LEN, &value_len, sizeof value_len}};
   CK_OBJECT_HANDLE secret = 0;
-  const CK_RV rv = impl_->fl->C_DeriveKey(impl_->session, &mech, *key.value, tmpl, 6, &secret);
+  const auto derived = impl_->with_key(key_id, [&](CK_OBJECT_HANDLE key) {
+    return impl_->fl->C_DeriveKey(impl_->session, &mech, key, tmpl, 6, &secret);
+  });
+  if (!derived.ok()) {
+    return {std::nullopt, derived.error};
+  }
+  const CK_RV rv = *derived.value;
   if (rv != CKR_OK) {
     return {std::nullopt, "ECDH on token \"" + impl_->label + "\" failed: " + rv_text(rv)};
   }

@@ -10,6 +10,7 @@
 #include "crypto/certificate.h"
 #include "crypto/ocsp.h"
 #include "net/asio.h"
+#include "net/connection.h"
 
 namespace kimgate::konnektor {
 
@@ -107,6 +108,9 @@ crypto::Result<crypto::Bytes> http_fetch(const std::string& url, const crypto::B
         co_await resolver.async_resolve(u->host, u->port, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!ec) {
+      net::set_no_delay(stream.socket());
     }
     if (ec) {
       result = R::failure("cannot reach " + url + ": " + ec.message());

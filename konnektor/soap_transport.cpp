@@ -15,6 +15,7 @@
 
 #include "conf/load.h"
 #include "crypto/ossl.h"
+#include "net/connection.h"
 #include "net/tls.h"
 
 namespace kimgate::konnektor {
@@ -201,6 +202,7 @@ awaitable<Outcome<std::unique_ptr<SoapTransport::Connection>>> SoapTransport::co
   if (ec) {
     co_return R::failure(failure(nullptr, ec, "connecting to " + first.authority()));
   }
+  net::set_no_delay(tcp.socket());
   if (proxy_) {
     http::request<http::empty_body> req{http::verb::connect, url.authority(), 11};
     req.set(http::field::host, url.authority());

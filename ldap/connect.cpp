@@ -1,6 +1,8 @@
 #include "ldap/connect.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openldap.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -119,6 +121,11 @@ int tcp_connect(const std::string& url, Duration timeout, std::string& error) {
     if (rc != 0) {
       ::close(fd);
       fd = -1;
+    }
+    if (fd >= 0) {
+      // Each LDAP request is one small write; do not let Nagle hold it for a delayed ACK.
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
   }
   ::freeaddrinfo(found);

@@ -4,6 +4,11 @@
 
 namespace kimgate::net {
 
+void set_no_delay(tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+}
+
 namespace {
 std::string endpoint_text(const tcp::socket& s) {
   boost::system::error_code ec;
@@ -22,6 +27,7 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> t
       lines_(max_line) {
   peer_ = endpoint_text(beast::get_lowest_layer(stream_).socket());
   boost::system::error_code ec;
+  set_no_delay(beast::get_lowest_layer(stream_).socket());
   const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   peer_address_ = ec ? std::string("?") : ep.address().to_string();
 }

@@ -29,6 +29,11 @@ using Duration = std::chrono::milliseconds;
 // a sentence refuses it. Empty function: no further check.
 using PeerCheck = std::function<awaitable<std::optional<std::string>>(std::vector<std::uint8_t> der)>;
 
+// TCP_NODELAY on a connected or accepted socket. kimgate writes whole replies and whole
+// messages at once, so Nagle's algorithm only adds a delayed-ACK wait (~40 ms) before the last
+// partial TLS record of a message; every TCP connection kimgate makes or accepts sets it.
+void set_no_delay(tcp::socket& socket);
+
 struct ReadResult {
   boost::system::error_code ec;  // beast::error::timeout on deadline, asio::error::eof on close
   Line line;
