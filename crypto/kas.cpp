@@ -4,7 +4,6 @@
 
 #include <array>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "crypto/ossl.h"
 
@@ -154,37 +153,6 @@ KasOpened kas_open(std::istream& in, std::ostream& out, std::string_view k_base6
     r.detail = "hash of the KAS data does not match";
   }
   return r;
-}
-
-Result<KasReference> parse_x_kas(std::string_view text) {
-  using R = Result<KasReference>;
-  const nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return R::failure("x-kas: not a JSON object");
-  }
-  for (const char* key : {"link", "k", "hash"}) {
-    if (!j.contains(key) || !j[key].is_string()) {
-      return R::failure(std::string("x-kas: member \"") + key + "\" missing or not a string");
-    }
-  }
-  if (!j.contains("size") || !j["size"].is_number_unsigned()) {
-    return R::failure("x-kas: member \"size\" missing or not a non-negative integer");
-  }
-  KasReference ref;
-  ref.link = j["link"].get<std::string>();
-  ref.k = j["k"].get<std::string>();
-  ref.hash = j["hash"].get<std::string>();
-  ref.size = j["size"].get<std::uint64_t>();
-  return R::success(std::move(ref));
-}
-
-std::string format_x_kas(const KasReference& ref) {
-  nlohmann::ordered_json j;
-  j["link"] = ref.link;
-  j["k"] = ref.k;
-  j["hash"] = ref.hash;
-  j["size"] = ref.size;
-  return j.dump();
 }
 
 }  // namespace kimgate::crypto

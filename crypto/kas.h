@@ -1,7 +1,7 @@
 #pragma once
 // KAS sealing (KIM 1.5, §4.10 / admin §8): AES-256-GCM over the whole client mail,
 // stored as 12-byte IV || ciphertext || 16-byte tag, a fresh key `k` (base64) per mail,
-// `hash` = base64 SHA-256 over the plaintext, and the x-kas JSON {link,k,hash,size}.
+// `hash` = base64 SHA-256 over the plaintext. The x-kas JSON {link,k,hash,size} is kim/x_kas.h.
 // Sealing and opening stream through fixed-size buffers: memory does not grow with the
 // mail (700 MiB). Opening releases plaintext to the sink before the tag is checked;
 // the caller must discard the output unless the result is ok (it is a temp file or a
@@ -36,18 +36,5 @@ struct KasOpened {
   bool ok() const { return error == KasOpenError::none; }
 };
 KasOpened kas_open(std::istream& in, std::ostream& out, std::string_view k_base64, std::string_view hash_base64);
-
-// The x-kas JSON structure (Attachment_schema.json).
-struct KasReference {
-  std::string link;
-  std::string k;
-  std::string hash;
-  std::uint64_t size = 0;
-};
-// Accepts compact or pretty JSON with surrounding whitespace; all four members required,
-// link and k and hash strings, size a non-negative integer.
-Result<KasReference> parse_x_kas(std::string_view json);
-// Compact one-line JSON in the order link, k, hash, size.
-std::string format_x_kas(const KasReference& ref);
 
 }  // namespace kimgate::crypto

@@ -80,11 +80,9 @@ net::awaitable<LimitsResult> AccountLimitClient::get_limits(const ServiceEndpoin
       co_return out;
     }
   }
-  const auto base = accmgr.txt.find("accountlimit");
   Request request;
   request.method = "GET";
-  request.target =
-      join_path(base == accmgr.txt.end() ? kDefaultAccountLimitPath : std::string_view(base->second), "limit");
+  request.target = join_path(base_path(accmgr, "accountlimit", kDefaultAccountLimitPath), "limit");
   request.headers.push_back({"Accept", "application/json"});
   request.headers.push_back({"Authorization", basic_authorization(who.user, who.password)});
   const Response response = co_await exchange(ex_, accmgr.endpoint, settings_, std::move(request));

@@ -18,6 +18,11 @@ std::string lowered(std::string_view s) {
 
 }  // namespace
 
+std::string base_path(const ServiceEndpoint& at, std::string_view key, std::string_view fallback) {
+  const auto it = at.txt.find(std::string(key));
+  return it == at.txt.end() || it->second.empty() ? std::string(fallback) : it->second;
+}
+
 std::string_view service_label(Service s) {
   return s == Service::kas ? "_kas._tcp" : "_accmgr._tcp";
 }

@@ -25,6 +25,11 @@ struct ServiceEndpoint {
   std::map<std::string, std::string> txt;  // keys lower-cased
 };
 
+// The base path a service's TXT record gives under `key` ("path", "accountlimit",
+// "serviceinformation", "accountmanager"), else `fallback` (docs/decisions.md).
+std::string base_path(const ServiceEndpoint& at, std::string_view key, std::string_view fallback);
+inline constexpr std::string_view kDefaultAccountManagerPath = "/AccountMgmt/v2.4";
+
 enum class Service { kas, account_manager };  // _kas._tcp and _accmgr._tcp
 std::string_view service_label(Service s);    // "_kas._tcp" / "_accmgr._tcp"
 

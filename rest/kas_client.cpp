@@ -102,10 +102,9 @@ net::awaitable<KasResult> KasClient::add_mail_data(const ServiceEndpoint& kas, c
     co_return out;
   }
   const std::unique_ptr<BodySource> body = form.source(*upload.data);
-  const auto base = kas.txt.find("path");
   Request request;
   request.method = "POST";
-  request.target = join_path(base == kas.txt.end() ? kDefaultKasPath : std::string_view(base->second), "attachment/");
+  request.target = join_path(base_path(kas, "path", kDefaultKasPath), "attachment/");
   request.headers.push_back({"Accept", "application/json"});
   request.headers.push_back({"Authorization", basic_authorization(who.user, who.password)});
   request.headers.push_back({"Content-Type", form.content_type()});

@@ -72,11 +72,9 @@ net::awaitable<ServiceInformationResult> get_service_information(asio::any_io_ex
                                                                  const ClientSettings& settings,
                                                                  const ServiceEndpoint& accmgr) {
   ServiceInformationResult out;
-  const auto base = accmgr.txt.find("serviceinformation");
   Request request;
   request.method = "GET";
-  request.target = join_path(base == accmgr.txt.end() ? kDefaultServiceInformationPath : std::string_view(base->second),
-                             "serviceinfo");
+  request.target = join_path(base_path(accmgr, "serviceinformation", kDefaultServiceInformationPath), "serviceinfo");
   request.headers.push_back({"Accept", "application/json"});
   const Response response = co_await exchange(std::move(ex), accmgr.endpoint, settings, std::move(request));
   if (!response.ok()) {
