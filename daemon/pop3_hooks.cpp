@@ -14,8 +14,9 @@ namespace {
 // The session's half: every RETR through the receive pipeline as this user.
 class KimMailbox final : public pop3::MailboxHooks {
  public:
-  KimMailbox(konnektor::Konnektor& k, CardFinder& cards, net::asio::thread_pool& pool, Recipient who)
-      : deps_{k, cards, pool}, who_(std::move(who)) {}
+  KimMailbox(konnektor::Konnektor& k, CardFinder& cards, net::asio::thread_pool& pool, Recipient who,
+             const KasAccess* kas, net::PeerCheck check)
+      : deps_{k, cards, pool, kas, std::move(check)}, who_(std::move(who)) {}
 
   awaitable<pop3::RetrDecision> on_retrieved(const std::string& message) override {
     ReceiveOutcome outcome = co_await process_retrieved(deps_, who_, message);
@@ -26,6 +27,7 @@ class KimMailbox final : public pop3::MailboxHooks {
     pop3::RetrDecision d;
     d.deliver = true;
     d.message = std::move(outcome.mail);
+    d.stream = std::move(outcome.stream);
     co_return d;
   }
 
@@ -69,7 +71,8 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
   pop3::LoginPlan plan;
   plan.target =
       pop3::LoginTarget{name.server->host, name.server->port, name.address, providers_.check_for(&k, who.context)};
-  plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who));
+  net::PeerCheck kas_check = providers_.check_for(&k, who.context);
+  plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check));
   co_return R{std::move(plan)};
 }
 

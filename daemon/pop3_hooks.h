@@ -12,6 +12,7 @@
 
 #include "daemon/konnektor_routes.h"
 #include "daemon/provider_check.h"
+#include "daemon/receive_kas.h"
 #include "pop3/server_session.h"
 
 namespace kimgate::daemon {
@@ -23,8 +24,11 @@ class KimPop3Hooks final : public pop3::ProxyHooks {
       : routes_(routes), pool_(pool), providers_(providers) {}
 
   net::awaitable<std::variant<pop3::LoginPlan, std::string>> resolve_user(const std::string& user) override;
+  // Large mails (§5.7); null until the daemon has the provider's services wired.
+  void set_kas(const KasAccess* kas) { kas_ = kas; }
 
  private:
+  const KasAccess* kas_ = nullptr;
   KonnektorRoutes& routes_;
   net::asio::thread_pool& pool_;
   ProviderCertificates& providers_;

@@ -9,6 +9,10 @@ ReceivePath::ReceivePath(KonnektorRoutes& routes, net::asio::thread_pool& pool, 
 
 ReceivePath::~ReceivePath() = default;
 
+void ReceivePath::set_kas(const KasAccess* kas) {
+  hooks_->set_kas(kas);
+}
+
 pop3::ServerSettings ReceivePath::settings(const conf::Config& c, const std::string& host_name,
                                            std::shared_ptr<net::asio::ssl::context> upstream_tls) const {
   pop3::ServerSettings s;

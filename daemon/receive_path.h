@@ -15,12 +15,15 @@ namespace kimgate::daemon {
 
 class KimPop3Hooks;
 class ProviderCertificates;
+struct KasAccess;
 
 class ReceivePath {
  public:
   // `routes` and `pool` are the daemon's and outlive every session.
   ReceivePath(KonnektorRoutes& routes, net::asio::thread_pool& pool, ProviderCertificates& providers);
   ~ReceivePath();
+  // Large mails (§5.7): `kas` outlives every session.
+  void set_kas(const KasAccess* kas);
 
   // The POP3 settings for `config` (timeouts, limits, host name); `upstream_tls` is the
   // C.CM.TLS-CS context towards the providers, null when [fachdienst] is not configured.

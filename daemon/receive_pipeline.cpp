@@ -3,10 +3,14 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "crypto/auth_enveloped.h"
 #include "crypto/ossl.h"
 #include "crypto/signed_data.h"
 #include "kim/decrypted_entity.h"
+#include "kim/kas_mail.h"
+#include "kim/kas_receive.h"
 #include "kim/kom_le.h"
 #include "kim/raw_message.h"
 #include "kim/receive_decision.h"
@@ -125,6 +129,25 @@ awaitable<ReceiveOutcome> process_retrieved(const ReceiveDeps& deps, const Recip
     facts.decryption_failure = kim::DecryptionFailure::format;
     co_return early(facts, message, who.address, p.detail);
   }
+  // A_23512: KAS content for an account that has not opted in to large mails is not downloaded.
+  if (deps.kas != nullptr) {
+    const auto raw = kim::parse_raw_message(message);
+    const std::optional<std::string> kas_size = raw ? kim::header_value(*raw, "X-KIM-KAS-Size") : std::nullopt;
+    std::uint64_t announced = 0;
+    if (kas_size) {
+      std::from_chars(kas_size->data(), kas_size->data() + kas_size->size(), announced);
+    }
+    if (announced > deps.kas->large_threshold) {
+      const bool enabled = co_await large_mail_enabled(*deps.kas, who.address);
+      if (!enabled) {
+        ReceiveOutcome o;
+        o.mail = kim::kas_failure_mail(kim::KasFailure::not_enabled, message, {}, who.address, {}, generated_now());
+        o.decryption_result = "4018";
+        o.detail = "KAS content of " + std::to_string(announced) + " octets; the account is not 1.5+";
+        co_return o;
+      }
+    }
+  }
   // KOM-LE-A_2043/2044: only keys that recipient-emails names for the fetching user's address.
   const std::vector<Bytes> rids = crypto::rids_for_address(p.emails, who.address);
   if (rids.empty()) {
@@ -169,12 +192,28 @@ awaitable<ReceiveOutcome> process_retrieved(const ReceiveDeps& deps, const Recip
   }
   facts.integrity = e.facts;
   const kim::ReceiveDecision decision = kim::decide_receive(facts);
+  if (decision.mail == kim::ReceivedMail::delivered) {
+    const auto inner_raw = kim::parse_raw_message(e.inner);
+    if (inner_raw && !kim::xkas_parts(*inner_raw).empty()) {
+      // §5.7: the client mail is at the sender's KAS; never deliver the reference as the mail.
+      static const KasAccess no_kas;
+      ReceiveOutcome kas = co_await receive_kas(deps.kas != nullptr ? *deps.kas : no_kas, deps.pool,
+                                                deps.provider_check, who, message, e.inner, decision.integrity_result);
+      kim::wipe(e);
+      co_return kas;
+    }
+  }
   const auto compose = [&message, &e, &decision, &who, &facts] {
     return kim::received_mail(decision, message, e.inner, who.address, facts.version, generated_now());
   };
   std::string mail = co_await net::run_blocking(deps.pool, compose);
   kim::wipe(e);
-  co_return ReceiveOutcome{std::move(mail), decision.decryption_result, decision.integrity_result, detail};
+  ReceiveOutcome out;
+  out.mail = std::move(mail);
+  out.decryption_result = decision.decryption_result;
+  out.integrity_result = decision.integrity_result;
+  out.detail = std::move(detail);
+  co_return out;
 }
 
 }  // namespace kimgate::daemon

@@ -23,10 +23,12 @@
 #include <string_view>
 
 #include "daemon/card_finder.h"
+#include "daemon/receive_kas.h"
 #include "kim/receive_decision.h"
 #include "kim/receive_mail.h"
 #include "konnektor/konnektor.h"
 #include "net/asio.h"
+#include "pop3/server_session.h"
 
 namespace kimgate::daemon {
 
@@ -38,16 +40,19 @@ struct Recipient {
 };
 
 struct ReceiveOutcome {
-  std::string mail;               // what the PVS gets
-  std::string decryption_result;  // "" (not a KIM message), "4008", "00".."03"
-  std::string integrity_result;   // "01".."09" once decrypted
-  std::string detail;             // for logs; never content
+  std::string mail;                             // what the PVS gets
+  std::unique_ptr<pop3::MessageStream> stream;  // instead of `mail`: a downloaded KAS mail (§5.7)
+  std::string decryption_result;                // "" (not a KIM message), "4008", "00".."03"
+  std::string integrity_result;                 // "01".."09" once decrypted
+  std::string detail;                           // for logs; never content
 };
 
 struct ReceiveDeps {
   konnektor::Konnektor& konnektor;
   CardFinder& cards;
   net::asio::thread_pool& pool;
+  const KasAccess* kas = nullptr;  // large mails (§5.7); null: KAS mails get the 4006 mail
+  net::PeerCheck provider_check;   // the KAS's TLS certificate, like the provider's
 };
 
 net::awaitable<ReceiveOutcome> process_retrieved(const ReceiveDeps& deps, const Recipient& who,

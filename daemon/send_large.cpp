@@ -7,7 +7,6 @@
 
 #include <algorithm>
 
-#include "crypto/kas.h"
 #include "crypto/kas_stream.h"
 #include "crypto/sealed_spool.h"
 #include "daemon/send_steps.h"
@@ -17,6 +16,7 @@
 #include "kim/kom_le.h"
 #include "kim/raw_message.h"
 #include "kim/send_mail.h"
+#include "kim/x_kas.h"
 #include "ldap/directory.h"
 #include "net/run_blocking.h"
 #include "rest/account_limit.h"
@@ -319,12 +319,12 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   counters_.add("kas_uploaded");
 
   // The KIM message with the x-kas reference (A_19359-07, A_23467, A_19365-02).
-  crypto::KasReference ref;
+  kim::KasReference ref;
   ref.link = uploaded.shared_link;
   ref.k = source.sealer().k();
   ref.hash = source.sealer().hash();
   ref.size = plaintext_size;
-  const std::string inner = kim::kas_inner_mail(header_section, crypto::format_x_kas(ref), plaintext_size);
+  const std::string inner = kim::kas_inner_mail(header_section, kim::format_x_kas(ref), plaintext_size);
   OPENSSL_cleanse(ref.k.data(), ref.k.size());
   SealInput seal;
   seal.konnektor = session->konnektor.konnektor;

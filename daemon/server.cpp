@@ -14,6 +14,7 @@
 #include "daemon/logging.h"
 #include "daemon/notify.h"
 #include "daemon/provider_check.h"
+#include "daemon/receive_kas.h"
 #include "daemon/receive_path.h"
 #include "daemon/smtp_hooks.h"
 #include "kimgate_version.h"
@@ -166,6 +167,15 @@ void Server::open_send_path() {
     limits_ = std::make_unique<rest::AccountLimitClient>(io_.get_executor(), http, config_.cache.account_limits);
     large.limits = limits_.get();
   }
+  kas_access_ = std::make_unique<KasAccess>();
+  kas_access_->locator = locator_.get();
+  kas_access_->tls = large.tls;
+  kas_access_->timeout = config_.services.timeout;
+  kas_access_->spool_dir = send.spool_dir;
+  kas_access_->spool_memory = send.spool_memory;
+  kas_access_->large_threshold = config_.limits.konnektor_document;
+  kas_access_->directory = directory_.get();
+  receive_->set_kas(kas_access_.get());
   smtp_hooks_ =
       std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_, *providers_, std::move(large));
   login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));

@@ -82,6 +82,7 @@ class Server {
   std::unique_ptr<class KimSmtpHooks> smtp_hooks_;
   std::unique_ptr<rest::ServiceLocator> locator_;     // DNS-SD of the providers' KAS and Account Manager
   std::unique_ptr<rest::AccountLimitClient> limits_;  // getLimits, cached per account
+  std::unique_ptr<struct KasAccess> kas_access_;      // the receive path's way to the KAS
   std::unique_ptr<net::LoginGuard> login_guard_;      // SMTP and POP3 logins
   std::unique_ptr<net::ConnectionLimits> connection_limits_;
   std::shared_ptr<const Runtime> runtime_;

@@ -9,8 +9,6 @@
 namespace kimgate::kim {
 namespace {
 
-constexpr std::string_view kDashes = "---------------------------------------------";
-
 // RFC 2047 Q-encoded UTF-8 word (only when needed).
 std::string encoded_word(std::string_view text) {
   const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return c >= ' ' && c <= '~'; });
@@ -200,7 +198,7 @@ std::string delivered_mail(std::string_view outer, std::string_view inner, std::
   }
   out += "\r\n";
   const std::string eol(m->eol);
-  const std::string notes = std::string(kDashes) + eol + std::string(texts::decrypted_note) + eol +
+  const std::string notes = std::string(kNoteDashes) + eol + std::string(texts::decrypted_note) + eol +
                             std::string(texts::signature_ok_note) + eol;
   const std::string ct = header_value(*m, "Content-Type").value_or("text/plain");
   const std::string cte = header_value(*m, "Content-Transfer-Encoding").value_or("7bit");
@@ -280,6 +278,16 @@ std::string decryption_error_mail(std::string_view outer, std::string_view id, s
   headers += "X-KIM-Fehlermeldung: " + std::string(decryption_error_code(id)) + "\r\n";
   headers += "X-KIM-DecryptionResult: " + std::string(id) + "\r\n";
   return multipart_error_mail(headers, decryption_error_text(id, address), outer, false, g);
+}
+
+std::string received_error_mail(std::string_view outer, std::string_view subject, std::string_view code,
+                                std::string_view text, const Generated& g) {
+  auto o = parse_raw_message(outer);
+  const RawMessage empty{};
+  std::string headers = common_headers(o ? *o : empty, g);
+  headers += "Subject: " + encoded_word(subject) + "\r\n";
+  headers += "X-KIM-Fehlermeldung: " + std::string(code) + "\r\n";
+  return multipart_error_mail(headers, text, outer, false, g);
 }
 
 std::string version_error_mail(std::string_view outer, std::string_view version, const Generated& g) {

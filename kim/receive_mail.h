@@ -9,6 +9,9 @@
 
 namespace kimgate::kim {
 
+// The line above the notes of a delivered mail.
+inline constexpr std::string_view kNoteDashes = "---------------------------------------------";
+
 namespace texts {
 inline constexpr std::string_view decrypted_note = "Die Nachricht wurde entschlüsselt.";
 inline constexpr std::string_view signature_ok_note = "Die Signatur wurde erfolgreich geprüft.";
@@ -66,6 +69,9 @@ std::string delivered_mail(std::string_view outer, std::string_view inner, std::
 std::string decryption_error_mail(std::string_view outer, std::string_view result_id, std::string_view address,
                                   const Generated& g);
 std::string version_error_mail(std::string_view outer, std::string_view version, const Generated& g);
+// The common form of both: `subject`, X-KIM-Fehlermeldung `code`, `text`, the received message.
+std::string received_error_mail(std::string_view outer, std::string_view subject, std::string_view code,
+                                std::string_view text, const Generated& g);
 
 // Integrity failure (02–06, 08, 09): security warning + the decrypted original as
 // message/rfc822, X-KIM-DecryptionResult: 00, X-KIM-IntegrityCheckResult: <id>.

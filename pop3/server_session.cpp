@@ -340,6 +340,9 @@ awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
     const std::string line = decision.refusal + "\r\n";
     co_return co_await send_error(line);
   }
+  if (decision.stream) {
+    co_return co_await send_stream(cmd.args[0], *decision.stream);
+  }
   std::string out = format_reply(replies::retr_follows, std::to_string(decision.message.size()));
   net::DotEncoder encoder([&out](std::string_view s) { out.append(s); }, false);
   encoder.feed(decision.message);
@@ -348,6 +351,38 @@ awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
   log_.info("event=retr message={} result=delivered", cmd.args[0]);
   const Flow flow = co_await send(out);
   OPENSSL_cleanse(out.data(), out.size());
+  co_return flow;
+}
+
+awaitable<ServerSession::Flow> ServerSession::send_stream(const std::string& number, MessageStream& stream) {
+  std::string out = format_reply(replies::retr_follows, std::to_string(stream.size()));
+  net::DotEncoder encoder([&out](std::string_view s) { out.append(s); }, false);
+  std::string piece;
+  std::uint64_t sent = 0;
+  while (true) {
+    piece.clear();
+    const bool more = co_await stream.next(piece);
+    if (!more) {
+      OPENSSL_cleanse(out.data(), out.size());
+      log_.warn("event=retr message={} result=aborted sent={}", number, sent);
+      co_return Flow::close;
+    }
+    if (piece.empty()) {
+      break;
+    }
+    encoder.feed(piece);
+    sent += piece.size();
+    OPENSSL_cleanse(piece.data(), piece.size());
+    const Flow flow = co_await send(out);
+    OPENSSL_cleanse(out.data(), out.size());
+    out.clear();
+    if (flow == Flow::close) {
+      co_return Flow::close;
+    }
+  }
+  encoder.finish();
+  log_.info("event=retr message={} result=delivered streamed={}", number, sent);
+  const Flow flow = co_await send(out);
   co_return flow;
 }
 

@@ -33,12 +33,24 @@ struct LoginTarget {
   net::PeerCheck check_provider;  // the provider's TLS certificate, before USER/PASS (empty: none)
 };
 
+// A message too large to hold in memory, produced piece by piece (unstuffed). next() fills
+// `piece` (cleared by the caller) and returns true, with an empty piece at the end; false aborts:
+// the session then closes the connection without the final ".", so the PVS cannot take a
+// truncated message for a whole one.
+class MessageStream {
+ public:
+  virtual ~MessageStream() = default;
+  virtual std::uint64_t size() const = 0;  // octets, unstuffed (for "+OK <n> octets")
+  virtual net::awaitable<bool> next(std::string& piece) = 0;
+};
+
 // What the PVS gets for RETR: the message (possibly transformed), or a refusal text for -ERR
 // (the message then stays on the server and is processed again on the next RETR).
 struct RetrDecision {
   bool deliver = false;
-  std::string message;  // unstuffed; delivered dot-stuffed
-  std::string refusal;  // "-ERR ..." without CRLF
+  std::string message;                    // unstuffed; delivered dot-stuffed
+  std::unique_ptr<MessageStream> stream;  // instead of `message` when set
+  std::string refusal;                    // "-ERR ..." without CRLF
 };
 
 // The per-session half of the hooks, made at login for one authenticated user name; the
@@ -122,6 +134,7 @@ class ServerSession final : public net::LineSession {
   net::awaitable<Flow> on_relay(const Command& cmd);
   net::awaitable<Flow> on_relay_multiline(const Command& cmd);
   net::awaitable<Flow> on_top(const Command& cmd);
+  net::awaitable<Flow> send_stream(const std::string& number, MessageStream& stream);
   net::awaitable<Flow> on_retr(const Command& cmd);
 
   const ServerSettings& pop3_;

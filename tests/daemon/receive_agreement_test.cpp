@@ -188,7 +188,7 @@ ReceiveOutcome through_daemon(const std::string& message, MemoryKonnektor& konne
   ReceiveOutcome out;
   const Recipient who{kB, konnektor::CallContext{"M1", "CS1", "WP1", ""}};
   const auto body = [&]() -> net::awaitable<void> {
-    const ReceiveDeps deps{konnektor, cards, pool};
+    const ReceiveDeps deps{konnektor, cards, pool, nullptr, {}};
     out = co_await process_retrieved(deps, who, message);
   };
   net::asio::co_spawn(io, body(), net::asio::detached);

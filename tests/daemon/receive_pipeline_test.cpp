@@ -158,7 +158,7 @@ struct Pipeline {
     ReceiveOutcome out;
     const Recipient who{kMe, konnektor::CallContext{"M1", "CS1", "WP1", ""}};
     const auto body = [&]() -> net::awaitable<void> {
-      const ReceiveDeps deps{konnektor, cards, pool};
+      const ReceiveDeps deps{konnektor, cards, pool, nullptr, {}};
       out = co_await process_retrieved(deps, who, message);
     };
     net::asio::co_spawn(io, body(), net::asio::detached);
