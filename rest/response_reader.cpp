@@ -1,6 +1,7 @@
 // ResponseReader: Beast's HTTP/1.1 response parser fed from bytes we read ourselves, so that the
 // same code (and the same limits) runs in exchange(), in the unit tests and under libFuzzer.
 #include <boost/beast/http.hpp>
+#include <limits>
 
 #include "rest/http_client.h"
 
@@ -57,7 +58,8 @@ struct ResponseReader::Impl {
     if (max_body) {
       parser->body_limit(*max_body);
     } else {
-      parser->body_limit(boost::none);
+      // Boost 1.74's body_limit takes an integer (boost::none would become 0): no limit.
+      parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     }
     parser->eager(true);
     if (head_request) {
