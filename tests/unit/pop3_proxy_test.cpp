@@ -225,10 +225,45 @@ TEST(Pop3Client, LoginOutcomesAreTyped) {
 
 // ---- the server session's PROXY state through the client ----
 
+// A message delivered in pieces; `fail_after` pieces, then an abort (0: never).
+class PieceStream final : public MessageStream {
+ public:
+  PieceStream(std::vector<std::string> pieces, std::size_t fail_after)
+      : pieces_(std::move(pieces)), fail_after_(fail_after) {}
+  std::uint64_t size() const override {
+    std::uint64_t n = 0;
+    for (const auto& p : pieces_) {
+      n += p.size();
+    }
+    return n;
+  }
+  awaitable<bool> next(std::string& piece) override {
+    if (fail_after_ != 0 && at_ == fail_after_) {
+      co_return false;
+    }
+    if (at_ < pieces_.size()) {
+      piece = pieces_[at_++];
+    }
+    co_return true;
+  }
+
+ private:
+  std::vector<std::string> pieces_;
+  std::size_t fail_after_;
+  std::size_t at_ = 0;
+};
+
 class FixedMailbox final : public MailboxHooks {
  public:
   awaitable<RetrDecision> on_retrieved(const std::string& message) override {
     RetrDecision d;
+    if (message.find("stream me") != std::string::npos || message.find("break me") != std::string::npos) {
+      d.deliver = true;
+      const std::size_t fail_after = message.find("break me") != std::string::npos ? 2 : 0;
+      d.stream = std::make_unique<PieceStream>(
+          std::vector<std::string>{"Subject: s\r\n\r\nfirst li", "ne\r\n", ".dot\r\n", "last\r\n"}, fail_after);
+      co_return d;
+    }
     d.deliver = message.find("refuse me") == std::string::npos;
     d.message = "X-Processed: yes\r\n" + message;
     d.refusal = "-ERR [SYS/TEMP] not today";
@@ -361,6 +396,32 @@ TEST(Pop3Proxy, RelaysRewritesTopAndRetrievesThroughTheMailboxHooks) {
   EXPECT_EQ(got[7].front(), "-ERR There's no message 3.") << "a provider's -ERR is relayed unchanged";
   EXPECT_EQ(got[8].front(), "+OK Marked to be deleted.");
   EXPECT_EQ(got[9].front(), "+OK Logging out, messages deleted.");
+}
+
+TEST(Pop3Proxy, StreamedMessagesAreDotStuffedAndAnAbortLeavesNoFinalDot) {
+  ProviderScript script;
+  script.steps = {
+      {"USER praxis.b@fd-b.test", "+OK\r\n"},
+      {"PASS geheim", "+OK Logged in.\r\n"},
+      {"RETR 1", "+OK 30 octets\r\nSubject: a\r\n\r\nstream me\r\n.\r\n"},
+      {"RETR 2", "+OK 30 octets\r\nSubject: b\r\n\r\nbreak me\r\n.\r\n"},
+  };
+  std::vector<std::vector<std::string>> got;
+  bool closed = false;
+  const auto pvs = [&](PvsClient& c) -> awaitable<void> {
+    co_await c.line();
+    got.push_back(co_await ask(c, "USER praxis.b@fd-b.test#127.0.0.1:995#M#C#W", false));
+    got.push_back(co_await ask(c, "PASS geheim", false));
+    got.push_back(co_await ask(c, "RETR 1", true));
+    got.push_back(co_await ask(c, "RETR 2", true));
+    closed = c.closed();
+  };
+  run_proxy(script, pvs);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[2], (std::vector<std::string>{"+OK 38 octets", "Subject: s", "", "first line", "..dot", "last"}));
+  ASSERT_FALSE(got[3].empty());
+  EXPECT_EQ(got[3].front(), "+OK 38 octets");
+  EXPECT_TRUE(closed) << "an aborted stream closes the connection: no final dot";
 }
 
 TEST(Pop3Proxy, LoginFailuresComeFromTheReplyTable) {
