@@ -101,8 +101,13 @@ awaitable<Answer> KimSmtpHooks::submit(std::shared_ptr<smtp::HookSession> hook_s
   }
   const crypto::SealedSpool& spool = body->spool;
   const auto read_all = [&spool] { return spool.read_all(); };
-  std::optional<std::string> text =
-      spool.on_disk() && large_.pool != nullptr ? co_await net::run_blocking(*large_.pool, read_all) : spool.read_all();
+  std::optional<std::string> text;
+  if (spool.on_disk() && large_.pool != nullptr) {
+    std::optional<std::string> read = co_await net::run_blocking(*large_.pool, read_all);  // g++ 12: no co_await in ?:
+    text = std::move(read);
+  } else {
+    text = spool.read_all();
+  }
   if (!text) {
     co_return Answer{451, "4.3.0", "kimgate could not read the mail back from its spool; please send it again"};
   }
