@@ -334,6 +334,7 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   seal.targets = recipients.encryption;
   seal.sender_telematik_id = recipients.sender_telematik_id;
   seal.sender_is_hba = recipients.sender_is_hba;
+  seal.pool = large_.pool;
   SealOutput sealed = co_await sign_and_encrypt(seal);
   OPENSSL_cleanse(seal.inner_mail.data(), seal.inner_mail.size());
   const auto delete_upload = [&]() -> awaitable<void> {

@@ -9,6 +9,7 @@
 #include "crypto/recipient_emails.h"
 #include "kim/kom_le.h"
 #include "ldap/directory.h"
+#include "net/run_blocking.h"
 
 namespace kimgate::daemon {
 
@@ -241,7 +242,13 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
     out.refusal = konnektor_refusal(enveloped.error, "encryption (EncryptDocument)");
     co_return out;
   }
-  out.base64_lines = crypto::base64_encode_lines(*enveloped.value);
+  const konnektor::Bytes& der = *enveloped.value;
+  const auto encode = [&der] { return crypto::base64_encode_lines(der); };
+  if (in.pool != nullptr) {
+    out.base64_lines = co_await net::run_blocking(*in.pool, encode);
+  } else {
+    out.base64_lines = encode();
+  }
   co_return out;
 }
 

@@ -62,6 +62,7 @@ struct SealInput {
   // an eHBA-bound mailbox (sender_is_hba) with the first SMC-B of the context.
   std::string sender_telematik_id;
   bool sender_is_hba = false;
+  net::asio::thread_pool* pool = nullptr;  // base64 of the AuthEnvelopedData runs here (null: inline)
 };
 struct SealOutput {
   std::optional<smtp::Answer> refusal;

@@ -160,7 +160,15 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
       co_return b;
     }
   }
-  if (kim::has_xkas_part(*mail)) {
+  // MIME work on a mail of up to 15 MiB runs on the worker pool, not on the sockets' thread.
+  const auto scan_xkas = [&mail] { return kim::has_xkas_part(*mail); };
+  bool has_xkas = false;
+  if (large_.pool != nullptr) {
+    has_xkas = co_await net::run_blocking(*large_.pool, scan_xkas);
+  } else {
+    has_xkas = scan_xkas();
+  }
+  if (has_xkas) {
     co_return refusal(451, "4.6.0",
                       "The mail already contains an x-kas part (A_22341); kimgate does not send it again");
   }
@@ -192,7 +200,16 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
     keep.push_back(r.address);
   }
   const kim::Generated identity = kim::generate_identity(kim::mail_domain(envelope.mail_from));
-  const kim::Prepared inner = kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
+  const auto prepare = [&mail, &keep, &identity] {
+    return kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
+  };
+  kim::Prepared prepared;
+  if (large_.pool != nullptr) {
+    prepared = co_await net::run_blocking(*large_.pool, prepare);
+  } else {
+    prepared = prepare();
+  }
+  const kim::Prepared inner = std::move(prepared);
   SealInput seal;
   seal.konnektor = session->konnektor.konnektor;
   seal.cards = session->konnektor.cards;
@@ -201,6 +218,7 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   seal.targets = recipients.encryption;
   seal.sender_telematik_id = recipients.sender_telematik_id;
   seal.sender_is_hba = recipients.sender_is_hba;
+  seal.pool = large_.pool;
   SealOutput sealed = co_await sign_and_encrypt(seal);
   if (sealed.refusal) {
     co_return Built{std::move(sealed.refusal), {}};
@@ -211,7 +229,15 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   outer_options.pt_version = settings_.pt_version;
   outer_options.kon_version = konnektor::kon_version_header(session->konnektor.konnektor->product_information());
   outer_options.expires = kim::rfc5322_date(std::chrono::system_clock::now() + settings_.retention);
-  std::optional<std::string> outer = kim::build_outer_message(inner.mail, sealed.base64_lines, outer_options);
+  const auto build_outer = [&inner, &sealed, &outer_options] {
+    return kim::build_outer_message(inner.mail, sealed.base64_lines, outer_options);
+  };
+  std::optional<std::string> outer;
+  if (large_.pool != nullptr) {
+    outer = co_await net::run_blocking(*large_.pool, build_outer);
+  } else {
+    outer = build_outer();
+  }
   if (!outer) {
     co_return refusal(451, "4.3.0", "Internal error: the outer KIM message could not be built");
   }

@@ -259,9 +259,12 @@ def main():
         kas.add_attachment(b'{"link":"x"}', maintype="text", subtype="plain", disposition="x-kas")
         e = send_error(kas)
         t.check(e and e[0] == 451 and "x-kas" in e[1], f"x-kas part present: 451 ({e})")
+        # Above 15 MiB the mail would go through the KAS (integration.kas_send); one that already holds
+        # an x-kas part is refused there too, found while it streams from the spool.
         big = letter(a["kim_address"], [b["kim_address"]], "big", os.urandom(16 * 1024 * 1024))
+        big.add_attachment(b'{"link":"x"}', maintype="text", subtype="plain", disposition="x-kas")
         e = send_error(big)
-        t.check(e and e[0] == 552 and e[1].startswith("5.3.4"), f"mail over 15 MiB: 552 5.3.4 ({e})")
+        t.check(e and e[0] == 451 and "x-kas" in e[1], f"mail over 15 MiB with an x-kas part: 451 ({e})")
         expired = P["expired"]
         e = send_error(letter(expired["kim_address"], [b["kim_address"]], "no sender cert"), p=expired)
         t.check(e and e[0] == 553, f"sender without ENC certificate: 553 ({e})")
