@@ -324,7 +324,7 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   ref.k = source.sealer().k();
   ref.hash = source.sealer().hash();
   ref.size = plaintext_size;
-  const std::string inner = kim::kas_inner_mail(header_section, kim::format_x_kas(ref), plaintext_size);
+  std::string inner = kim::kas_inner_mail(header_section, kim::format_x_kas(ref), plaintext_size);
   OPENSSL_cleanse(ref.k.data(), ref.k.size());
   SealInput seal;
   seal.konnektor = session->konnektor.konnektor;
@@ -336,7 +336,7 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   seal.sender_is_hba = recipients.sender_is_hba;
   seal.pool = large_.pool;
   SealOutput sealed = co_await sign_and_encrypt(seal);
-  OPENSSL_cleanse(seal.inner_mail.data(), seal.inner_mail.size());
+
   const auto delete_upload = [&]() -> awaitable<void> {
     const rest::KasResult deleted = co_await kas.delete_mail_data(uploaded.shared_link, who);
     spdlog::info("event=kas_deleted message_id={} outcome={} status={}", message_id, rest::to_string(deleted.outcome),

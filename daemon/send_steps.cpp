@@ -1,5 +1,6 @@
 #include "daemon/send_steps.h"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -43,6 +44,14 @@ std::vector<crypto::Bytes> certificates_of(const ldap::Selection& s) {
     out.emplace_back(c.der.begin(), c.der.end());
   }
   return out;
+}
+
+// Wipes a buffer that held (a form of) the mail and gives its memory back.
+template <typename Buffer>
+void release(Buffer& b) {
+  OPENSSL_cleanse(b.data(), b.size());
+  b.clear();
+  b.shrink_to_fit();
 }
 
 }  // namespace
@@ -224,20 +233,33 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
     co_return out;
   }
   const std::string handle = search.found->card.handle;
-  const std::string content = kim::signed_content(in.inner_mail);
-  const konnektor::Bytes content_bytes(content.begin(), content.end());
+  // Each copy of the mail is wiped and freed as soon as the next one exists: a 15 MiB mail would
+  // otherwise be held five or six times at once.
+  konnektor::Bytes content_bytes;
+  {
+    std::string content = kim::signed_content(in.inner_mail);
+    content_bytes.assign(content.begin(), content.end());
+    release(content);
+  }
   const konnektor::Crypt crypt = konnektor::Crypt::rsa;
   konnektor::Outcome<konnektor::Bytes> signed_data =
       co_await k.sign_document(ctx, handle, content_bytes, recipient_emails, crypt);
+  release(content_bytes);
   if (!signed_data.ok()) {
     out.refusal = konnektor_refusal(signed_data.error, "signing (SignDocument)");
     co_return out;
   }
-  const std::string entity = kim::signed_data_entity(
-      std::string_view(reinterpret_cast<const char*>(signed_data.value->data()), signed_data.value->size()));
-  const konnektor::Bytes entity_bytes(entity.begin(), entity.end());
+  konnektor::Bytes entity_bytes;
+  {
+    std::string entity = kim::signed_data_entity(
+        std::string_view(reinterpret_cast<const char*>(signed_data.value->data()), signed_data.value->size()));
+    release(*signed_data.value);
+    entity_bytes.assign(entity.begin(), entity.end());
+    release(entity);
+  }
   konnektor::Outcome<konnektor::Bytes> enveloped =
       co_await k.encrypt_document(ctx, entity_bytes, certificates, recipient_emails);
+  release(entity_bytes);
   if (!enveloped.ok()) {
     out.refusal = konnektor_refusal(enveloped.error, "encryption (EncryptDocument)");
     co_return out;
@@ -249,6 +271,7 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
   } else {
     out.base64_lines = encode();
   }
+  release(*enveloped.value);
   co_return out;
 }
 

@@ -56,7 +56,7 @@ struct SealInput {
   konnektor::Konnektor* konnektor = nullptr;
   CardFinder* cards = nullptr;  // the Konnektor's card finder (shared with the receive path)
   konnektor::CallContext context;
-  std::string inner_mail;
+  std::string_view inner_mail;  // the prepared client mail; the caller keeps it alive
   std::vector<EncryptionTarget> targets;
   // Sign with the SMC-B whose certificate carries this TelematikID (the sender's VZD entry); for
   // an eHBA-bound mailbox (sender_is_hba) with the first SMC-B of the context.

@@ -209,7 +209,14 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   } else {
     prepared = prepare();
   }
-  const kim::Prepared inner = std::move(prepared);
+  kim::Prepared inner = std::move(prepared);
+  // The client mail is not needed any more once prepared: keep what the DSN needs, free the rest
+  // (a 15 MiB mail passes through several copies on its way to the Konnektor).
+  const std::string message_id = kim::header_value(*mail, "Message-ID").value_or(identity.message_id);
+  const std::string original_date = kim::header_value(*mail, "Date").value_or("");
+  OPENSSL_cleanse(message->data(), message->size());
+  message->clear();
+  message->shrink_to_fit();
   SealInput seal;
   seal.konnektor = session->konnektor.konnektor;
   seal.cards = session->konnektor.cards;
@@ -248,8 +255,9 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   out.kim_message.envelope.recipients = recipients.deliverable;
   out.kim_message.message = std::move(*outer);
   out.dropped = std::move(recipients.dropped);
-  out.message_id = kim::header_value(*mail, "Message-ID").value_or(identity.message_id);
-  out.original_date = kim::header_value(*mail, "Date").value_or("");
+  OPENSSL_cleanse(inner.mail.data(), inner.mail.size());
+  out.message_id = message_id;
+  out.original_date = original_date;
   spdlog::info("event=kim_message_built message_id={} recipients={} dropped={} size={}", out.message_id,
                out.kim_message.envelope.recipients.size(), out.dropped.size(), out.kim_message.message.size());
   co_return b;
