@@ -315,6 +315,28 @@ awaitable<ServerSession::Flow> ServerSession::on_top(const Command& cmd) {
   co_return co_await send(out);
 }
 
+namespace {
+
+// A message held in memory, handed out in slices: the dot-stuffed copy never exists whole.
+class SlicedMessage final : public MessageStream {
+ public:
+  explicit SlicedMessage(std::string message) : message_(std::move(message)) {}
+  ~SlicedMessage() override { OPENSSL_cleanse(message_.data(), message_.size()); }
+  std::uint64_t size() const override { return message_.size(); }
+  awaitable<bool> next(std::string& piece) override {
+    constexpr std::size_t kSlice = 256 * 1024;
+    piece.assign(message_, std::min(at_, message_.size()), kSlice);
+    at_ += piece.size();
+    co_return true;
+  }
+
+ private:
+  std::string message_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
 awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
   if (cmd.args.size() != 1 || !is_number(cmd.args[0])) {
     co_return co_await reply(replies::retr_syntax);
@@ -322,6 +344,8 @@ awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
   const std::string request = "RETR " + cmd.args[0];
   MultilineReply answer = co_await upstream_->command_multiline(request, pop3_.max_message_size);
   OPENSSL_cleanse(answer.raw.data(), answer.raw.size());
+  answer.raw.clear();
+  answer.raw.shrink_to_fit();
   if (answer.status.lost() || (answer.status.ok() && !answer.complete)) {
     co_return co_await upstream_lost(cmd, answer.status.failure);
   }
@@ -335,23 +359,17 @@ awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
   }
   RetrDecision decision = co_await mailbox_->on_retrieved(message);
   OPENSSL_cleanse(message.data(), message.size());
+  message.clear();
+  message.shrink_to_fit();
   if (!decision.deliver) {
     log_.info("event=retr message={} result=refused", cmd.args[0]);
     const std::string line = decision.refusal + "\r\n";
     co_return co_await send_error(line);
   }
-  if (decision.stream) {
-    co_return co_await send_stream(cmd.args[0], *decision.stream);
+  if (!decision.stream) {
+    decision.stream = std::make_unique<SlicedMessage>(std::move(decision.message));
   }
-  std::string out = format_reply(replies::retr_follows, std::to_string(decision.message.size()));
-  net::DotEncoder encoder([&out](std::string_view s) { out.append(s); }, false);
-  encoder.feed(decision.message);
-  encoder.finish();
-  OPENSSL_cleanse(decision.message.data(), decision.message.size());
-  log_.info("event=retr message={} result=delivered", cmd.args[0]);
-  const Flow flow = co_await send(out);
-  OPENSSL_cleanse(out.data(), out.size());
-  co_return flow;
+  co_return co_await send_stream(cmd.args[0], *decision.stream);
 }
 
 awaitable<ServerSession::Flow> ServerSession::send_stream(const std::string& number, MessageStream& stream) {
