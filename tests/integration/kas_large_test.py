@@ -6,7 +6,9 @@ and curl a 700 MiB mail to B. B's PVS fetches each through kimgated with curl (p
 file); the fetched mail must carry X-KIM-DecryptionResult 00 and X-KIM-IntegrityCheckResult 01 and
 its decoded attachment the SHA-256 that was sent, checked while reading the file. kimgated's peak
 RSS (VmHWM) over its idle RSS is measured during the 700 MiB send and the 700 MiB receive and must
-stay within the issue's bound (64 MiB). The test deletes its files, its mails and its KAS objects.
+stay within the issue's bound (64 MiB). With the 700 MiB case, a mail of exactly maxMailSize is
+refused with 552 before any upload (kimgated's header fix-ups make it too large for the KAS).
+The test deletes its files, its mails and its KAS objects.
 --sizes 100,700 (MiB) chooses the mails."""
 import json
 import os
@@ -23,6 +25,7 @@ from harness import (Failures, Kimgated, arrived, find_message, kim_user, load_w
 
 MIB = 1024 * 1024
 RSS_BOUND_MIB = 64
+MAX_MAIL = 734003200  # maxMailSize of the world's mailboxes, kimgated's EHLO SIZE
 
 
 def control(kas, path, body=None):
@@ -132,6 +135,23 @@ class Run:
         self.figures.append(line)
         self.t.check(over <= RSS_BOUND_MIB, f"{what}: peak RSS over idle {over:.1f} MiB <= {RSS_BOUND_MIB} MiB")
 
+    def at_the_limit(self):
+        """A client mail of exactly maxMailSize (the EHLO SIZE): kimgated's header fix-ups make it
+        larger than the KAS takes, so it is refused for good (552) before anything is uploaded."""
+        t, a, b = self.t, self.a, self.b
+        path = os.path.join(self.work, "mail-limit.eml")
+        m = large_mail.MailFile(path, a["kim_address"], [b["kim_address"]], f"Grenzfall {uuid.uuid4()}", MAX_MAIL,
+                                exact=True)
+        self.sent.append(m.message_id)
+        ok, lines = large_mail.curl_send(self.kg.smtps, kim_user(self.w, a), a["mailbox_password"], a["kim_address"],
+                                         [b["kim_address"]], path)
+        m.remove()
+        reply = next((x for x in lines.splitlines() if x.startswith("< 5") or x.startswith("< 4")), "")
+        t.check(not ok and reply.startswith("< 552 5.3.4") and "maxMailSize" in reply,
+                f"a mail of exactly {MAX_MAIL} octets: 552 5.3.4 naming maxMailSize ({reply or lines})")
+        t.check(f"event=kas_upload message_id={m.message_id}" not in self.kg.log_text(),
+                "nothing of it was uploaded to the KAS")
+
     def settle(self):
         """Idle RSS: after a pause, with the peak mark reset to it."""
         time.sleep(1.0)
@@ -172,6 +192,7 @@ def main():
             idle = run.settle()
             run.fetch_and_check(m, size)
             run.memory(f"{size} MiB receive", idle)
+            run.at_the_limit()
         t.check(not os.listdir(os.path.join(kg.work, "state", "spool")) if os.path.isdir(
             os.path.join(kg.work, "state", "spool")) else True, "kimgated's spool directory holds no file")
     finally:

@@ -28,39 +28,50 @@ def seeded_bytes(seed, size):
 
 
 class MailFile:
-    """A client mail of at most `total_size` octets (less by under one base64 line) written to
-    `path`, most of it one base64 attachment of seeded bytes. Afterwards:
+    """A client mail of at most `total_size` octets (less by under one base64 line; exactly, with
+    exact=True) written to `path`, most of it one base64 attachment of seeded bytes. Afterwards:
     message_id, sha256 (of the attachment), size (octets of the file), marker (in the text part),
     first_line (the attachment's first base64 line), filename."""
 
-    def __init__(self, path, sender, to, subject, total_size, seed=None, marker=None):
+    def __init__(self, path, sender, to, subject, total_size, seed=None, marker=None, exact=False):
         self.path, self.sender, self.to = path, sender, list(to)
         self.seed = seed if seed is not None else uuid.uuid4().hex
         self.marker = marker or f"KIMGATE-PLAINTEXT-MARKER-{uuid.uuid4().hex}"
         self.message_id = f"<{uuid.uuid4()}@pvs.test>"
         self.filename = f"grossbefund-{uuid.uuid4().hex[:8]}.bin"
         boundary = f"b-{uuid.uuid4().hex}"
-        head = (f"From: Praxis <{sender}>\r\nTo: {', '.join(self.to)}\r\nSubject: {subject}\r\n"
-                f"Date: {email.utils.formatdate()}\r\nMessage-ID: {self.message_id}\r\n"
-                "X-KIM-Sendersystem: kimgate-test;1.0\r\nMIME-Version: 1.0\r\n"
-                f"Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"
-                f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-                f"Sehr geehrte Kollegin,\r\nanbei die Bildserie.\r\n{self.marker}\r\n"
-                f"--{boundary}\r\nContent-Type: application/octet-stream; name=\"{self.filename}\"\r\n"
-                "Content-Transfer-Encoding: base64\r\n"
-                f"Content-Disposition: attachment; filename=\"{self.filename}\"\r\n\r\n").encode()
+
+        def head_with(filler):
+            return (f"From: Praxis <{sender}>\r\nTo: {', '.join(self.to)}\r\nSubject: {subject}\r\n"
+                    f"Date: {email.utils.formatdate()}\r\nMessage-ID: {self.message_id}\r\n"
+                    "X-KIM-Sendersystem: kimgate-test;1.0\r\nMIME-Version: 1.0\r\n"
+                    f"Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"
+                    f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                    f"Sehr geehrte Kollegin,\r\nanbei die Bildserie.\r\n{self.marker}\r\n{filler}"
+                    f"--{boundary}\r\nContent-Type: application/octet-stream; name=\"{self.filename}\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n"
+                    f"Content-Disposition: attachment; filename=\"{self.filename}\"\r\n\r\n").encode()
+
+        head = head_with("")
         tail = f"--{boundary}--\r\n".encode()
-        attachment_size = (total_size - len(head) - len(tail)) // 78 * 57  # 57 bytes: 76 characters + CRLF
+        lines = (total_size - len(head) - len(tail)) // 78  # 57 bytes: 76 characters + CRLF
+        if exact:
+            # A text line fills the rest, so that the file has exactly total_size octets.
+            pad = total_size - len(head) - len(tail) - lines * 78
+            if pad < 2:
+                lines, pad = lines - 1, pad + 78
+            head = head_with("~" * (pad - 2) + "\r\n")
+        attachment_size = lines * 57
         digest = hashlib.sha256()
         self.first_line = None
         with open(path, "wb") as f:
             f.write(head)
             for piece in seeded_bytes(self.seed, attachment_size):
                 digest.update(piece)
-                lines = base64.encodebytes(piece).replace(b"\n", b"\r\n")
+                encoded = base64.encodebytes(piece).replace(b"\n", b"\r\n")
                 if self.first_line is None:
-                    self.first_line = lines[:76]
-                f.write(lines)
+                    self.first_line = encoded[:76]
+                f.write(encoded)
             f.write(tail)
             self.size = f.tell()
         self.sha256 = digest.hexdigest()
