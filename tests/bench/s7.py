@@ -14,6 +14,7 @@ import urllib.request
 import uuid
 
 import loadgen
+import world
 
 import harness  # noqa: E402  (world.py put tests/integration on the path)
 import large_mail  # noqa: E402
@@ -100,6 +101,34 @@ def _direct_kas(ctx, sealed_size):
             "sealed octets": sealed_size}
 
 
+def _dovecot_retr(ctx, size):
+    """Informational: curl fetching a plain mail of the same size straight from the world's Dovecot
+    (pop3s with the client module's certificate), the POP3 path without kimgated."""
+    w, b = ctx.w, ctx.recipient
+    root = world.maildir(w, b)
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    path = os.path.join(root, "new", f"{int(time.time())}.S7x{uuid.uuid4().hex[:8]}.bench")
+    m = large_mail.MailFile(path, "anchor@bench.test", [b["kim_address"]], f"S7 anchor {uuid.uuid4()}", size)
+    subprocess.run(["chown", "-R", "mail:mail", os.path.dirname(root)], check=False)
+    out = os.path.join(ctx.work, "s7-dovecot.eml")
+    try:
+        box = harness.provider_mailbox(w, b)
+        n = harness.find_message(box, m.message_id, newest_first=True)
+        box.quit()
+        fd = w["providers"][b["provider"]]
+        url = large_mail.user_url("pop3s", b["kim_address"], b["mailbox_password"], fd["pop3s_port"], str(n))
+        t0 = time.monotonic()
+        subprocess.run(["curl", "-sS", "-k", "--cert", w["client_module"]["cert_pem"], "--key",
+                        w["client_module"]["key_pem"], "--url", url, "-o", out], check=True, timeout=1800)
+        seconds = time.monotonic() - t0
+        return round(os.path.getsize(out) / 1e6 / seconds, 1)
+    finally:
+        if os.path.exists(out):
+            os.unlink(out)
+        world_delete(w, b, m.message_id)
+
+
 def s7(ctx, row, limit_row):
     w, a, b = ctx.w, ctx.sender, ctx.recipient
     size_mib = 64 if ctx.quick else 700
@@ -170,6 +199,8 @@ def s7(ctx, row, limit_row):
         if os.path.exists(fetched):
             os.unlink(fetched)
         anchor = ctx.anchor(f"curl direct to/from the KAS, {size_mib} MiB sealed", lambda: _direct_kas(ctx, sealed))
+        dovecot = ctx.anchor(f"curl RETR of a {size_mib} MiB mail from Dovecot (MB/s)",
+                             lambda: _dovecot_retr(ctx, m.size))
     finally:
         m.remove()
         if os.path.exists(fetched):
@@ -197,6 +228,8 @@ def s7(ctx, row, limit_row):
                 0.5, detail=detail_send),
             row("S7", f"MB/s receive {size_mib} MiB vs curl download from the KAS", recv_mb if intact else 0,
                 anchor["download MB/s"], "MB/s", 0.5, detail=detail_recv),
+            row("S7", f"MB/s receive {size_mib} MiB vs curl RETR from Dovecot", recv_mb if intact else 0, dovecot,
+                "MB/s", None, detail="informational: the POP3 path (curl's POP3 client, Dovecot) without kimgated"),
             limit_row("S7", "peak RSS over idle, send", round((peak_send - idle_send) / 1024, 1), "MiB", 64,
                       detail=f"VmHWM {peak_send // 1024} MiB, idle {idle_send // 1024} MiB"),
             limit_row("S7", "peak RSS over idle, receive", round((peak_recv - idle_recv) / 1024, 1), "MiB", 64,
