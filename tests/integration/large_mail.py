@@ -146,14 +146,16 @@ def curl_send(port, user, password, sender, rcpts, mail_path, timeout_s=1800):
 
 
 def swaks_send(port, user, password, sender, rcpts, mail_path, timeout_s=1800):
-    """swaks sends the file to kimgated (implicit TLS, AUTH PLAIN); returns (ok, its last lines)."""
+    """swaks sends the file to kimgated (implicit TLS, AUTH PLAIN); returns (ok: 250 to the end of
+    data, that reply or swaks' last lines)."""
     cmd = ["swaks", "--server", "127.0.0.1", "--port", str(port), "--tls-on-connect", "--auth", "PLAIN",
            "--auth-user", user, "--auth-password", password, "--from", sender, "--to", ",".join(rcpts),
            "--data", "@" + mail_path, "--timeout", str(timeout_s), "--suppress-data"]
     r = subprocess.run(cmd, capture_output=True, timeout=timeout_s + 60)
     out = r.stdout.decode(errors="replace").splitlines()
-    ok = r.returncode == 0 and any(x.startswith("<~  250") and "." not in x[:5] for x in out)
-    return ok, "\n".join(out[-8:])
+    sent = next((i for i, x in enumerate(out) if x.startswith(" ~> ") and x.endswith(" lines sent")), None)
+    reply = next((x for x in out[sent + 1:] if x.startswith("<~")), "") if sent is not None else ""
+    return r.returncode == 0 and reply.startswith("<~  250"), reply or "\n".join(out[-8:])
 
 
 def curl_fetch(port, user, password, n, out_path, timeout_s=1800):
