@@ -279,6 +279,16 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
 
   SealingSource source(*large_.pool, prepared.mail.substr(0, prepared_body.value_or(prepared.mail.size())), spool,
                        body_offset);
+  if (source.plaintext_size() > lim.max_mail_size) {
+    // The header fix-ups (e.g. the default X-KIM-Dienstkennung) made a mail at the limit larger
+    // than the KAS takes; its 413 would be a 451 that the PVS retries for ever.
+    co_return Answer{552, "5.3.4",
+                     "Message too big: with the header fields kimgate adds (X-KIM-Dienstkennung, Message-ID) the mail "
+                     "has " +
+                         std::to_string(source.plaintext_size()) + " octets; the account <" + sender +
+                         "> may send at most " + std::to_string(lim.max_mail_size) +
+                         " (maxMailSize, A_19355-01); the mail was not sent"};
+  }
   if (lim.remain_quota >= 0 && static_cast<std::uint64_t>(lim.remain_quota) < source.sealed_size()) {
     co_return Answer{521, "5.2.2",
                      "The mailbox <" + sender + "> has " + std::to_string(lim.remain_quota) +

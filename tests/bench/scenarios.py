@@ -5,6 +5,7 @@ import asyncio
 import time
 
 import loadgen
+import s7 as large
 import world
 
 
@@ -312,4 +313,9 @@ def s10(ctx):
             limit_row("S10", "kimgated RSS increase per message during UIDL", per_msg, "B", 100)]
 
 
-SCENARIOS = {"S1": s1, "S2": s2, "S3": s3, "S4": s4, "S5": s5, "S6": s6, "S8": s8, "S9": s9, "S10": s10}
+def s7(ctx):
+    return large.s7(ctx, row, limit_row)
+
+
+SCENARIOS = {"S1": s1, "S2": s2, "S3": s3, "S4": s4, "S5": s5, "S6": s6, "S7": s7, "S8": s8, "S9": s9,
+             "S10": s10}
