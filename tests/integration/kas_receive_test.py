@@ -4,22 +4,28 @@ letter above 15 MiB from practice A reaches practice B as a KIM 1.5 message with
 reference; B's PVS fetches it through kimgated (Python poplib) and gets the original client mail
 back, decrypted (00), verified (01), its attachment's SHA-256 as sent. Then each failure of the
 sender's KAS gives the spec's mail: 429 -> 4013, HEAD/GET refused -> 4006, data that does not
-decrypt -> 4007; and an account whose VZD entry lost the 1.5+ opt-in gets 4018 without any
-download."""
+decrypt -> 4007; a KIM message whose x-kas hash does not match the data (made with
+`kimctl message seal` from the reference of a real one) -> 4012 with the security warning; and an
+account whose VZD entry lost the 1.5+ opt-in gets 4018 without any download."""
 import email
 import email.policy
 import hashlib
+import base64
 import json
 import os
+import re
+import smtplib
+import ssl
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
+import email.utils
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Failures, Kimgated, arrived, letter, load_world, smtp_error,  # noqa: E402
-                     world_test_args, wrap_up)
+from harness import (Failures, Kimgated, arrived, fetch_direct, letter, load_world, smtp_error,  # noqa: E402
+                     tempdir, world_test_args, wrap_up)
 
 BIG = 16 * 1024 * 1024
 
@@ -50,8 +56,54 @@ def set_kom_le(w, p, value):
     return r.returncode == 0, r.stderr
 
 
+def forged_hash_message(w, kimctl, kim_raw, work):
+    """A KIM message from A to B with the x-kas reference of `kim_raw` (opened with B's key) but
+    another hash, signed and encrypted offline like a client module that computed it wrong."""
+    a, b = w["participants"]["praxis_a"], w["participants"]["praxis_b"]
+    key = lambda p, k, f: p["keys"][k][f]  # noqa: E731
+    kim_file, opened = os.path.join(work, "in.kim.eml"), os.path.join(work, "opened.eml")
+    open(kim_file, "wb").write(kim_raw)
+    for k in ("C.HCI.ENC.RSA", "C.HCI.ENC.ECC"):
+        r = subprocess.run([kimctl, "message", "open", "--p12", key(b, k, "p12"), "--pass", b["card"]["p12_password"],
+                            "--address", b["kim_address"], "--trust", w["pki"]["ca_bundle_pem"], "--in", kim_file,
+                            "--out", opened], capture_output=True, text=True)
+        if r.returncode == 0:
+            break
+    found = re.search(rb'\{"link".*?\}', open(opened, "rb").read()) if os.path.exists(opened) else None
+    if not found:
+        return None, f"kimctl message open: {r.returncode} {r.stderr[-300:]}"
+    ref = json.loads(found.group(0))
+    ref["hash"] = base64.b64encode(hashlib.sha256(b"other data").digest()).decode()
+    client = os.path.join(work, "forged.eml")
+    mid = f"<{uuid.uuid4()}@pvs.test>"
+    open(client, "wb").write((
+        f"From: {a['kim_address']}\r\nTo: {b['kim_address']}\r\nSubject: Hash falsch\r\nMessage-ID: {mid}\r\n"
+        f"Date: {email.utils.formatdate()}\r\nX-KIM-Dienstkennung: KIM-Mail;Default;V1.0\r\n"
+        f"X-KIM-KAS-Size: {ref['size']}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Disposition: x-kas\r\n\r\n{json.dumps(ref, separators=(',', ':'))}\r\n").encode())
+    sealed = os.path.join(work, "forged.kim.eml")
+    r = subprocess.run([kimctl, "message", "seal", "--signer-p12", key(a, "C.HCI.OSIG.RSA", "p12"), "--signer-pass",
+                        a["card"]["p12_password"], "--sender",
+                        f"{a['kim_address']}={key(a, 'C.HCI.ENC.RSA', 'cert_pem')}", "--recipient",
+                        f"{b['kim_address']}={key(b, 'C.HCI.ENC.RSA', 'cert_pem')}", "--in", client, "--out", sealed],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, f"kimctl message seal: {r.stderr[-300:]}"
+    return (mid, open(sealed, "rb").read()), ""
+
+
+def submit_direct(w, p, to, raw):
+    """SMTPS to p's provider as p (client certificate C.CM.TLS-CS, AUTH), bypassing kimgated."""
+    ctx = ssl.create_default_context(cafile=w["pki"]["ca_bundle_pem"])
+    ctx.check_hostname = False
+    ctx.load_cert_chain(w["client_module"]["cert_pem"], w["client_module"]["key_pem"])
+    with smtplib.SMTP_SSL("127.0.0.1", w["providers"][p["provider"]]["smtps_port"], context=ctx, timeout=60) as s:
+        s.login(p["kim_address"], p["mailbox_password"])
+        s.sendmail(p["kim_address"], [to], raw)
+
+
 def main():
-    args = world_test_args()
+    args = world_test_args(("--kimctl", {"required": True}))
     t = Failures()
     t0 = time.monotonic()
     w = load_world()
@@ -115,6 +167,19 @@ def main():
         t.check(err["X-KIM-Fehlermeldung"] == "4007", f"corrupted KAS data: 4007 ({err['X-KIM-Fehlermeldung']})")
         t.check(got is not None and "Abgerufene E-Mail-Daten konnten nicht entschlüsselt werden".encode() in got,
                 "the body says the data could not be decrypted")
+
+        # A hash that does not match the data -> 4012 with the security warning, nothing delivered.
+        m3, digest3 = send_large(f"Grosser Befund fuer falschen Hash {uuid.uuid4()}")
+        forged, why = forged_hash_message(w, args.kimctl, fetch_direct(w, b, m3["Message-ID"]) or b"", tempdir())
+        t.check(forged is not None, f"a KIM message with a wrong x-kas hash was made offline ({why})")
+        if forged:
+            submit_direct(w, a, B, forged[1])
+            t.check(arrived(w, b, forged[0], 60) is not None, "the forged KIM message reached B")
+            got = kg.fetch(b, forged[0])
+            err = email.message_from_bytes(got or b"", policy=email.policy.default)
+            t.check(err["X-KIM-Fehlermeldung"] == "4012", f"hash mismatch: 4012 ({err['X-KIM-Fehlermeldung']})")
+            t.check(got is not None and "Sicherheitsverletzung".encode() in got and attachment_digest(got) is None,
+                    "the security warning replaces the body; the data is not delivered")
 
         # B's account loses the opt-in: 4018 before any download.
         m2, _ = send_large(f"Grosser Befund ohne Freischaltung {uuid.uuid4()}")
