@@ -3,7 +3,8 @@
 above 15 MiB from practice A to practice B (KIM 1.5+) goes up to A's KAS sealed and comes to B as
 a KIM 1.5 message with the x-kas reference; the KAS saw the multipart form the yaml prescribes; a
 recipient registered with 1.0 is dropped with DSN 4001, and alone gets 451; a KAS that refuses the
-upload gives 451, one whose quota is exhausted 521, and nothing reaches the recipient."""
+upload gives 451, one whose quota is exhausted 521, and nothing reaches the recipient; when the
+provider then refuses the KIM message, the uploaded data is deleted from the KAS."""
 import email
 import email.policy
 import json
@@ -14,8 +15,10 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reliability"))
 from harness import (Failures, Kimgated, arrived, letter, load_world, smtp_error,  # noqa: E402
                      world_test_args, wrap_up)
+from fault_suite import Provider  # noqa: E402
 
 BIG = 16 * 1024 * 1024  # an attachment of 16 MiB: a client mail of about 22 MiB
 
@@ -91,6 +94,21 @@ def main():
         t.check(e5 is not None and e5[0] == 521, f"an upload refused with 507 gets 521 ({e5})")
         t.check(arrived(w, b, m4["Message-ID"], 3) is None and arrived(w, b, m5["Message-ID"], 3) is None,
                 "nothing reached B for the refused uploads")
+
+        # The upload succeeds, then provider A refuses the KIM message: the KAS data is deleted.
+        provider = Provider(w, "fd-a")
+        try:
+            provider.set(recipient={B: "REJECT 5.7.1 test: recipient refused"})
+            m6, e6 = send([B], f"Abgelehnt {uuid.uuid4()}")
+        finally:
+            provider.restore()
+        t.check(e6 is not None and e6[0] >= 500, f"the provider refused the KIM message: {e6}")
+        mine = [o for o in control(kas_a, "/objects")["objects"] if o.get("message_id", "").strip("<>") ==
+                m6["Message-ID"].strip("<>")]
+        deletes = [r for r in control(kas_a, "/requests")["requests"] if r.get("op") == "delete"]
+        t.check(len(mine) == 1 and mine[0].get("deleted"), f"the uploaded data was deleted from the KAS ({mine})")
+        t.check(any(r.get("status") == 200 and mine and r.get("path", "").endswith("/" + mine[0]["id"])
+                    for r in deletes), "deleteMailData by the uploader answered 200")
     finally:
         wrap_up(t, kg, "kas_send", t0)
     return t.finish()
