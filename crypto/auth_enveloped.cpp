@@ -99,26 +99,50 @@ Result<Bytes> seal_auth_enveloped(const EnvelopeInput& in) {
     infos.push_back(std::move(*ri.value));
   }
   const Bytes nonce = random_bytes(kNonceLen);
+  // The ciphertext is as long as the content (GCM) and is written once, in place: ContentInfo {
+  // authEnvelopedData, [0] AuthEnvelopedData { version, recipientInfos, AuthEncryptedContentInfo
+  // { data, aes256-GCM, [0] ciphertext }, mac, [2] recipient-emails } }. Nesting it by copying
+  // would hold a 15 MiB mail some ten times over.
+  const std::size_t ct_len = in.content.size();
+  const Bytes gcm_params = der::seq({der::octet_string(der::view(nonce)), der::integer(kTagLen)});
+  const Bytes aeci_head = der::concat({der::oid(oids::data), der::seq({der::oid(oids::aes256_gcm), gcm_params}),
+                                       der::header(der::context(0, false), ct_len)});
+  const std::size_t aeci_len = aeci_head.size() + ct_len;
+  const Bytes aed_head =
+      der::concat({der::integer(0), der::set_of(std::move(infos)), der::header(der::kSequence, aeci_len), aeci_head});
+  const Bytes emails = der::tlv(der::context(2, true), in.recipient_emails);
+  const std::size_t mac_len = der::header(der::kOctetString, kTagLen).size() + kTagLen;
+  const std::size_t aed_len = aed_head.size() + ct_len + mac_len + emails.size();
+  const Bytes aed_header = der::header(der::kSequence, aed_len);
+  const Bytes explicit_header = der::header(der::context(0, true), aed_header.size() + aed_len);
+  const Bytes type = der::oid(oids::auth_enveloped_data);
+  const std::size_t ci_len = type.size() + explicit_header.size() + aed_header.size() + aed_len;
+  Bytes out = der::header(der::kSequence, ci_len);
+  const std::size_t total = out.size() + ci_len;
+  out.reserve(total);
+  for (const Bytes* part : {&type, &explicit_header, &aed_header, &aed_head}) {
+    out.insert(out.end(), part->begin(), part->end());
+  }
+  const std::size_t ct_at = out.size();
+  out.resize(ct_at + ct_len);
   Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
-  Bytes ct(in.content.size() + 16);
   Bytes tag(kTagLen);
   int n = 0;
   int m = 0;
+  std::uint8_t final_block[16];
   if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceLen), nullptr) != 1 ||
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, cek.data(), nonce.data()) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), ct.data(), &n, in.content.data(), static_cast<int>(in.content.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), ct.data() + n, &m) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), out.data() + ct_at, &n, in.content.data(), static_cast<int>(ct_len)) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), final_block, &m) != 1 || static_cast<std::size_t>(n) != ct_len || m != 0 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagLen), tag.data()) != 1) {
+    OPENSSL_cleanse(out.data(), out.size());
     return R::failure("AES-GCM: " + openssl_error());
   }
-  ct.resize(static_cast<std::size_t>(n + m));
-  const Bytes gcm_params = der::seq({der::octet_string(der::view(nonce)), der::integer(kTagLen)});
-  const Bytes content_alg = der::seq({der::oid(oids::aes256_gcm), gcm_params});
-  const Bytes aeci = der::seq({der::oid(oids::data), content_alg, der::tlv(der::context(0, false), ct)});
-  const Bytes aed = der::seq({der::integer(0), der::set_of(std::move(infos)), aeci, der::octet_string(der::view(tag)),
-                              der::tlv(der::context(2, true), in.recipient_emails)});
-  return R::success(der::seq({der::oid(oids::auth_enveloped_data), der::tlv(der::context(0, true), aed)}));
+  const Bytes mac = der::octet_string(der::view(tag));
+  out.insert(out.end(), mac.begin(), mac.end());
+  out.insert(out.end(), emails.begin(), emails.end());
+  return R::success(std::move(out));
 }
 
 KeyAccess key_access_from_pkey(EVP_PKEY* key, Bytes cert_der) {

@@ -168,6 +168,13 @@ std::string oid_text(View c) {
   return out;
 }
 
+Bytes header(std::uint8_t tag, std::size_t length) {
+  Bytes out{tag};
+  const Bytes len = length_octets(length);
+  out.insert(out.end(), len.begin(), len.end());
+  return out;
+}
+
 Bytes tlv(std::uint8_t tag, View contents) {
   Bytes out{tag};
   const Bytes len = length_octets(contents.size());

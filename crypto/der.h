@@ -72,6 +72,9 @@ std::optional<Bytes> octets(const Tlv& t);
 std::string oid_text(View contents);
 
 // ---- writer ----
+// Tag and length octets of an element whose contents are `length` bytes (for writing large
+// contents in place instead of copying them into every enclosing element).
+Bytes header(std::uint8_t tag, std::size_t length);
 Bytes tlv(std::uint8_t tag, View contents);
 inline Bytes tlv(std::uint8_t tag, const Bytes& contents) {
   return tlv(tag, View(contents));
