@@ -68,7 +68,8 @@ void AccountLimitClient::forget(const std::string& user) {
   cache_.erase(user);
 }
 
-net::awaitable<LimitsResult> AccountLimitClient::get_limits(const ServiceEndpoint& accmgr, const Credentials& who) {
+net::awaitable<LimitsResult> AccountLimitClient::get_limits(const ServiceEndpoint& accmgr, const Credentials& who,
+                                                            net::PeerCheck check) {
   LimitsResult out;
   {
     const std::lock_guard lock(mutex_);
@@ -85,7 +86,11 @@ net::awaitable<LimitsResult> AccountLimitClient::get_limits(const ServiceEndpoin
   request.target = join_path(base_path(accmgr, "accountlimit", kDefaultAccountLimitPath), "limit");
   request.headers.push_back({"Accept", "application/json"});
   request.headers.push_back({"Authorization", basic_authorization(who.user, who.password)});
-  const Response response = co_await exchange(ex_, accmgr.endpoint, settings_, std::move(request));
+  ClientSettings settings = settings_;
+  if (check) {
+    settings.check = std::move(check);
+  }
+  const Response response = co_await exchange(ex_, accmgr.endpoint, settings, std::move(request));
   if (!response.ok()) {
     out.detail = response.error;
     co_return out;

@@ -39,7 +39,8 @@ class AccountLimitClient {
   AccountLimitClient(asio::any_io_executor ex, ClientSettings settings,
                      net::Duration cache_ttl = std::chrono::hours(24));
   // GET <base>/limit with Basic auth; a 200 result is cached per account (user) for cache_ttl.
-  net::awaitable<LimitsResult> get_limits(const ServiceEndpoint& accmgr, const Credentials& who);
+  net::awaitable<LimitsResult> get_limits(const ServiceEndpoint& accmgr, const Credentials& who,
+                                          net::PeerCheck check = {});  // `check` beats settings.check
   void forget(const std::string& user);
 
  private:
