@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/kas_stream.h"
 #include "crypto/types.h"
 
 namespace kimgate::crypto {
@@ -28,7 +29,7 @@ Result<KasSealed> kas_seal(std::istream& in, std::ostream& out);
 // Same with a given key and IV (tests; the real path always draws fresh ones).
 Result<KasSealed> kas_seal_with(std::istream& in, std::ostream& out, const Bytes& key, const Bytes& iv);
 
-enum class KasOpenError { none, format, decrypt, hash_mismatch };
+using KasOpenError = KasOpener::Failure;  // decrypt ⇒ 4007, hash_mismatch ⇒ 4012
 struct KasOpened {
   KasOpenError error = KasOpenError::none;  // decrypt ⇒ 4007, hash_mismatch ⇒ 4012
   std::string detail;

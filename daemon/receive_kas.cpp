@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto/kas_stream.h"
-#include "crypto/ossl.h"
 #include "crypto/sealed_spool.h"
 #include "daemon/receive_pipeline.h"
 #include "kim/kas_mail.h"
@@ -15,6 +14,7 @@
 #include "net/run_blocking.h"
 #include "rest/dnssd.h"
 #include "rest/kas_client.h"
+#include "rest/multipart.h"
 
 namespace kimgate::daemon {
 
@@ -235,12 +235,8 @@ awaitable<ReceiveOutcome> receive_kas(const KasAccess& kas, net::asio::thread_po
   const std::optional<std::size_t> body_from = kim::body_offset(head_bytes);
   const std::size_t from = body_from.value_or(0);
   head_bytes.resize(from);
-  const std::string boundary = "kimgate-kas-" + crypto::base64_encode(crypto::der::view(crypto::random_bytes(18)));
-  std::string safe_boundary;
-  for (char c : boundary) {
-    safe_boundary.push_back((c == '+' || c == '/' || c == '=') ? '-' : c);
-  }
-  kim::KasFrame frame = kim::kas_delivery_frame(outer, head_bytes, integrity_id, safe_boundary);
+  const std::string boundary = "kimgate-kas-" + rest::random_boundary();
+  kim::KasFrame frame = kim::kas_delivery_frame(outer, head_bytes, integrity_id, boundary);
   OPENSSL_cleanse(head_bytes.data(), head_bytes.size());
   ReceiveOutcome o;
   o.decryption_result = "00";

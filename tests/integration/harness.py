@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from email.message import EmailMessage
 from xml.etree import ElementTree
@@ -410,3 +411,13 @@ class SoapKonnektor:
                 f"sds_url = \"https://127.0.0.1:{self.port}/connector.sds\"\ntls_auth = \"server-only\"\n"
                 f"server_pin_sha256 = \"{self.pin}\"\n\n")
         return config_text[:start] + soap + config_text[end:]
+
+
+def kas_control(kas, path, body=None):
+    """The test world's KAS control API (tests/world/README.md): GET without a body, POST with one."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(kas["control"] + path, data=data, method="POST" if data is not None else "GET",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"null")
+

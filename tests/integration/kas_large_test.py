@@ -10,17 +10,15 @@ stay within the issue's bound (64 MiB). With the 700 MiB case, a mail of exactly
 refused with 552 before any upload (kimgated's header fix-ups make it too large for the KAS).
 The test deletes its files, its mails and its KAS objects.
 --sizes 100,700 (MiB) chooses the mails."""
-import json
 import os
 import shutil
 import sys
 import time
-import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import large_mail  # noqa: E402
-from harness import (Failures, Kimgated, arrived, find_message, kim_user, load_world,  # noqa: E402
+from harness import (kas_control, Failures, Kimgated, arrived, find_message, kim_user, load_world,  # noqa: E402
                      provider_mailbox, tempdir, world_test_args, wrap_up)
 
 MIB = 1024 * 1024
@@ -28,21 +26,13 @@ RSS_BOUND_MIB = 64
 MAX_MAIL = 734003200  # maxMailSize of the world's mailboxes, kimgated's EHLO SIZE
 
 
-def control(kas, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(kas["control"] + path, data=data, method="POST" if data is not None else "GET",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
-
-
 def remove_kas_objects(kas, message_ids):
     """Expires the KAS objects of these mails and lets the KAS delete their files now."""
     ids = {m.strip("<>") for m in message_ids}
-    for o in control(kas, "/objects")["objects"]:
+    for o in kas_control(kas, "/objects")["objects"]:
         if o.get("message_id", "").strip("<>") in ids and not o.get("deleted"):
-            control(kas, "/expire", {"id": o["id"]})
-    control(kas, "/cleanup", {})
+            kas_control(kas, "/expire", {"id": o["id"]})
+    kas_control(kas, "/cleanup", {})
 
 
 def delete_mails(w, p, needles):

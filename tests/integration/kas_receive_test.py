@@ -19,23 +19,14 @@ import ssl
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 import email.utils
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Failures, Kimgated, arrived, fetch_direct, letter, load_world, smtp_error,  # noqa: E402
+from harness import (kas_control, Failures, Kimgated, arrived, fetch_direct, letter, load_world, smtp_error,  # noqa: E402
                      tempdir, world_test_args, wrap_up)
 
 BIG = 16 * 1024 * 1024
-
-
-def control(kas, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(kas["control"] + path, data=data, method="POST" if data is not None else "GET",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
 
 
 def attachment_digest(raw):
@@ -113,7 +104,7 @@ def main():
     kg = Kimgated(args.kimgated, args.source, w)
     try:
         t.check(kg.start(), "kimgated is ready")
-        control(kas_a, "/reset", {})
+        kas_control(kas_a, "/reset", {})
 
         def send_large(subject):
             payload = os.urandom(BIG)
@@ -126,7 +117,7 @@ def main():
             return m, hashlib.sha256(payload).hexdigest()
 
         def newest_object():
-            objs = control(kas_a, "/objects")["objects"]
+            objs = kas_control(kas_a, "/objects")["objects"]
             return max(objs, key=lambda o: o.get("created", 0)) if objs else None
 
         # The good case.
@@ -140,15 +131,15 @@ def main():
         t.check(got is not None and b"x-kas" not in got.split(b"\r\n\r\n", 1)[0].lower(),
                 "the x-kas reference is not delivered as the mail")
         t.check(mail["Subject"] is not None and "Grosser Befund" in mail["Subject"], "the client mail's Subject")
-        heads = [r for r in control(kas_a, "/requests")["requests"] if r.get("op") == "head"]
-        gets = [r for r in control(kas_a, "/requests")["requests"] if r.get("op") == "get"]
+        heads = [r for r in kas_control(kas_a, "/requests")["requests"] if r.get("op") == "head"]
+        gets = [r for r in kas_control(kas_a, "/requests")["requests"] if r.get("op") == "get"]
         t.check(bool(heads) and bool(gets), "kimgated asked HEAD, then GET")
         t.check(any(n.lower() == "recipient" and v == B for r in gets for n, v in r.get("headers", [])),
                 "GET carries the recipient header with B's address")
 
         # 429 -> 4013; HEAD refused -> 4006; GET 500 -> 4006.
         for op, status, code in (("get", 429, "4013"), ("head", 404, "4006"), ("get", 500, "4006")):
-            control(kas_a, "/fail", {"op": op, "status": status, "count": 1})
+            kas_control(kas_a, "/fail", {"op": op, "status": status, "count": 1})
             got = kg.fetch(b, m["Message-ID"])
             err = email.message_from_bytes(got or b"", policy=email.policy.default)
             t.check(err["X-KIM-Fehlermeldung"] == code, f"{op} answered {status}: X-KIM-Fehlermeldung {code} "
@@ -161,7 +152,7 @@ def main():
 
         # Data that does not decrypt -> 4007.
         obj = newest_object()
-        control(kas_a, "/corrupt", {"id": obj["id"]})
+        kas_control(kas_a, "/corrupt", {"id": obj["id"]})
         got = kg.fetch(b, m["Message-ID"])
         err = email.message_from_bytes(got or b"", policy=email.policy.default)
         t.check(err["X-KIM-Fehlermeldung"] == "4007", f"corrupted KAS data: 4007 ({err['X-KIM-Fehlermeldung']})")
@@ -186,11 +177,11 @@ def main():
         ok, why = set_kom_le(w, b, "1.5")
         t.check(ok, f"B's VZD entry set to 1.5 ({why.strip()})")
         kg.restart()
-        before = len([r for r in control(kas_a, "/requests")["requests"] if r.get("op") in ("get", "head")])
+        before = len([r for r in kas_control(kas_a, "/requests")["requests"] if r.get("op") in ("get", "head")])
         got = kg.fetch(b, m2["Message-ID"])
         err = email.message_from_bytes(got or b"", policy=email.policy.default)
         t.check(err["X-KIM-Fehlermeldung"] == "4018", f"not 1.5+: 4018 ({err['X-KIM-Fehlermeldung']})")
-        after = len([r for r in control(kas_a, "/requests")["requests"] if r.get("op") in ("get", "head")])
+        after = len([r for r in kas_control(kas_a, "/requests")["requests"] if r.get("op") in ("get", "head")])
         t.check(after == before, "nothing was downloaded for it")
         set_kom_le(w, b, "1.5+")
     finally:

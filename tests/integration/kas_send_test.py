@@ -11,24 +11,15 @@ import json
 import os
 import sys
 import time
-import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reliability"))
-from harness import (Failures, Kimgated, arrived, letter, load_world, smtp_error,  # noqa: E402
+from harness import (kas_control, Failures, Kimgated, arrived, letter, load_world, smtp_error,  # noqa: E402
                      world_test_args, wrap_up)
 from fault_suite import Provider  # noqa: E402
 
 BIG = 16 * 1024 * 1024  # an attachment of 16 MiB: a client mail of about 22 MiB
-
-
-def control(kas, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(kas["control"] + path, data=data, method="POST" if data is not None else "GET",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
 
 
 def main():
@@ -42,7 +33,7 @@ def main():
     kg = Kimgated(args.kimgated, args.source, w)
     try:
         t.check(kg.start(), "kimgated is ready")
-        control(kas_a, "/reset", {})
+        kas_control(kas_a, "/reset", {})
 
         def send(to, subject, size=BIG):
             m = letter(A, to, subject, os.urandom(size))
@@ -58,10 +49,10 @@ def main():
         kim = email.message_from_bytes(got or b"", policy=email.policy.compat32)
         t.check(got is not None and kim["X-KOM-LE-Version"] == "1.5", "B gets a KIM message with X-KOM-LE-Version 1.5")
         t.check(got is not None and len(got) < 64 * 1024, "the KIM message carries only the reference (small)")
-        objects = control(kas_a, "/objects")
+        objects = kas_control(kas_a, "/objects")
         mine = [o for o in objects.get("objects", objects) if B in o.get("recipients", [])]
         t.check(len(mine) == 1, f"A's KAS holds one object for B ({len(mine)})")
-        requests = control(kas_a, "/requests")
+        requests = kas_control(kas_a, "/requests")
         uploads = [r for r in requests.get("requests", requests) if r.get("method") == "POST"]
         pairs = uploads[-1].get("form", []) if uploads else []
         form = {"messageID": next((v for n, v in pairs if n == "messageID"), None),
@@ -86,10 +77,10 @@ def main():
         t.check(e3 is not None and e3[0] == 451, f"a large letter only to a 1.0 mailbox gets 451 ({e3})")
 
         # The KAS refuses the upload: 451; quota exhausted: 521.
-        control(kas_a, "/fail", {"op": "add", "status": 500, "count": 1})
+        kas_control(kas_a, "/fail", {"op": "add", "status": 500, "count": 1})
         m4, e4 = send([B], f"KAS 500 {uuid.uuid4()}")
         t.check(e4 is not None and e4[0] == 451 and "4002" in e4[1], f"an upload refused with 500 gets 451 ({e4})")
-        control(kas_a, "/fail", {"op": "add", "status": 507, "count": 1})
+        kas_control(kas_a, "/fail", {"op": "add", "status": 507, "count": 1})
         m5, e5 = send([B], f"KAS 507 {uuid.uuid4()}")
         t.check(e5 is not None and e5[0] == 521, f"an upload refused with 507 gets 521 ({e5})")
         t.check(arrived(w, b, m4["Message-ID"], 3) is None and arrived(w, b, m5["Message-ID"], 3) is None,
@@ -103,9 +94,9 @@ def main():
         finally:
             provider.restore()
         t.check(e6 is not None and e6[0] >= 500, f"the provider refused the KIM message: {e6}")
-        mine = [o for o in control(kas_a, "/objects")["objects"] if o.get("message_id", "").strip("<>") ==
+        mine = [o for o in kas_control(kas_a, "/objects")["objects"] if o.get("message_id", "").strip("<>") ==
                 m6["Message-ID"].strip("<>")]
-        deletes = [r for r in control(kas_a, "/requests")["requests"] if r.get("op") == "delete"]
+        deletes = [r for r in kas_control(kas_a, "/requests")["requests"] if r.get("op") == "delete"]
         t.check(len(mine) == 1 and mine[0].get("deleted"), f"the uploaded data was deleted from the KAS ({mine})")
         t.check(any(r.get("status") == 200 and mine and r.get("path", "").endswith("/" + mine[0]["id"])
                     for r in deletes), "deleteMailData by the uploader answered 200")

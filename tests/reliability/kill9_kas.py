@@ -14,7 +14,6 @@ What the KAS kept is printed: nothing in 1 and 2; in 3 the uploaded object, whic
 expires (a crash cannot delete it; kimgated keeps it on purpose when the provider's answer is
 unknown) — the test then removes it through the control API."""
 import base64
-import json
 import os
 import shutil
 import socket
@@ -22,24 +21,15 @@ import ssl
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import large_mail  # noqa: E402
-from harness import (Failures, Kimgated, arrived, kim_user, load_world, pvs_tls, tempdir,  # noqa: E402
+from harness import (kas_control, Failures, Kimgated, arrived, kim_user, load_world, pvs_tls, tempdir,  # noqa: E402
                      wait_until, world_test_args, wrap_up)
 
 MIB = 1024 * 1024
 SIZE = 100 * MIB
-
-
-def control(kas, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(kas["control"] + path, data=data, method="POST" if data is not None else "GET",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
 
 
 class PvsClient:
@@ -218,7 +208,7 @@ def main():
                                    SIZE - 4096)
 
     def objects_of(m):
-        return [o for o in control(kas_a, "/objects")["objects"] if o.get("message_id", "").strip("<>") ==
+        return [o for o in kas_control(kas_a, "/objects")["objects"] if o.get("message_id", "").strip("<>") ==
                 m.message_id.strip("<>")]
 
     def log_has(text):
@@ -267,7 +257,7 @@ def main():
 
         # 2. kill -9 while the sealed mail streams into addMailData.
         m = new_mail("upload")
-        control(kas_a, "/fail", {"op": "add", "count": 1, "status": None, "delay": 8})
+        kas_control(kas_a, "/fail", {"op": "add", "count": 1, "status": None, "delay": 8})
         pvs = PvsClient(kg.smtps, user, a["mailbox_password"])
         pvs.start(A, [B])
         replies = {}
@@ -281,7 +271,7 @@ def main():
         pvs.close()
         after_restart("upload", m, replies.get("r", (None, "no reply")))
         time.sleep(9)  # the KAS's delay ends; it reads what is left of the body
-        adds = [r for r in control(kas_a, "/requests")["requests"] if r.get("op") == "add"]
+        adds = [r for r in kas_control(kas_a, "/requests")["requests"] if r.get("op") == "add"]
         last = adds[-1] if adds else {}
         print(f"upload: the KAS's record of the interrupted addMailData: status {last.get('status')}, "
               f"error {last.get('error')!r}, attachment received {(last.get('attachment') or {}).get('received')} "
@@ -312,8 +302,8 @@ def main():
         m.remove()
     finally:
         for o in uploaded:
-            control(kas_a, "/expire", {"id": o["id"]})
-        control(kas_a, "/cleanup", {})
+            kas_control(kas_a, "/expire", {"id": o["id"]})
+        kas_control(kas_a, "/cleanup", {})
         stall.close()
         shutil.rmtree(mails, ignore_errors=True)
         wrap_up(t, kg, "kill9_kas", t0)
