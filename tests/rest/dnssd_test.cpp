@@ -17,7 +17,40 @@ constexpr const char* kDnsmasq = "/usr/sbin/dnsmasq";
 
 class Dnsmasq {
  public:
+  // The port is probed free, but another test running in parallel may take it (for UDP or for the
+  // TCP socket dnsmasq also binds) before dnsmasq does: dnsmasq then exits at once, and we retry
+  // with a fresh port.
   explicit Dnsmasq(const std::vector<std::string>& records) {
+    for (int attempt = 0; attempt < 8 && !running(); ++attempt) {
+      stop();
+      start(records);
+    }
+  }
+  ~Dnsmasq() { stop(); }
+  void stop() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      pid_ = 0;
+    }
+  }
+  // waitpid, not kill(pid, 0): an exited but unreaped dnsmasq is a zombie that kill() still finds.
+  bool running() {
+    if (pid_ <= 0) {
+      return false;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      return false;
+    }
+    return true;
+  }
+  std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  void start(const std::vector<std::string>& records) {
     asio::io_context io;
     asio::ip::udp::socket probe(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     port_ = probe.local_endpoint().port();
@@ -44,22 +77,11 @@ class Dnsmasq {
     argv.push_back(nullptr);
     if (posix_spawn(&pid_, kDnsmasq, nullptr, nullptr, argv.data(), environ) != 0) {
       pid_ = 0;
+      return;
     }
-    usleep(300 * 1000);  // dnsmasq binds before it forks nothing (foreground); give it a moment
+    usleep(300 * 1000);  // dnsmasq in the foreground: give it a moment to bind (or to fail)
   }
-  ~Dnsmasq() { stop(); }
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      pid_ = 0;
-    }
-  }
-  bool running() const { return pid_ > 0 && kill(pid_, 0) == 0; }
-  std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
 
- private:
   pid_t pid_ = 0;
   std::uint16_t port_ = 0;
 };
