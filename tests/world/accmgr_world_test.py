@@ -341,7 +341,7 @@ def test_limit(w: World, jc: str) -> None:
 def main() -> int:
     w = World()
     for fd in ("fd-a", "fd-b"):
-        w.control(fd, "/reset", {})
+        w.control(fd, "/accounts/reset", {})
     jc, ja = w.jwt("praxis_c"), w.jwt("praxis_a")
     dom = w.w["providers"]["fd-a"]["domain"]
     addr = f"praxis.conrad.{uuid.uuid4().hex[:6]}@{dom}"
@@ -354,7 +354,7 @@ def main() -> int:
     test_deregistration(w, jc, addr)
     test_limit(w, w.jwt("praxis_c"))
     for fd in ("fd-a", "fd-b"):
-        w.control(fd, "/reset", {})
+        w.control(fd, "/accounts/reset", {})
     check(w.ldap(f"(telematikID={w.p['praxis_c']['telematik_id']})", "mail").count("mail:") == 0,
           "after /reset practice C's VZD entry has no address again")
     if acc.failures:

@@ -238,6 +238,7 @@ def render_kas(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Part
     cfg.update({
         "state_file": str(accmgr_state_file(layout, fd)), "deny_pop3_file": str(pp["dovecot"] / "deny-pop3"),
         "vmailbox_file": str(pp["postfix"] / "vmailbox"), "postfix_config_dir": str(pp["postfix"]),
+        "postfix_pid_file": str(pp["queue"] / "pid" / "master.pid"),
         "ldap_url": f"ldap://{HOST}:{ports['LDAP']}", "ldap_base": "dc=data,dc=vzd",
         "ldap_admin_dn": "cn=admin,dc=data,dc=vzd", "ldap_admin_password": VZD_ADMIN_PW,
         "ca_bundle": str(pki.bundle()), "world_dir": str(layout.root), "world_ports": ports,
