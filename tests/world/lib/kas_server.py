@@ -481,8 +481,7 @@ class ControlHandler(Handler):
                 store.cleanup()
                 out = {"objects": store.listing()}
             elif (self.command, path) == ("POST", "/reset"):
-                store.reset()
-                self.app.accmgr.reset()
+                store.reset()      # the KAS only; the Account Manager: POST /accounts/reset
                 out = store.settings()
             else:
                 out = self.app.accmgr.control(self.command, path, req)
