@@ -24,12 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 sys.dont_write_bytecode = True
 import acceptance_test as acc  # noqa: E402  (check, run, swaks, pop3, wait_for_mail)
+import kas_world_test  # noqa: E402  (World: world.json, the control API)
 
 BASE = "/AccountMgmt/v2.4"
 TMP = Path(tempfile.mkdtemp(prefix="accmgr-test-"))
@@ -49,10 +49,9 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-class World:
+class World(kas_world_test.World):
     def __init__(self):
-        self.w = acc.load_world()
-        self.p = self.w["participants"]
+        super().__init__()
         self.env = dict(os.environ, SOFTHSM2_CONF=self.w["softhsm"]["conf"])
 
     def letter(self, fd: str) -> dict:
@@ -104,13 +103,6 @@ class World:
         conn.close()
         obj = json.loads(raw) if raw else None
         return r.status, obj, {k.lower(): v for k, v in r.getheaders()}
-
-    def control(self, fd: str, path: str, obj: dict | None = None) -> dict:
-        url = self.w["providers"][fd]["kas"]["control"] + path
-        req = urllib.request.Request(url, data=None if obj is None else json.dumps(obj).encode(),
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return json.loads(resp.read())
 
     def ldap(self, flt: str, *attrs: str) -> str:
         r = acc.run("ldapsearch", "-x", "-LLL", "-o", "ldif-wrap=no", "-H", self.w["vzd"]["ldaps_url"], "-b",

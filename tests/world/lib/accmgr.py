@@ -143,6 +143,7 @@ class AccountManager:
         acc = self.store.get(user)
         if acc and acc.reg_stat == "deregistered" and acc.dereg_date is not None and self.store.now() >= acc.dereg_date:
             self.purge(acc)
+            self.store.save()
             acc = None
         if acc is None:
             raise AmError(404, f"e-mail account {user} not available")
@@ -280,14 +281,14 @@ class AccountManager:
         self.save(acc)
         return 204, None
 
-    def purge(self, acc: Account) -> None:
+    def purge(self, acc: Account, mailbox: bool = True) -> None:
         """The final deletion after deregDate: no mailbox, no VZD values, no account."""
-        self.mail.remove(acc.address)
+        if mailbox:
+            self.mail.remove(acc.address)
         self.vzd.place(acc.address, None, acc.kim_version)
         self.store.accounts.pop(acc.address.lower(), None)
         self.kas_store.mailboxes.pop(acc.address.lower(), None)
-        self.store.save()
-        log(f"deleted {acc.address} (deregistered until {acc.dereg_date})")
+        log(f"deleted {acc.address}" + (f" (deregistered until {acc.dereg_date})" if acc.dereg_date else ""))
 
     # --- Porting ---------------------------------------------------------------------------------------
     def op_getOTP(self, user, headers, _body):
@@ -394,9 +395,11 @@ class AccountManager:
         with self.store.lock:
             seeds = self.store.seed_accounts()
             hashes = {s["address"].lower(): s["password_hash"] for s in self.cfg["seed_accounts"]}
-            for key, acc in list(self.store.accounts.items()):
-                if key not in seeds:
-                    self.purge(acc)
+            gone = [acc for key, acc in self.store.accounts.items() if key not in seeds]
+            if gone:
+                self.mail.remove([acc.address for acc in gone])
+            for acc in gone:
+                self.purge(acc, mailbox=False)
             for key, seed in seeds.items():
                 acc = self.store.accounts.get(key)
                 if acc is None or acc.password_hash:

@@ -4,9 +4,11 @@ from the world's PKI.
 
 Mailboxes: a line in Dovecot's passwd-file (`users`, {SSHA256} hash), in the
 POP3 deny list (`deny-pop3`: POP3 only with a valid client certificate) and in
-Postfix's `vmailbox` texthash map, then `postfix reload` (texthash maps are read
-at start). Dovecot re-reads passwd-files when they change. Maildirs are made by
-Dovecot's LMTP at the first delivery.
+Postfix's `vmailbox` texthash map, then a reload (texthash maps are read at
+start). Dovecot re-reads a passwd-file when its mtime or size changed, but looks
+at most once per second: every rewrite moves the mtime forward by at least a
+second, and the call returns only in the next second, so the next login sees the
+change. Maildirs are made by Dovecot's LMTP at the first delivery.
 
 VZD: ldapsearch/ldapmodify as the world's admin DN over loopback LDAP. Every
 failure is an EffectError (the operation answers 502 for the VZD, 500 else).
@@ -21,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import model
@@ -57,11 +60,13 @@ class Mailboxes:
         self.lock = threading.Lock()
 
     @staticmethod
-    def _rewrite(path: Path, address: str, line: str | None) -> bool:
-        """Replace (or drop, line None) the line of address (key before ':' or ' ')."""
-        key = address.lower()
+    def _rewrite(path: Path, address: str | list[str], line: str | None) -> bool:
+        """Replace (or drop, line None) the line of address (key before ':' or ' ');
+        a list of addresses: drop them all."""
+        keys = {a.lower() for a in ([address] if isinstance(address, str) else address)}
         old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
-        out = [l for l in old if l.split(":" if ":" in l else " ", 1)[0].strip().lower() != key or l.startswith("#")]
+        out = [l for l in old if l.split(":" if ":" in l else " ", 1)[0].strip().lower() not in keys
+               or l.startswith("#")]
         if line is not None:
             out.append(line + "\n")
         if out == old:
@@ -72,8 +77,15 @@ class Mailboxes:
             f.writelines(out)
         os.chmod(tmp, st.st_mode & 0o777)
         os.chown(tmp, st.st_uid, st.st_gid)
+        stamp = max(time.time(), st.st_mtime + 1)
+        os.utime(tmp, (stamp, stamp))
         os.replace(tmp, path)
         return True
+
+    @staticmethod
+    def _settle() -> None:
+        """Let Dovecot's once-a-second passwd-file check pass the second of the change."""
+        time.sleep(1.02 - time.time() % 1)
 
     def stored_password(self, address: str) -> str | None:
         for line in self.users.read_text(encoding="utf-8").splitlines():
@@ -85,6 +97,7 @@ class Mailboxes:
     def set_password(self, address: str, password_hash: str) -> None:
         with self.lock:
             self._rewrite(self.users, address, f"{address}:{password_hash}")
+            self._settle()
 
     def create(self, address: str, password_hash: str) -> None:
         """Mailbox that can receive and be fetched at once."""
@@ -93,13 +106,15 @@ class Mailboxes:
             self._rewrite(self.deny, address, f"{address}:")
             if self._rewrite(self.vmailbox, address, f"{address} {address}"):
                 self.reload_postfix()
+            self._settle()
 
-    def remove(self, address: str) -> None:
+    def remove(self, address: str | list[str]) -> None:
         with self.lock:
             self._rewrite(self.users, address, None)
             self._rewrite(self.deny, address, None)
             if self._rewrite(self.vmailbox, address, None):
                 self.reload_postfix()
+            self._settle()
 
     def reload_postfix(self) -> None:
         """SIGHUP to the master is what `postfix reload` sends after a second of checks."""
