@@ -162,6 +162,9 @@ def test_register(w: World, jc: str, ja: str, addr: str) -> None:
         expect(register(w, "fd-a", jc, addr), status, f"registerAccount with an injected {status}")
     expect(register(w, "fd-a", jc, addr, kimVersion="1.5"), 204, "registerAccount (PS256, server-authenticated TLS)")
     expect(register(w, "fd-a", jc, addr), 409, "registerAccount of the same address again")
+    log = json.dumps(w.control("fd-a", "/requests"))
+    check(b64(STRONG) not in log and b64(w.letter("fd-a")["initial_password"]) not in log and jc not in log,
+          "the control API's request log holds no password, iniPassword or JWT")
     jb = w.jwt("praxis_c", "BP256R1")
     expect(register(w, "fd-b", jb, "praxis.conrad@fd-b.kim.telematik-test", kimVersion="1.5+"), 204,
            "registerAccount at fd-b (BP256R1 JWT, raw r||s)")

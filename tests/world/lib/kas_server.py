@@ -152,6 +152,8 @@ class Handler(BaseHTTPRequestHandler):
     def begin(self, op: str) -> None:
         headers = []
         for k, v in self.headers.items():
+            if k.lower() in ("password", "inipassword", "otp"):   # Account Manager secrets
+                v = "<redacted>"
             headers.append([k, redact_authorization(v) if k.lower() == "authorization" else v])
         self.entry = {"time": time.time(), "op": op, "port": self.role, "method": self.command,
                       "path": self.path, "headers": headers, "client_cert_cn": self.peer_cn(),
