@@ -240,6 +240,9 @@ def env_lines(w: dict) -> list[str]:
         kv += [(_env_name("WORLD", fd, "KAS_URL"), p["kas"]["url"]),
                (_env_name("WORLD", fd, "KAS_CONTROL"), p["kas"]["control"]),
                (_env_name("WORLD", fd, "ACCMGR_URL"), p["accmgr"]["url"])]
+    for letter in w["registration_letters"]:
+        pre = _env_name("WORLD", letter["provider"], letter["participant"])
+        kv += [(f"{pre}_REFERENCE_ID", letter["reference_id"]), (f"{pre}_INITIAL_PASSWORD", letter["initial_password"])]
     for pid, p in w["participants"].items():
         pre = _env_name("WORLD", pid)
         if p["kim_address"]:

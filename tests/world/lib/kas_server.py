@@ -429,6 +429,9 @@ class AccmgrHandler(Handler):
             self.send_error_json(HttpError(e.status, e.message))
         except HttpError as e:
             self.send_error_json(e)
+        except Exception as e:  # a defect of the test server: say so instead of dropping the connection
+            log(f"accmgr: {self.command} {path}: {e!r}")
+            self.send_error_json(HttpError(500, f"internal error of the test Account Manager: {type(e).__name__}"))
         finally:
             self.finish_entry()
 
