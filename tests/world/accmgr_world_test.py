@@ -69,18 +69,40 @@ class World(kas_world_test.World):
             raise RuntimeError(f"pkcs11-tool: {r.stderr.decode(errors='replace')}")
         return out.read_bytes()
 
-    def jwt(self, pid: str, alg: str = "PS256", nbf: int | None = None, exp: int | None = None) -> str:
+    def jwt(self, pid: str, alg: str = "PS256", nbf: int | None = None, exp: int | None = None,
+            forged: bool = False) -> str:
+        """forged: signed by a self-made key whose self-signed certificate copies the card's
+        admission extension (same Telematik-ID, no chain to the world's PKI)."""
         label = "C.HCI.AUT.RSA" if alg == "PS256" else "C.HCI.AUT.ECC"
         k = self.p[pid]["keys"][label]
+        der = Path(k["cert_der"]).read_bytes()
+        if forged:
+            der, key = self.forge(der)
         now = int(time.time())
-        header = {"alg": alg, "typ": "JWT", "x5c": [b64(Path(k["cert_der"]).read_bytes())]}
+        header = {"alg": alg, "typ": "JWT", "x5c": [b64(der)]}
         body = {"nbf": now - 30 if nbf is None else nbf, "iat": now, "exp": now + 300 if exp is None else exp}
         si = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(body).encode())).encode()
-        if alg == "PS256":
+        if forged:
+            (TMP / "si").write_bytes(si)
+            sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(key), "-sigopt", "rsa_padding_mode:pss",
+                                  "-sigopt", "rsa_pss_saltlen:32", str(TMP / "si")], capture_output=True).stdout
+        elif alg == "PS256":
             sig = self.sign(pid, k["cka_id"], "SHA256-RSA-PKCS-PSS", si)
         else:
             sig = self.sign(pid, k["cka_id"], "ECDSA", hashlib.sha256(si).digest())
         return si.decode() + "." + b64url(sig)
+
+    @staticmethod
+    def forge(card_der: bytes) -> tuple[bytes, Path]:
+        i = card_der.find(bytes.fromhex("06052b24080303")) + 7           # OID 1.3.36.8.3.3
+        n, j = card_der[i + 1], i + 2                                     # its OCTET STRING
+        if n & 0x80:
+            n, j = int.from_bytes(card_der[j:j + (n & 0x7F)], "big"), j + (n & 0x7F)
+        key, cert = TMP / "forged.key", TMP / "forged.der"
+        acc.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-subj",
+                "/CN=Forged AUT", "-addext", f"1.3.36.8.3.3=DER:{card_der[j:j + n].hex()}", "-outform", "DER",
+                "-out", str(cert))
+        return cert.read_bytes(), key
 
     # --- HTTPS ------------------------------------------------------------------------------------
     def call(self, fd: str, method: str, path: str, jwt: str | None = None, body=None, mtls: bool = False,
@@ -136,6 +158,10 @@ def test_register(w: World, jc: str, ja: str, addr: str) -> None:
     expect(register(w, "fd-a", "not.a.jwt", addr), 401, "registerAccount with a malformed JWT", "malformed")
     expect(register(w, "fd-a", expired, addr), 401, "registerAccount with an expired JWT", "expired")
     expect(register(w, "fd-a", bad_sig, addr), 401, "registerAccount with a bad JWT signature", "signature")
+    expect(register(w, "fd-a", w.jwt("praxis_c", exp=now + 3600), addr), 401,
+           "registerAccount with a JWT valid for an hour (jwtExpiration 300)", "jwtExpiration")
+    expect(register(w, "fd-a", w.jwt("praxis_c", forged=True), addr), 401,
+           "registerAccount with a self-signed certificate carrying practice C's Telematik-ID", "chain")
     expect(register(w, "fd-a", ja, addr), 401, "registerAccount: practice A's card, practice C's letter",
            "Telematik-ID")
     expect(register(w, "fd-a", jc, addr, ini="Falsch.123456"), 401, "registerAccount with a wrong iniPassword")
