@@ -239,6 +239,9 @@ def test_account(w: World, jc: str, ja: str, addr: str) -> None:
     code, obj, _ = w.call("fd-a", "GET", f"/account/{addr}", jc, **pw)
     check(code == 200 and obj["kimVersion"] == "1.5+" and obj["dataTimeToLive"] == 30,
           "getAccount shows kimVersion 1.5+ and dataTimeToLive 30", str(obj))
+    st, _, body, _ = w.curl("fd-a", "/AccountLimit/v1.1/limit", "-u", f"{addr}:{STRONG}", service="accmgr")
+    check(st == 200 and json.loads(body).get("dataTimeToLive") == 30,
+          "AccountLimit knows the new account (hashed password) and its dataTimeToLive 30", body)
     new = "Noch-Sicherer.2025#"
     expect(w.call("fd-a", "PUT", f"/account/{addr}", jc, {"password": b64(new)}, **pw), 204, "setAccount password")
     expect(w.call("fd-a", "GET", f"/account/{addr}", jc, **pw), 401, "getAccount with the old password")
