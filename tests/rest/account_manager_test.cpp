@@ -306,7 +306,8 @@ TEST_F(AccountManagerTest, LimitsAndServiceInformationErrorsUseTheSameTable) {
       run_on(io_, get_service_information(io_.get_executor(), server.settings(), accmgr(server.port())));
   e = am_error_of(info);
   EXPECT_EQ(e.op, AmOperation::get_service_information);
-  EXPECT_NE(e.sentence_de.find("interner Fehler aufgetreten (HTTP 500). Anbieter: down"), std::string::npos) << e.sentence_de;
+  EXPECT_NE(e.sentence_de.find("interner Fehler aufgetreten (HTTP 500). Anbieter: down"), std::string::npos)
+      << e.sentence_de;
   info = run_on(io_, get_service_information(io_.get_executor(), server.settings(), accmgr(server.port())));
   EXPECT_EQ(am_error_of(info).kind, AmError::Kind::invalid_answer);
   info = ServiceInformationResult{};
