@@ -340,7 +340,7 @@ Proposals propose_addresses(const ProposalInput& in) {
     const std::size_t space = in.given_name.find(' ');
     if (space != std::string::npos) {  // "Anna Maria": also the first given name alone
       const std::string first = transliterate_name(in.given_name.substr(0, space));
-      if (!first.empty()) {
+      if (!first.empty() && first != given) {
         bases.push_back(first + "." + surname);
       }
     }

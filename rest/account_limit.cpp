@@ -69,6 +69,7 @@ net::awaitable<LimitsResult> AccountLimitClient::get_limits(const ServiceEndpoin
   }
   out.status = response.status;
   if (response.status != 200) {
+    out.error_body = response.body.substr(0, 4096);
     out.detail = "AccountLimit at " + host_port(accmgr.endpoint.host, accmgr.endpoint.port) + " answered " +
                  describe_status(response.status, response.body);
     co_return out;

@@ -30,6 +30,7 @@ struct LimitsResult {
   std::optional<AccountLimits> limits;
   int status = 0;
   std::string detail;
+  std::string error_body;  // an error answer's body (the provider's Error JSON), for am_error_of()
 };
 
 inline constexpr std::string_view kDefaultAccountLimitPath = "/AccountLimit/v1.1";

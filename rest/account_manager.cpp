@@ -17,7 +17,25 @@ void wipe(std::optional<std::string>& s) {
   s.reset();
 }
 
+AmError error_of(Op op, int status, const std::string& detail, const std::string& error_body) {
+  if (status == 0) {
+    return am_transport_error(op, detail);
+  }
+  if (status == 200) {
+    return am_invalid_answer(op, status, detail);
+  }
+  return am_provider_error(op, status, error_body);
+}
+
 }  // namespace
+
+AmError am_error_of(const LimitsResult& result) {
+  return error_of(Op::get_limits, result.status, result.detail, result.error_body);
+}
+
+AmError am_error_of(const ServiceInformationResult& result) {
+  return error_of(Op::get_service_information, result.status, result.detail, result.error_body);
+}
 
 AccountManagerClient::AccountManagerClient(asio::any_io_executor ex, ClientSettings settings)
     : ex_(std::move(ex)), settings_(std::move(settings)) {}

@@ -20,10 +20,12 @@
 #include <string_view>
 #include <vector>
 
+#include "rest/account_limit.h"
 #include "rest/account_manager_errors.h"
 #include "rest/dnssd.h"
 #include "rest/http_client.h"
 #include "rest/kas_client.h"
+#include "rest/service_information.h"
 
 namespace kimgate::rest {
 
@@ -90,6 +92,12 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 
 // "/AccountMgmt/v2.4/account/<username, percent-encoded>/<tail>" (tail may be empty).
 std::string account_target(const ServiceEndpoint& accmgr, std::string_view username, std::string_view tail);
+
+// The same sentences for the other two services of the Account Manager host: the AmError of a
+// failed getLimits / getServiceInformation result (status 0: transport; 200: unusable answer;
+// otherwise the table's row for that status).
+AmError am_error_of(const LimitsResult& result);
+AmError am_error_of(const ServiceInformationResult& result);
 
 class AccountManagerClient {
  public:

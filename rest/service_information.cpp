@@ -61,6 +61,7 @@ net::awaitable<ServiceInformationResult> get_service_information(asio::any_io_ex
   out.status = response.status;
   const std::string where = host_port(accmgr.endpoint.host, accmgr.endpoint.port);
   if (response.status != 200) {
+    out.error_body = response.body.substr(0, 4096);
     out.detail = "ServiceInformation at " + where + " answered " + describe_status(response.status, response.body);
     co_return out;
   }

@@ -26,6 +26,7 @@ struct ServiceInformationResult {
   std::optional<ServiceInformation> information;
   int status = 0;
   std::string detail;
+  std::string error_body;  // an error answer's body (the provider's Error JSON), for am_error_of()
 };
 
 inline constexpr std::string_view kDefaultServiceInformationPath = "/ServiceInformation/v1.0";

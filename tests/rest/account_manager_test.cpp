@@ -289,6 +289,32 @@ TEST_F(AccountManagerTest, AnUnreachableAccountManagerIsATransportError) {
   expect_no_secret(r.error);
 }
 
+TEST_F(AccountManagerTest, LimitsAndServiceInformationErrorsUseTheSameTable) {
+  ScriptedServer server(io_, {json_reply("401 Unauthorized", R"({"message":"bad credentials","traceId":"t-9"})"),
+                              json_reply("500 Internal Server Error", R"({"message":"down"})"),
+                              json_reply("200 OK", R"({"jwtExpiration":"300"})")});
+  AccountLimitClient limits(io_.get_executor(), server.settings());
+  const LimitsResult l = run_on(io_, limits.get_limits(accmgr(server.port()), who_));
+  ASSERT_FALSE(l.limits);
+  AmError e = am_error_of(l);
+  EXPECT_EQ(e.op, AmOperation::get_limits);
+  EXPECT_EQ(e.http_status, 401);
+  EXPECT_EQ(e.sentence_en,
+            "Reading the account limits failed: the provider did not accept the address and password (HTTP 401). "
+            "Provider: bad credentials (traceId t-9)");
+  ServiceInformationResult info =
+      run_on(io_, get_service_information(io_.get_executor(), server.settings(), accmgr(server.port())));
+  e = am_error_of(info);
+  EXPECT_EQ(e.op, AmOperation::get_service_information);
+  EXPECT_NE(e.sentence_de.find("interner Fehler aufgetreten (HTTP 500). Anbieter: down"), std::string::npos)
+      << e.sentence_de;
+  info = run_on(io_, get_service_information(io_.get_executor(), server.settings(), accmgr(server.port())));
+  EXPECT_EQ(am_error_of(info).kind, AmError::Kind::invalid_answer);
+  info = ServiceInformationResult{};
+  info.detail = "connect to 127.0.0.1:1 failed";
+  EXPECT_EQ(am_error_of(info).kind, AmError::Kind::transport);
+}
+
 TEST(AccountManagerTarget, BasePathFromTxtAndPercentEncoding) {
   ServiceEndpoint at;
   EXPECT_EQ(account_target(at, "a.b@fd.kim.telematik", "OTP"), "/AccountMgmt/v2.4/account/a.b@fd.kim.telematik/OTP");
