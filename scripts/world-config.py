@@ -31,8 +31,11 @@ def main():
     cm = w["client_module"]
     cm_pass = secret(a.out_dir, "cm-p12.pass", cm["p12_password"])
     cards = []
-    for pid in ("praxis_a", "arzt_a", "praxis_b"):
-        p = w["participants"][pid]
+    # praxis_c and praxis_c2 (cards and registration letters, no address yet) when the world has them.
+    for pid in ("praxis_a", "arzt_a", "praxis_b", "praxis_c", "praxis_c2"):
+        p = w["participants"].get(pid)
+        if not p or "card" not in p:
+            continue
         c = p["card"]
         pin = secret(a.out_dir, f"{c['token_label']}.pin", c["user_pin"])
         block = [
@@ -53,6 +56,10 @@ def main():
         # The providers' KAS and AccountLimit, found by DNS-SD at the world's dnsmasq.
         services = (f'\n[services]\ndns_server = "{w["dns"]["server"]}"\n'
                     f'dnssd_domain = "{w["dns"]["dnssd_domain"]}"\n')
+    # The providers' mail servers for the PVS user names (kimctl pvs-settings).
+    for prov in w["providers"].values():
+        services += (f'\n[[services.provider]]\ndomain = "{prov["domain"]}"\n'
+                     f'smtp_server = "127.0.0.1:{prov["smtps_port"]}"\npop3_server = "127.0.0.1:{prov["pop3s_port"]}"\n')
     config = f"""# kimgated for the test world ({a.world_json}); written by scripts/world-config.py
 [daemon]
 state_dir = "{os.path.join(a.out_dir, 'state')}"
