@@ -148,6 +148,12 @@ def main():
         pw = ["--password-file", good]
         r, show = kimctl("account", "show", address, *pw, "--json")
         t.check(r.returncode == 0 and show.get("reg_stat") == "registered", f"account show ({show} {r.stderr[:300]})")
+        calls = kas_control(fd["kas"], "/requests").get("requests", [])
+        mine = [x for x in calls if x.get("path", "").startswith("/AccountMgmt/") and
+                x.get("path", "").split("/")[-1].replace("%40", "@") == address]
+        t.check(bool(mine) and str(mine[-1].get("client_cert_cn", "")).endswith("#CM"),
+                f"after installation the account's own certificate (CN ...#CM) reaches the Account Manager "
+                f"({[x.get('client_cert_cn') for x in mine[-1:]]})")
         r, lim = kimctl("account", "limits", address, *pw, "--json")
         t.check(r.returncode == 0 and lim.get("max_mail_size", 0) >= 734003200, f"account limits ({lim})")
         r, ab = kimctl("account", "absence", address, *pw, "--json")
@@ -180,6 +186,14 @@ def main():
         r, rv = kimctl("account", "revoke", address, *pw, "--json")
         t.check(r.returncode == 1 and rv.get("http_status") == 403 and rv.get("error"),
                 f"revoking again: 403 with a sentence ({rv})")
+        # Porting to practice C's follow-up card: getOTP with the old card, setTID with the new one.
+        c2 = w["participants"]["praxis_c2"]
+        r, po = kimctl("account", "port", address, *pw, "--new-card", c2["card"]["iccsn"], "--json")
+        t.check(r.returncode == 0 and po.get("telematik_id") == c2["telematik_id"],
+                f"the address moves to the new card ({po} {r.stderr[-300:]})")
+        r, show = kimctl("account", "show", address, *pw, "--json")
+        t.check(r.returncode == 0 and show.get("reg_stat") == "registered",
+                f"the account is administered with the new card afterwards ({show} {r.stderr[-300:]})")
     finally:
         wrap_up(t, kg, "admin_register", t0)
     return t.finish()
