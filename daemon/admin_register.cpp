@@ -289,6 +289,25 @@ awaitable<json> AdminService::Flows::certificate(const json& request, AdminProgr
   const std::string bearer = std::get<std::string>(token);
   const rest::Credentials who{address, password};
   json installed = co_await create_and_install(access, bearer, who, common_name, progress);
+  if (installed.value("ok", false) && !deps.accounts->find(address)) {
+    // An account registered elsewhere is adopted: listed, and its user names in pvs.settings.
+    AccountRecord adopted;
+    adopted.address = address;
+    adopted.provider = provider;
+    adopted.telematik_id = card.telematik_id;
+    adopted.card = card.card.iccsn;
+    adopted.konnektor = card.konnektor_id;
+    adopted.mandant_id = card.context.mandant_id;
+    adopted.client_system_id = card.context.client_system_id;
+    adopted.workplace_id = card.context.workplace_id;
+    adopted.user_id = card.card.type == konnektor::CardType::hba ? card.context.user_id : "";
+    adopted.kim_version.clear();  // unknown until `account show`
+    adopted.certificate_not_after = installed["certificate"].value("not_after", "");
+    adopted.certificate_sha256 = installed["certificate"].value("sha256", "");
+    if (auto e = deps.accounts->save(adopted)) {
+      spdlog::error("event=account_registry_failed address={} reason=\"{}\"", address, *e);
+    }
+  }
   co_return installed;
 }
 
