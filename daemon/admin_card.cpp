@@ -158,6 +158,36 @@ awaitable<AdminCardResult> AdminCards::open(const std::string& iccsn, const Call
   co_return r;
 }
 
+awaitable<std::string> AdminCards::telematik_id(const std::string& iccsn) {
+  for (const auto& [id, k] : konnektors_) {
+    const CallContext none{};
+    const std::optional<CallContext> ctx = context_of(id, iccsn, none);
+    if (!ctx) {
+      continue;
+    }
+    const auto cards = co_await k->get_cards(*ctx);
+    if (!cards.ok()) {
+      continue;
+    }
+    for (const auto& c : *cards.value) {
+      if (c.iccsn != iccsn) {
+        continue;
+      }
+      auto certs = co_await k->read_card_certificate(*ctx, c.handle, konnektor::CertRef::aut, konnektor::Crypt::rsa);
+      if (!certs.ok()) {
+        certs = co_await k->read_card_certificate(*ctx, c.handle, konnektor::CertRef::aut, konnektor::Crypt::ecc);
+      }
+      if (!certs.ok() || certs.value->empty()) {
+        co_return std::string();
+      }
+      const auto parsed = crypto::certificate_from_der(certs.value->front().der);
+      const auto admission = parsed.ok() ? crypto::admission_of(*parsed.value) : crypto::Result<crypto::Admission>{};
+      co_return admission.ok() ? admission.value->telematik_id : std::string();
+    }
+  }
+  co_return std::string();
+}
+
 awaitable<konnektor::Outcome<konnektor::Bytes>> AdminCards::sign_digest(const AdminCard& card,
                                                                         const konnektor::Bytes& digest) {
   const konnektor::SignatureScheme scheme = card.crypt == konnektor::Crypt::ecc

@@ -50,6 +50,8 @@ class AdminCards {
 
   // Every card of the local Konnektors (a SOAP Konnektor's cards need a call context: name it).
   std::vector<CardOffer> offers() const;
+  // The Telematik-ID of a card's AUT certificate without verifying its PIN ("" when unreadable).
+  net::awaitable<std::string> telematik_id(const std::string& iccsn);
   // The card `iccsn`, unlocked, with its AUT certificate. `context` (optional) is the call
   // context to use ("" parts: derived from the card's configuration).
   net::awaitable<AdminCardResult> open(const std::string& iccsn, const konnektor::CallContext& context);

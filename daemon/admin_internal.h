@@ -29,6 +29,9 @@ struct ProviderAccess {
 net::awaitable<ProviderAccess> provider_access(const AdminDeps& deps, const std::string& provider,
                                                const std::string& address);
 
+// The BSNR in a KV practice's Telematik-ID (admin_proposals.cpp; docs/decisions.md).
+std::optional<std::string> bsnr_of(const std::string& telematik_id);
+
 // A missing field as the contract's failure answer.
 nlohmann::json missing(const std::string& field, const std::string& what_en, const std::string& what_de);
 

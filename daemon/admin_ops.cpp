@@ -6,6 +6,7 @@
 
 #include "daemon/admin_flows.h"
 #include "daemon/admin_internal.h"
+#include "kim/address_proposal.h"
 #include "rest/account_limit.h"
 #include "rest/service_information.h"
 
@@ -112,7 +113,8 @@ awaitable<json> AdminService::handle(const json& request, AdminProgress progress
     progress = [](std::string) -> awaitable<void> { co_return; };
   }
   if (op == "account.context") {
-    co_return context();
+    json answer = co_await context();
+    co_return answer;
   }
   if (op == "account.list") {
     co_return list();
@@ -150,20 +152,26 @@ awaitable<json> AdminService::handle(const json& request, AdminProgress progress
                           "Verwenden Sie eine der Operationen aus kimctl account --help.");
 }
 
-json AdminService::context() const {
+awaitable<json> AdminService::context() {
   json cards = json::array();
   for (const CardOffer& c : deps_.cards->offers()) {
-    cards.push_back(json{{"iccsn", c.iccsn},
-                         {"type", c.type},
-                         {"holder", c.holder},
-                         {"konnektor", c.konnektor},
-                         {"context", c.context}});
+    const std::string iccsn = c.iccsn;
+    const std::string telematik_id = co_await deps_.cards->telematik_id(iccsn);
+    json card{{"iccsn", c.iccsn},         {"type", c.type},       {"holder", c.holder},
+              {"konnektor", c.konnektor}, {"context", c.context}, {"telematik_id", telematik_id}};
+    const std::optional<std::string> bsnr = admin::bsnr_of(telematik_id);
+    if (bsnr) {
+      card["bsnr"] = *bsnr;
+      const std::optional<std::string_view> kv = kim::kv_short_name(bsnr->substr(0, 2));
+      card["kv"] = kv ? std::string(*kv) : bsnr->substr(0, 2);
+    }
+    cards.push_back(std::move(card));
   }
   json providers = json::array();
   for (const auto& p : deps_.config->services.providers) {
     providers.push_back(json{{"domain", p.domain}});
   }
-  return json{{"ok", true}, {"cards", cards}, {"providers", providers}, {"kim_version", deps_.kim_version}};
+  co_return json{{"ok", true}, {"cards", cards}, {"providers", providers}, {"kim_version", deps_.kim_version}};
 }
 
 json AdminService::list() const {

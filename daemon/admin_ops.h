@@ -62,7 +62,7 @@ class AdminService {
   net::awaitable<nlohmann::json> handle(const nlohmann::json& request, AdminProgress progress);
 
  private:
-  nlohmann::json context() const;
+  net::awaitable<nlohmann::json> context();
   nlohmann::json list() const;
   nlohmann::json pvs_settings(const nlohmann::json& request) const;
   net::awaitable<nlohmann::json> service_info(const nlohmann::json& request);

@@ -31,6 +31,10 @@ std::string subject_text(X509* cert, int nid) {
   return out;
 }
 
+}  // namespace
+
+namespace admin {
+
 // The BSNR in a KV practice's Telematik-ID: kim's reading ("1-2" + nine digits), else "1-20" + nine
 // digits (the test world's and vzd-ldap.md's "1-20... contains the BSNR"; docs/decisions.md).
 std::optional<std::string> bsnr_of(const std::string& telematik_id) {
@@ -44,7 +48,7 @@ std::optional<std::string> bsnr_of(const std::string& telematik_id) {
   return bsnr;
 }
 
-}  // namespace
+}  // namespace admin
 
 awaitable<json> AdminService::Flows::proposals(const json& request, AdminProgress progress) {
   const std::string iccsn = admin::text(request, "card");
@@ -66,7 +70,7 @@ awaitable<json> AdminService::Flows::proposals(const json& request, AdminProgres
       card.card.type == konnektor::CardType::hba ? kim::ProposalInput::Card::hba : kim::ProposalInput::Card::smcb;
   input.domain = provider;
   const std::string bsnr = admin::text(request, "bsnr");
-  input.bsnr = bsnr.empty() ? bsnr_of(card.telematik_id) : std::optional<std::string>(bsnr);
+  input.bsnr = bsnr.empty() ? admin::bsnr_of(card.telematik_id) : std::optional<std::string>(bsnr);
   input.given_name = subject_text(card.aut.x509.get(), NID_givenName);
   input.surname = subject_text(card.aut.x509.get(), NID_surname);
   for (const AccountRecord& r : deps.accounts->list()) {

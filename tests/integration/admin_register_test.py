@@ -60,7 +60,8 @@ def main():
     try:
         t.check(kg.start(), "kimgated is ready")
         r, ctx = kimctl("account", "context", "--json")
-        t.check(r.returncode == 0 and any(x["iccsn"] == iccsn for x in ctx.get("cards", [])),
+        t.check(r.returncode == 0 and any(x["iccsn"] == iccsn and x.get("telematik_id") == c["telematik_id"] and
+                                          x.get("bsnr") == c["bsnr"] and x.get("kv") == "KVH" for x in ctx.get("cards", [])),
                 f"account context lists practice C's card ({r.stdout[:300]} {r.stderr[:300]})")
         r, info = kimctl("account", "service-info", domain, "--json")
         t.check(r.returncode == 0 and info.get("password_policy_display") and info.get("reference_id_required"),
