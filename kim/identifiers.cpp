@@ -68,7 +68,7 @@ int landes_kv_of(int code) {
   if (code >= 85 && code <= 88) {
     return 88;
   }
-  if ((code >= 89 && code <= 91) || code == 93) {  // Erfurt, Gera, Suhl -> Thüringen
+  if (code == 93) {
     return 93;
   }
   if ((code >= 94 && code <= 96) || code == 98) {
