@@ -35,17 +35,9 @@ std::string subject_text(X509* cert, int nid) {
 
 namespace admin {
 
-// The BSNR in a KV practice's Telematik-ID: kim's reading ("1-2" + nine digits), else "1-20" + nine
-// digits (the test world's and vzd-ldap.md's "1-20... contains the BSNR"; docs/decisions.md).
+// The BSNR in a KV practice's Telematik-ID (kim::bsnr_from_telematik_id).
 std::optional<std::string> bsnr_of(const std::string& telematik_id) {
-  std::optional<std::string> bsnr = kim::bsnr_from_telematik_id(telematik_id);
-  if (!bsnr && telematik_id.rfind("1-20", 0) == 0 && telematik_id.size() >= 13) {
-    const std::string digits = telematik_id.substr(4, 9);
-    if (kim::check_bsnr(digits).ok()) {
-      bsnr = digits;
-    }
-  }
-  return bsnr;
+  return kim::bsnr_from_telematik_id(telematik_id);
 }
 
 }  // namespace admin

@@ -253,14 +253,17 @@ std::string transliterate_name(std::string_view utf8) {
 }
 
 std::optional<std::string> bsnr_from_telematik_id(std::string_view telematik_id) {
-  if (telematik_id.size() < 12 || telematik_id.substr(0, 3) != "1-2") {
-    return std::nullopt;
+  // "1-20" + BSNR as in the VZD's KV-issued SMC-B entries (vzd-ldap.md: "1-20... contains the
+  // BSNR"); else "1-2" + nine digits.
+  for (const std::string_view prefix : {std::string_view("1-20"), std::string_view("1-2")}) {
+    if (telematik_id.size() >= prefix.size() + 9 && telematik_id.substr(0, prefix.size()) == prefix) {
+      const std::string bsnr(telematik_id.substr(prefix.size(), 9));
+      if (check_bsnr(bsnr).ok()) {
+        return bsnr;
+      }
+    }
   }
-  const std::string bsnr(telematik_id.substr(3, 9));
-  if (!check_bsnr(bsnr).ok()) {
-    return std::nullopt;
-  }
-  return bsnr;
+  return std::nullopt;
 }
 
 AddressCheck check_edited_address(std::string_view editable_part, std::string_view fixed_suffix,

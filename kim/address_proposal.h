@@ -54,8 +54,8 @@ std::optional<std::string_view> kv_short_name(std::string_view region_code);
 // their accents, spaces and dashes -> '-', everything else dropped; runs of '-' collapsed.
 std::string transliterate_name(std::string_view utf8);
 
-// The BSNR in a KV-issued practice's Telematik-ID "1-2<BSNR>..." (vzd-ldap.md §4, inferred), when
-// the nine digits after "1-2" are a BSNR with a known KV region.
+// The BSNR in a KV-issued practice's Telematik-ID: "1-20<BSNR>..." (vzd-ldap.md §4), else
+// "1-2<BSNR>..."; only nine digits that are a BSNR with a known KV region.
 std::optional<std::string> bsnr_from_telematik_id(std::string_view telematik_id);
 
 inline constexpr std::size_t kMaxAddressesPerCard = 100;

@@ -129,6 +129,7 @@ TEST(AddressProposal, Transliteration) {
 
 TEST(AddressProposal, BsnrFromTelematikId) {
   EXPECT_EQ(bsnr_from_telematik_id("1-2381234500"), "381234500");
+  EXPECT_EQ(bsnr_from_telematik_id("1-20467654300"), "467654300");  // "1-20" + BSNR, as in the VZD
   EXPECT_EQ(bsnr_from_telematik_id("1-2461234500-01"), "461234500");
   EXPECT_FALSE(bsnr_from_telematik_id("1-1234567890"));
   EXPECT_FALSE(bsnr_from_telematik_id("1-2001234500"));
