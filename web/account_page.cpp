@@ -9,17 +9,6 @@ using nlohmann::json;
 
 namespace {
 
-bool ok(const json& answer) {
-  return answer.value("ok", false);
-}
-
-std::string value_or(const json& object, const char* key, const char* fallback = "–") {
-  if (!object.is_object() || !object.contains(key) || object[key].is_null()) {
-    return fallback;
-  }
-  return text_of(object[key]);
-}
-
 std::string address_select(const json& accounts, const std::string& chosen) {
   std::string out = "<label for=\"address\">KIM-Adresse</label><select id=\"address\" name=\"address\">";
   for (const auto& a : accounts.value("accounts", json::array())) {
@@ -54,7 +43,7 @@ awaitable<Response> WebApp::step_certificate(Call& call) {
     const json answer_request{
         {"op", "account.cert"}, {"address", field(call.form, "address")}, {"password", field(call.form, "password")}};
     const json answer = co_await op(answer_request);
-    if (ok(answer)) {
+    if (succeeded(answer)) {
       const json& cert = answer.contains("certificate") ? answer["certificate"] : answer;
       body += notice("ok", "Neues Zertifikat installiert, gültig bis " + value_or(cert, "not_after") + ", SHA-256 " +
                                value_or(cert, "sha256") + ".");
@@ -64,7 +53,7 @@ awaitable<Response> WebApp::step_certificate(Call& call) {
   }
   const json accounts_request{{"op", "account.list"}};
   const json accounts = co_await op(accounts_request);
-  if (!ok(accounts)) {
+  if (!succeeded(accounts)) {
     body += error_box(accounts, call.lang());
     co_return html(call, http::status::ok, "4. Zertifikat", body);
   }
@@ -89,7 +78,7 @@ awaitable<Response> WebApp::step_user_names(Call& call) {
   std::string body =
       "<p>Schritt 5 von 6: die Benutzernamen, die das PVS für SMTP (Senden) und POP3 (Empfangen) bei kimgated "
       "verwendet. Als Passwort trägt das PVS das Passwort des KIM-Kontos ein.</p>\n";
-  if (!ok(settings)) {
+  if (!succeeded(settings)) {
     body += error_box(settings, call.lang());
   } else {
     body += "<table><tr><th>Adresse</th><th>SMTP-Benutzername</th><th>POP3-Benutzername</th></tr>";
@@ -106,7 +95,7 @@ awaitable<Response> WebApp::step_settings(Call& call) {
   const json settings_request{{"op", "pvs.settings"}};
   const json settings = co_await op(settings_request);
   std::string body = "<p>Schritt 6 von 6: diese Werte im PVS eintragen.</p>\n";
-  if (!ok(settings)) {
+  if (!succeeded(settings)) {
     body += error_box(settings, call.lang());
   } else {
     const json smtp = settings.value("smtp", json::object());
@@ -160,12 +149,12 @@ awaitable<Response> WebApp::account_care(Call& call) {
       body += notice("error", problem);
     } else {
       const json answer = co_await op(std::move(request));
-      body += ok(answer) ? notice("ok", "Erledigt.") : error_box(answer, call.lang());
+      body += succeeded(answer) ? notice("ok", "Erledigt.") : error_box(answer, call.lang());
     }
   }
   const json accounts_request{{"op", "account.list"}};
   const json accounts = co_await op(accounts_request);
-  if (!ok(accounts)) {
+  if (!succeeded(accounts)) {
     body += error_box(accounts, call.lang());
     co_return html(call, http::status::ok, "Kontopflege", body);
   }

@@ -15,11 +15,7 @@ std::string next_link(int step, std::string_view label) {
          "</a></p>\n";
 }
 
-bool ok(const json& answer) {
-  return answer.value("ok", false);
-}
-
-// A table row; a variadic template because g++ 12 miscompiles initializer lists of strings in coroutines.
+// A table row of escaped cells.
 template <class... Cells>
 std::string row_of(const char* tag, const Cells&... cells) {
   std::string out = "<tr>";
@@ -37,13 +33,6 @@ std::string head_row(const Cells&... cells) {
   return row_of("th", cells...);
 }
 
-std::string value_or(const json& object, const char* key, const char* fallback = "–") {
-  if (!object.is_object() || !object.contains(key) || object[key].is_null()) {
-    return fallback;
-  }
-  return text_of(object[key]);
-}
-
 std::string option(const std::string& value, const std::string& label, const std::string& chosen) {
   return "<option value=\"" + escape(value) + "\"" + (value == chosen ? " selected" : "") + ">" + escape(label) +
          "</option>";
@@ -55,7 +44,7 @@ awaitable<Response> WebApp::overview(Call& call) {
   const json accounts_request{{"op", "account.list"}};
   const json accounts = co_await op(accounts_request);
   std::string body = "<h2>KIM-Adressen</h2>\n";
-  if (!ok(accounts)) {
+  if (!succeeded(accounts)) {
     body += error_box(accounts, call.lang());
   } else if (accounts.value("accounts", json::array()).empty()) {
     body += notice("info",
@@ -74,7 +63,7 @@ awaitable<Response> WebApp::overview(Call& call) {
   const json status_request{{"op", "status"}};
   const json status = co_await op(status_request);
   body += "<h2>kimgated</h2>\n";
-  if (ok(status)) {
+  if (succeeded(status)) {
     body += "<p>Version " + escape(value_or(status, "version")) + ", " + escape(value_or(status, "sessions")) +
             " PVS-Verbindungen offen.</p>\n";
   } else {
@@ -87,7 +76,7 @@ awaitable<Response> WebApp::step_konnektor(Call& call) {
   const json status_request{{"op", "status"}};
   const json status = co_await op(status_request);
   std::string body = "<p>Schritt 1 von 6: Ist kimgated mit dem Konnektor verbunden?</p>\n";
-  if (!ok(status)) {
+  if (!succeeded(status)) {
     body += error_box(status, call.lang());
   } else if (status.value("konnektors", json::array()).empty()) {
     body += notice("error",
@@ -116,12 +105,12 @@ awaitable<Response> WebApp::step_cards(Call& call) {
       request["konnektor"] = field(call.form, "konnektor");
     }
     const json answer = co_await op(std::move(request));
-    body += ok(answer) ? notice("ok", "Die Karte " + field(call.form, "iccsn") + " ist freigeschaltet.")
-                       : error_box(answer, call.lang());
+    body += succeeded(answer) ? notice("ok", "Die Karte " + field(call.form, "iccsn") + " ist freigeschaltet.")
+                              : error_box(answer, call.lang());
   }
   const json cards_request{{"op", "cards"}};
   const json cards = co_await op(cards_request);
-  if (!ok(cards)) {
+  if (!succeeded(cards)) {
     body += error_box(cards, call.lang());
     co_return html(call, http::status::ok, "2. Karten und PINs", body);
   }
@@ -205,7 +194,7 @@ std::string WebApp::register_form(const Call& call, const json& context, const F
     out += "</p>";
   }
   out += "<h3>Passwort des KIM-Kontos</h3>";
-  if (service_info.is_object() && ok(service_info)) {
+  if (service_info.is_object() && succeeded(service_info)) {
     out += "<p class=\"policy\">Regel des Anbieters: " + escape(value_or(service_info, "password_policy_display", "")) +
            "</p>";
   } else if (service_info.is_object()) {
@@ -238,7 +227,7 @@ awaitable<Response> WebApp::step_register(Call& call) {
       "<p>Schritt 3 von 6: die KIM-Adresse beim Anbieter registrieren. Die Karte signiert die Anmeldung.</p>\n";
   const json context_request{{"op", "account.context"}};
   const json context = co_await op(context_request);
-  if (!ok(context)) {
+  if (!succeeded(context)) {
     body += error_box(context, call.lang());
     co_return html(call, http::status::ok, "3. Registrierung", body);
   }
@@ -251,7 +240,7 @@ awaitable<Response> WebApp::step_register(Call& call) {
       request["bsnr"] = field(call.form, "bsnr");
     }
     proposals = co_await op(std::move(request));
-    if (!ok(proposals)) {
+    if (!succeeded(proposals)) {
       body += error_box(proposals, call.lang());
       proposals = nullptr;
     } else {
@@ -284,7 +273,7 @@ awaitable<Response> WebApp::register_account(Call& call) {
       }
     }
     answer = co_await op(std::move(request));
-    if (ok(answer)) {
+    if (succeeded(answer)) {
       const std::string address = value_or(answer, "address", "");
       const json& cert = answer.contains("certificate") ? answer["certificate"] : json::object();
       std::string body = notice("ok", "Die KIM-Adresse " + address + " ist registriert, ihr Zertifikat installiert.");
@@ -306,7 +295,7 @@ awaitable<Response> WebApp::register_account(Call& call) {
   const json service_info_request{{"op", "account.service_info"}, {"provider", field(f, "provider")}};
   const json service_info = co_await op(service_info_request);
   std::string body = problem.empty() ? error_box(answer, call.lang()) : notice("error", problem);
-  body += register_form(call, context, f, ok(proposals) ? proposals : json(), service_info);
+  body += register_form(call, context, f, succeeded(proposals) ? proposals : json(), service_info);
   co_return html(call, http::status::ok, "3. Registrierung", body);
 }
 

@@ -43,6 +43,17 @@ std::string text_of(const nlohmann::json& value) {
   return value.dump();
 }
 
+std::string value_or(const nlohmann::json& object, const char* key, const char* fallback) {
+  if (!object.is_object() || !object.contains(key) || object[key].is_null()) {
+    return fallback;
+  }
+  return text_of(object[key]);
+}
+
+bool succeeded(const nlohmann::json& answer) {
+  return answer.is_object() && answer.value("ok", false);
+}
+
 namespace {
 
 constexpr std::string_view kSteps[] = {"Konnektor-Test", "Karten und PINs", "Registrierung",

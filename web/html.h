@@ -32,4 +32,10 @@ std::string_view stylesheet();
 // A JSON value as display text (strings unquoted, numbers and booleans as written).
 std::string text_of(const nlohmann::json& value);
 
+// object[key] as display text, or `fallback` when the object lacks it (or it is null).
+std::string value_or(const nlohmann::json& object, const char* key, const char* fallback = "–");
+
+// Whether an op's answer says {"ok": true}.
+bool succeeded(const nlohmann::json& answer);
+
 }  // namespace kimgate::web
