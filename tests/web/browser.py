@@ -10,6 +10,15 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+# python3-selenium is Debian's: when another interpreter runs this (pyenv, a venv), run again
+# with Debian's, which has it.
+try:
+    import selenium  # noqa: F401
+except ImportError:
+    if os.path.realpath(sys.executable) != os.path.realpath(DEBIAN_PYTHON) and os.path.exists(DEBIAN_PYTHON):
+        os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON, os.path.abspath(sys.argv[0])] + sys.argv[1:])
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 from harness import Kimgated, free_ports, run  # noqa: E402
