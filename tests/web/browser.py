@@ -133,9 +133,19 @@ class Browser:
         from selenium.webdriver.common.by import By
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
-    def submit(self, css="button[type=submit]"):
-        self.find(css).click()
+    def click(self, element):
+        """Clicks and waits until the browser has loaded the page that follows."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+        old = self.find("html")
+        element.click()
+        WebDriverWait(self.driver, 120).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 120).until(
+            lambda d: d.execute_script("return document.readyState") == "complete")
         self.collect()
+
+    def submit(self, css="button[type=submit]"):
+        self.click(self.find(css))
 
     def shot(self, name):
         self.shots += 1

@@ -78,8 +78,7 @@ def main():
         unlock = [f for f in b.finds("form[action='/setup/2']") if smcb in f.get_attribute("innerHTML")]
         t.check(len(unlock) == 1, "the SMC-B has a 'PIN verifizieren' form")
         if unlock:
-            unlock[0].find_element("css selector", "button").click()
-            b.collect()
+            b.click(unlock[0].find_element("css selector", "button"))
             t.check(f"Die Karte {smcb} ist freigeschaltet" in b.text(), "PIN verification through the page")
             b.shot("setup-2-unlocked")
 

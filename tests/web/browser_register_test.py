@@ -77,8 +77,7 @@ def main():
         b.get(base + "/setup/2")
         forms = [f for f in b.finds("form[action='/setup/2']") if iccsn in f.get_attribute("innerHTML")]
         if forms:
-            forms[0].find_element("css selector", "button").click()
-            b.collect()
+            b.click(forms[0].find_element("css selector", "button"))
             t.check(f"Die Karte {iccsn} ist freigeschaltet" in b.text(), "2. practice C's card PIN verified")
         else:
             t.check("PIN verifiziert" in b.text(), "2. practice C's card is already verified")
@@ -120,8 +119,7 @@ def main():
             return t.finish()
         t.check("SHA-256 des Zertifikats" in b.text() and "gültig bis" in b.text(),
                 "4. the installed certificate's expiry and fingerprint are shown")
-        b.find("a.next").click()
-        b.collect()
+        b.click(b.find("a.next"))
         t.check(address in b.text() and "#" in b.find("main").text, "5. the PVS user names for the address")
         b.shot("step5-user-names")
         b.get(base + "/setup/6")
