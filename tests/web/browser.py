@@ -50,6 +50,16 @@ def wrap_up(t, kg, b, name, started):
     print(f"{name} took {time.monotonic() - started:.0f} s")
 
 
+def check_no_leaks(t, b, kg, secrets):
+    """Checks that none of `secrets` is in a response the browser got or in kimgated's log."""
+    secrets = [s for s in secrets if s and len(s) >= 4]
+    leaks = b.leaks(secrets)
+    t.check(not leaks, f"no password or PIN in any of the {len(b.responses)} responses the browser got: {leaks[:3]}")
+    log = kg.log_text()
+    t.check(not [s for s in secrets if s in log], "no password or PIN in kimgated's log")
+    return log
+
+
 def start_kimgated(args, w, cards=None):
     """kimgated with [web] on a free loopback port and the admin password set; (kg, hash file,
     base_url). `cards`: the participants whose cards the local Konnektor holds (world-config.py

@@ -129,12 +129,8 @@ def main():
         b.get(base + "/")
         t.check(address in b.text(), "the overview lists the new address")
         b.shot("overview-after")
-        leaks = b.leaks([ACCOUNT_PASSWORD, browser.ADMIN_PASSWORD, practice["card"].get("user_pin", ""),
-                         letter["initial_password"]])
-        t.check(not leaks, f"no password or PIN in any response the browser got: {leaks[:3]}")
-        log = kg.log_text()
-        t.check(ACCOUNT_PASSWORD not in log and letter["initial_password"] not in log,
-                "neither the account password nor the initial password is in kimgated's log")
+        browser.check_no_leaks(t, b, kg, [ACCOUNT_PASSWORD, browser.ADMIN_PASSWORD, letter["initial_password"],
+                                          practice["card"].get("user_pin", "")])
     finally:
         browser.wrap_up(t, kg, b, "browser_register", started)
     return t.finish()
