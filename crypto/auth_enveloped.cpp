@@ -6,7 +6,10 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "crypto/algorithms.h"
 #include "crypto/cms_kdf.h"
@@ -38,37 +41,70 @@ Result<Bytes> ktri_for(EVP_PKEY* pub, const Bytes& ias, const Bytes& cek) {
       der::seq({der::integer(0), ias, alg::rsaes_oaep_sha256(), der::octet_string(der::view(ek))}));
 }
 
-Result<Bytes> kari_for(EVP_PKEY* pub, const Bytes& ias, const Bytes& cek) {
-  Owned<EVP_PKEY_CTX> gen(EVP_PKEY_CTX_new(pub, nullptr));
-  EVP_PKEY* eph_raw = nullptr;
-  if (!gen || EVP_PKEY_keygen_init(gen.get()) != 1 || EVP_PKEY_keygen(gen.get(), &eph_raw) != 1) {
-    return Result<Bytes>::failure("ephemeral EC key: " + openssl_error());
+// One KeyAgreeRecipientInfo per curve: a fresh ephemeral key for this message, shared by every
+// recipient key on that curve, each with its own RecipientEncryptedKey (RFC 5652 6.2.2 allows
+// several; BouncyCastle and our opener read them). Z and so the KEK still differ per recipient.
+class KeyAgreement {
+ public:
+  static Result<KeyAgreement> for_curve_of(EVP_PKEY* pub) {
+    Owned<EVP_PKEY_CTX> gen(EVP_PKEY_CTX_new(pub, nullptr));
+    EVP_PKEY* eph_raw = nullptr;
+    if (!gen || EVP_PKEY_keygen_init(gen.get()) != 1 || EVP_PKEY_keygen(gen.get(), &eph_raw) != 1) {
+      return Result<KeyAgreement>::failure("ephemeral EC key: " + openssl_error());
+    }
+    KeyAgreement k;
+    k.ephemeral_.reset(eph_raw);
+    k.curve_ = curve_of(pub);
+    return Result<KeyAgreement>::success(std::move(k));
   }
-  PkeyPtr eph(eph_raw);
-  auto z = ecdh_derive(eph.get(), pub);
-  if (!z.ok()) {
-    return Result<Bytes>::failure(z.error);
+  static std::string curve_of(EVP_PKEY* pub) {
+    char name[80] = {0};
+    std::size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1) {
+      return {};
+    }
+    return std::string(name, len);
   }
-  auto kek = x963_kdf(*z.value, shared_info(alg::aes256_wrap()), 32);
-  if (!kek.ok()) {
-    return Result<Bytes>::failure(kek.error);
+  const std::string& curve() const { return curve_; }
+
+  std::optional<std::string> add(EVP_PKEY* pub, const Bytes& ias, const Bytes& cek) {
+    auto z = ecdh_derive(ephemeral_.get(), pub);
+    if (!z.ok()) {
+      return z.error;
+    }
+    auto kek = x963_kdf(*z.value, shared_info(alg::aes256_wrap()), 32);
+    OPENSSL_cleanse(z.value->data(), z.value->size());
+    if (!kek.ok()) {
+      return kek.error;
+    }
+    auto wrapped = aes_wrap(*kek.value, cek, true);
+    OPENSSL_cleanse(kek.value->data(), kek.value->size());
+    if (!wrapped.ok()) {
+      return wrapped.error;
+    }
+    reks_.push_back(der::seq({ias, der::octet_string(der::view(*wrapped.value))}));
+    return std::nullopt;
   }
-  auto wrapped = aes_wrap(*kek.value, cek, true);
-  if (!wrapped.ok()) {
-    return Result<Bytes>::failure(wrapped.error);
+
+  Bytes recipient_info() const {
+    unsigned char* point = nullptr;
+    const std::size_t plen = EVP_PKEY_get1_encoded_public_key(ephemeral_.get(), &point);
+    Bytes bits{0x00};
+    bits.insert(bits.end(), point, point + plen);
+    OPENSSL_free(point);
+    const Bytes originator_key =
+        der::tlv(der::context(1, true),
+                 der::concat({der::seq({der::oid(oids::ec_public_key)}), der::tlv(der::kBitString, bits)}));
+    return der::tlv(der::context(1, true),
+                    der::concat({der::integer(3), der::tlv(der::context(0, true), originator_key),
+                                 alg::ecdh_sha256kdf_aes256_wrap(), der::seq(reks_)}));
   }
-  unsigned char* point = nullptr;
-  const std::size_t plen = EVP_PKEY_get1_encoded_public_key(eph.get(), &point);
-  Bytes bits{0x00};
-  bits.insert(bits.end(), point, point + plen);
-  OPENSSL_free(point);
-  const Bytes originator_key = der::tlv(
-      der::context(1, true), der::concat({der::seq({der::oid(oids::ec_public_key)}), der::tlv(der::kBitString, bits)}));
-  const Bytes rek = der::seq({ias, der::octet_string(der::view(*wrapped.value))});
-  return Result<Bytes>::success(
-      der::tlv(der::context(1, true), der::concat({der::integer(3), der::tlv(der::context(0, true), originator_key),
-                                                   alg::ecdh_sha256kdf_aes256_wrap(), der::seq({rek})})));
-}
+
+ private:
+  PkeyPtr ephemeral_;
+  std::string curve_;
+  std::vector<Bytes> reks_;
+};
 
 }  // namespace
 
@@ -79,6 +115,7 @@ Result<Bytes> seal_auth_enveloped(const EnvelopeInput& in) {
   }
   const Bytes cek = random_bytes(kCekLen);
   std::vector<Bytes> infos;
+  std::vector<KeyAgreement> agreements;  // one per curve
   for (const auto& der_cert : in.recipient_certs) {
     auto cert = certificate_from_der(der_cert);
     if (!cert.ok()) {
@@ -90,13 +127,34 @@ Result<Bytes> seal_auth_enveloped(const EnvelopeInput& in) {
     }
     EVP_PKEY* pub = X509_get0_pubkey(cert.value->x509.get());
     const int type = pub ? EVP_PKEY_get_base_id(pub) : 0;
-    Result<Bytes> ri = type == EVP_PKEY_RSA  ? ktri_for(pub, *ias.value, cek)
-                       : type == EVP_PKEY_EC ? kari_for(pub, *ias.value, cek)
-                                             : R::failure("certificate has neither RSA nor EC key");
-    if (!ri.ok()) {
-      return ri;
+    if (type == EVP_PKEY_RSA) {
+      auto ri = ktri_for(pub, *ias.value, cek);
+      if (!ri.ok()) {
+        return ri;
+      }
+      infos.push_back(std::move(*ri.value));
+      continue;
     }
-    infos.push_back(std::move(*ri.value));
+    if (type != EVP_PKEY_EC) {
+      return R::failure("certificate has neither RSA nor EC key");
+    }
+    const std::string curve = KeyAgreement::curve_of(pub);
+    auto same = std::find_if(agreements.begin(), agreements.end(),
+                             [&](const KeyAgreement& k) { return !curve.empty() && k.curve() == curve; });
+    if (same == agreements.end()) {
+      auto fresh = KeyAgreement::for_curve_of(pub);
+      if (!fresh.ok()) {
+        return R::failure(fresh.error);
+      }
+      agreements.push_back(std::move(*fresh.value));
+      same = std::prev(agreements.end());
+    }
+    if (auto err = same->add(pub, *ias.value, cek)) {
+      return R::failure(*err);
+    }
+  }
+  for (const KeyAgreement& k : agreements) {
+    infos.push_back(k.recipient_info());
   }
   const Bytes nonce = random_bytes(kNonceLen);
   // The ciphertext is as long as the content (GCM) and is written once, in place: ContentInfo {

@@ -1,7 +1,13 @@
 #include "net/login_guard.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 #include <utility>
 
 namespace kimgate::net {
@@ -17,7 +23,24 @@ std::string key_of(const std::string& mailbox, const std::string& client) {
 }  // namespace
 
 LoginGuard::LoginGuard(Settings settings, std::function<Clock::time_point()> now)
-    : settings_(settings), now_(std::move(now)) {}
+    : settings_(settings), now_(std::move(now)) {
+  if (RAND_bytes(hmac_key_.data(), static_cast<int>(hmac_key_.size())) != 1) {
+    throw std::runtime_error("LoginGuard: no random key for the password fingerprints (RAND_bytes failed)");
+  }
+}
+
+LoginGuard::Fingerprint LoginGuard::fingerprint(const std::string& key, std::string_view password) const {
+  // key = mailbox + "\n" + client address; the password follows a NUL so no two inputs collide.
+  std::string input = key;
+  input.push_back('\0');
+  input.append(password);
+  Fingerprint out{};
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), hmac_key_.data(), static_cast<int>(hmac_key_.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), out.data(), &length);
+  OPENSSL_cleanse(input.data(), input.size());
+  return out;
+}
 
 void LoginGuard::set_settings(Settings settings) {
   std::lock_guard lock(mutex_);
@@ -29,10 +52,12 @@ std::chrono::milliseconds LoginGuard::delay_for(int failures) const {
   return settings_.failure_delay * (1 << doublings);
 }
 
-LoginGuard::Attempt LoginGuard::begin(const std::string& mailbox, const std::string& client_address) {
+LoginGuard::Attempt LoginGuard::begin(const std::string& mailbox, const std::string& client_address,
+                                      std::string_view password) {
+  const std::string key = key_of(mailbox, client_address);
+  const Fingerprint print = password.empty() ? Fingerprint{} : fingerprint(key, password);
   std::lock_guard lock(mutex_);
   const auto now = now_();
-  const std::string key = key_of(mailbox, client_address);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     if (entries_.size() >= kMaxEntries) {
@@ -59,6 +84,13 @@ LoginGuard::Attempt LoginGuard::begin(const std::string& mailbox, const std::str
   if (e.failures >= settings_.max_failures) {
     e.failures = 0;  // the lock has run out: a fresh series of tries
   }
+  a.fingerprint_ = print;
+  if (!password.empty() && e.known_good_until > now && CRYPTO_memcmp(print.data(), e.known_good.data(), 32) == 0) {
+    a.known_good_ = true;  // the provider took this password from here a moment ago: not a guess
+    a.guard_ = this;
+    a.key_ = key;
+    return a;
+  }
   if (e.failures + e.in_flight >= settings_.max_failures) {
     // The remaining tries are being made right now by other sessions from this address.
     a.locked_for_ = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.lock_time);
@@ -70,26 +102,33 @@ LoginGuard::Attempt LoginGuard::begin(const std::string& mailbox, const std::str
   return a;
 }
 
-std::chrono::milliseconds LoginGuard::finish(const std::string& key, Outcome outcome) {
+std::chrono::milliseconds LoginGuard::finish(const Attempt& attempt, Outcome outcome) {
   std::lock_guard lock(mutex_);
-  const auto it = entries_.find(key);
+  const auto it = entries_.find(attempt.key_);
   if (it == entries_.end()) {
     return std::chrono::milliseconds(0);
   }
   Entry& e = it->second;
-  e.in_flight = std::max(0, e.in_flight - 1);
+  if (!attempt.known_good_) {
+    e.in_flight = std::max(0, e.in_flight - 1);
+  }
   e.last = now_();
   switch (outcome) {
     case Outcome::succeeded:
       e.failures = 0;
       e.locked_until = {};
-      if (e.in_flight == 0) {
-        entries_.erase(it);
+      if (attempt.fingerprint_ != Fingerprint{}) {
+        e.known_good = attempt.fingerprint_;
+        e.known_good_until = e.last + settings_.known_good_time;
       }
       return std::chrono::milliseconds(0);
     case Outcome::abandoned:
       return std::chrono::milliseconds(0);
     case Outcome::failed: {
+      if (attempt.known_good_) {
+        e.known_good = {};  // changed at the provider since: no longer known good
+        e.known_good_until = {};
+      }
       ++e.failures;
       const std::chrono::milliseconds delay = delay_for(e.failures);
       if (e.failures >= settings_.max_failures) {
@@ -102,7 +141,11 @@ std::chrono::milliseconds LoginGuard::finish(const std::string& key, Outcome out
 }
 
 LoginGuard::Attempt::Attempt(Attempt&& other) noexcept
-    : guard_(std::exchange(other.guard_, nullptr)), key_(std::move(other.key_)), locked_for_(other.locked_for_) {}
+    : guard_(std::exchange(other.guard_, nullptr)),
+      key_(std::move(other.key_)),
+      locked_for_(other.locked_for_),
+      fingerprint_(other.fingerprint_),
+      known_good_(other.known_good_) {}
 
 LoginGuard::Attempt& LoginGuard::Attempt::operator=(Attempt&& other) noexcept {
   if (this != &other) {
@@ -110,6 +153,8 @@ LoginGuard::Attempt& LoginGuard::Attempt::operator=(Attempt&& other) noexcept {
     guard_ = std::exchange(other.guard_, nullptr);
     key_ = std::move(other.key_);
     locked_for_ = other.locked_for_;
+    fingerprint_ = other.fingerprint_;
+    known_good_ = other.known_good_;
   }
   return *this;
 }
@@ -120,7 +165,7 @@ LoginGuard::Attempt::~Attempt() {
 
 void LoginGuard::Attempt::succeeded() {
   if (guard_ != nullptr) {
-    std::exchange(guard_, nullptr)->finish(key_, Outcome::succeeded);
+    std::exchange(guard_, nullptr)->finish(*this, Outcome::succeeded);
   }
 }
 
@@ -128,12 +173,12 @@ std::chrono::milliseconds LoginGuard::Attempt::failed() {
   if (guard_ == nullptr) {
     return std::chrono::milliseconds(0);
   }
-  return std::exchange(guard_, nullptr)->finish(key_, Outcome::failed);
+  return std::exchange(guard_, nullptr)->finish(*this, Outcome::failed);
 }
 
 void LoginGuard::Attempt::abandoned() {
   if (guard_ != nullptr) {
-    std::exchange(guard_, nullptr)->finish(key_, Outcome::abandoned);
+    std::exchange(guard_, nullptr)->finish(*this, Outcome::abandoned);
   }
 }
 

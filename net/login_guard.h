@@ -11,23 +11,35 @@
 // reach the provider. The Attempt ends as succeeded(), failed() or — for trouble that says
 // nothing about the password (provider unreachable, temporary refusal) — abandoned(), which
 // its destructor does when the session ends first. Mailboxes compare ASCII case-insensitively.
+//
+// A password that the provider accepted for this mailbox from this address within the last
+// `known_good_time` is not a guess: an attempt with it does not count as in flight, so a PVS
+// that opens many sessions at once with the right password is not refused for the tries its
+// own sessions hold. Only a keyed hash (HMAC-SHA-256 under a key made at start-up, in memory)
+// of mailbox and password is kept, never the password; a remembered password that the
+// provider then refuses is forgotten and counts as a failure. A lock still refuses every
+// password.
 // Thread-safe; bounded (the least recently used entries are dropped).
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace kimgate::net {
 
 class LoginGuard {
  public:
   using Clock = std::chrono::steady_clock;
+  using Fingerprint = std::array<unsigned char, 32>;
   struct Settings {
     int max_failures = 5;
     std::chrono::milliseconds lock_time = std::chrono::minutes(15);
     std::chrono::milliseconds failure_delay = std::chrono::seconds(2);
+    std::chrono::milliseconds known_good_time = std::chrono::hours(1);
   };
   explicit LoginGuard(
       Settings settings, std::function<Clock::time_point()> now = [] { return Clock::now(); });
@@ -54,9 +66,12 @@ class LoginGuard {
     LoginGuard* guard_ = nullptr;
     std::string key_;
     std::chrono::milliseconds locked_for_{0};
+    Fingerprint fingerprint_{};
+    bool known_good_ = false;  // not counted in flight
   };
 
-  Attempt begin(const std::string& mailbox, const std::string& client_address);
+  // `password` may be empty (then it is never taken for a known good one).
+  Attempt begin(const std::string& mailbox, const std::string& client_address, std::string_view password = {});
   void set_settings(Settings settings);
 
  private:
@@ -65,16 +80,20 @@ class LoginGuard {
     int in_flight = 0;
     Clock::time_point locked_until{};
     Clock::time_point last{};
+    Fingerprint known_good{};
+    Clock::time_point known_good_until{};
   };
   enum class Outcome { failed, abandoned, succeeded };
   // Ends an attempt; for a failure, the delay before the answer.
-  std::chrono::milliseconds finish(const std::string& key, Outcome outcome);
+  std::chrono::milliseconds finish(const Attempt& attempt, Outcome outcome);
+  Fingerprint fingerprint(const std::string& key, std::string_view password) const;
   std::chrono::milliseconds delay_for(int failures) const;
 
   Settings settings_;
   std::function<Clock::time_point()> now_;
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;
+  std::array<unsigned char, 32> hmac_key_{};
 };
 
 }  // namespace kimgate::net

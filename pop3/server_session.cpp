@@ -215,7 +215,7 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   const std::string where = target.host + ":" + std::to_string(target.port);
   net::LoginGuard::Attempt attempt;
   if (pop3_.login_guard != nullptr) {
-    attempt = pop3_.login_guard->begin(target.mailbox, conn_.peer_address());
+    attempt = pop3_.login_guard->begin(target.mailbox, conn_.peer_address(), password);
     if (!attempt.allowed()) {
       log_.warn("event=auth mailbox={} result=locked", target.mailbox);
       const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(attempt.locked_for()).count() + 1;

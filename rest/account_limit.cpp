@@ -1,8 +1,8 @@
 #include "rest/account_limit.h"
 
-#include <limits>
 #include <nlohmann/json.hpp>
 
+#include "rest/json_fields.h"
 #include "rest/provider_error.h"
 #include "rest/url.h"
 
@@ -10,36 +10,8 @@ namespace kimgate::rest {
 
 namespace {
 
+using json_fields::read_integer;
 using nlohmann::json;
-
-// A present member must be an integer within [min, max]; absent keeps `out`.
-template <typename T>
-bool read_integer(const json& j, const char* key, T min, T& out, std::string& error) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    return true;
-  }
-  if (!it->is_number_integer()) {
-    error = std::string("\"") + key + "\" is not an integer";
-    return false;
-  }
-  if (it->is_number_unsigned()) {
-    const auto v = it->get<std::uint64_t>();
-    if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) {
-      error = std::string("\"") + key + "\" is out of range";
-      return false;
-    }
-    out = static_cast<T>(v);
-    return true;
-  }
-  const auto v = it->get<std::int64_t>();
-  if (v < static_cast<std::int64_t>(min)) {
-    error = std::string("\"") + key + "\" is out of range";
-    return false;
-  }
-  out = static_cast<T>(v);
-  return true;
-}
 
 }  // namespace
 

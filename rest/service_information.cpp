@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rest/json_fields.h"
 #include "rest/provider_error.h"
 #include "rest/url.h"
 
@@ -9,33 +10,9 @@ namespace kimgate::rest {
 
 namespace {
 
+using json_fields::read_bool;
+using json_fields::read_string;
 using nlohmann::json;
-
-bool read_string(const json& j, const char* key, std::string& out, std::string& error) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    return true;
-  }
-  if (!it->is_string()) {
-    error = std::string("\"") + key + "\" is not a string";
-    return false;
-  }
-  out = it->get<std::string>();
-  return true;
-}
-
-bool read_bool(const json& j, const char* key, std::optional<bool>& out, std::string& error) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    return true;
-  }
-  if (!it->is_boolean()) {
-    error = std::string("\"") + key + "\" is not a boolean";
-    return false;
-  }
-  out = it->get<bool>();
-  return true;
-}
 
 }  // namespace
 

@@ -3,7 +3,9 @@
 Konnektor with the world's cards (SoftHSM tokens), the world's VZD and the C.CM.TLS-CS
 identity for the providers. Secrets go into files next to the configuration (mode 0600).
 
-usage: world-config.py WORLD_JSON OUT_DIR [--smtps PORT] [--pop3s PORT] [--smtp PORT] [--pop3 PORT]"""
+usage: world-config.py WORLD_JSON OUT_DIR [--smtps PORT] [--pop3s PORT] [--smtp PORT] [--pop3 PORT]
+                       [--cards praxis_a,arzt_a,praxis_b]   (participant ids; praxis_c, praxis_c2: not yet
+                                                              registered, for the Account Manager flows)"""
 import argparse
 import json
 import os
@@ -25,13 +27,14 @@ def main():
     ap.add_argument("--pop3s", type=int, default=12995)
     ap.add_argument("--smtp", type=int, default=12587)
     ap.add_argument("--pop3", type=int, default=12110)
+    ap.add_argument("--cards", default="praxis_a,arzt_a,praxis_b")
     a = ap.parse_args()
     w = json.load(open(a.world_json))
     os.makedirs(a.out_dir, exist_ok=True)
     cm = w["client_module"]
     cm_pass = secret(a.out_dir, "cm-p12.pass", cm["p12_password"])
     cards = []
-    for pid in ("praxis_a", "arzt_a", "praxis_b"):
+    for pid in a.cards.split(","):
         p = w["participants"][pid]
         c = p["card"]
         pin = secret(a.out_dir, f"{c['token_label']}.pin", c["user_pin"])

@@ -272,7 +272,7 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   LoginTarget target = std::get<LoginTarget>(std::move(prepared));
   net::LoginGuard::Attempt attempt;
   if (smtp_.login_guard != nullptr) {
-    attempt = smtp_.login_guard->begin(target.mailbox, conn_.peer_address());
+    attempt = smtp_.login_guard->begin(target.mailbox, conn_.peer_address(), password);
     if (!attempt.allowed()) {
       log_.warn("event=auth mailbox={} result=locked", target.mailbox);
       const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(attempt.locked_for()).count() + 1;

@@ -2,6 +2,8 @@
 // with keys generated per test (RSA-2048 and brainpoolP256r1).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "crypto/auth_enveloped.h"
 #include "crypto/der.h"
 #include "crypto/oids.h"
@@ -21,6 +23,7 @@ struct Pki {
   Identity ca = test::make_ca("Test CA");
   Identity enc_rsa = test::issue(ca, CertSpec{});
   Identity enc_ecc = test::issue(ca, CertSpec{KeyKind::brainpool, "enc ecc", "critical,keyAgreement"});
+  Identity enc_ecc2 = test::issue(ca, CertSpec{KeyKind::brainpool, "enc ecc 2", "critical,keyAgreement"});
   Identity osig_rsa = test::issue(
       ca, CertSpec{KeyKind::rsa, "osig rsa", "critical,nonRepudiation", "1.2.276.0.76.4.163,1.2.276.0.76.4.78"});
   Identity osig_ecc = test::issue(
@@ -193,6 +196,33 @@ TEST(CryptoAuthEnveloped, OpensForRsaAndEccRecipients) {
   auto emails = envelope_recipient_emails(der::view(s.cms));
   ASSERT_TRUE(emails.ok());
   EXPECT_EQ(emails.value->size(), 2u);
+}
+
+std::size_t occurrences(const Bytes& haystack, const Bytes& needle) {
+  std::size_t n = 0;
+  for (auto it = haystack.begin();
+       (it = std::search(it, haystack.end(), needle.begin(), needle.end())) != haystack.end(); ++it) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(CryptoAuthEnveloped, RecipientsOnOneCurveShareOneEphemeralKeyAndEachOpens) {
+  EnvelopeInput in;
+  in.content = to_bytes("for two brainpool keys");
+  in.recipient_certs = {pki().enc_ecc.cert.der, pki().enc_rsa.cert.der, pki().enc_ecc2.cert.der};
+  in.recipient_emails = emails_for({{"b@y", &pki().enc_ecc}, {"a@x", &pki().enc_rsa}, {"c@z", &pki().enc_ecc2}});
+  auto r = seal_auth_enveloped(in);
+  ASSERT_TRUE(r.ok()) << r.error;
+  const Bytes kari_version_and_originator{0x02, 0x01, 0x03, 0xa0};  // KeyAgreeRecipientInfo: version 3, [0]
+  EXPECT_EQ(occurrences(*r.value, kari_version_and_originator), 1u) << "one KeyAgreeRecipientInfo for the curve";
+  const std::pair<const char*, const Identity*> ecc_recipients[] = {{"b@y", &pki().enc_ecc}, {"c@z", &pki().enc_ecc2}};
+  for (const auto& [address, id] : ecc_recipients) {
+    auto opened =
+        open_auth_enveloped(der::view(*r.value), address, {key_access_from_pkey(id->key.get(), id->cert.der)});
+    ASSERT_TRUE(opened.opened) << address << ": " << opened.detail;
+    EXPECT_EQ(opened.opened->content, in.content);
+  }
 }
 
 TEST(CryptoAuthEnveloped, KeyOfAnotherAddressIsNeverUsed) {

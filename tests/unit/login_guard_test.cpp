@@ -16,6 +16,18 @@ struct GuardTest : ::testing::Test {
   LoginGuard::Clock::time_point now{};
   LoginGuard guard{LoginGuard::Settings{5, seconds(60), seconds(2)}, [this] { return now; }};
 
+  // Begins `n` attempts at once with `password`; returns those the guard let through.
+  std::vector<LoginGuard::Attempt> begin_many(int n, const std::string& mailbox, const std::string& password) {
+    std::vector<LoginGuard::Attempt> allowed;
+    for (int i = 0; i < n; ++i) {
+      LoginGuard::Attempt a = guard.begin(mailbox, "192.0.2.1", password);
+      if (a.allowed()) {
+        allowed.push_back(std::move(a));
+      }
+    }
+    return allowed;
+  }
+
   milliseconds fail(const std::string& mailbox, const std::string& client) {
     LoginGuard::Attempt a = guard.begin(mailbox, client);
     EXPECT_TRUE(a.allowed());
@@ -68,6 +80,38 @@ TEST_F(GuardTest, AttemptsInFlightCountSoConcurrentSessionsCannotOvershoot) {
     a.failed();
   }
   EXPECT_FALSE(guard.begin("a@x", "192.0.2.1").allowed());
+}
+
+TEST_F(GuardTest, ARecentlyAcceptedPasswordIsNotAGuessAndDoesNotCountInFlight) {
+  guard.begin("a@x", "192.0.2.1", "Right-Password.1").succeeded();
+  std::vector<LoginGuard::Attempt> in_flight;
+  for (int i = 0; i < 20; ++i) {
+    LoginGuard::Attempt a = guard.begin("A@X", "192.0.2.1", "Right-Password.1");
+    ASSERT_TRUE(a.allowed()) << "session " << i << ": the PVS opens many sessions at once with the right password";
+    in_flight.push_back(std::move(a));
+  }
+  std::vector<LoginGuard::Attempt> guesses = begin_many(20, "a@x", "a-guess");
+  EXPECT_EQ(guesses.size(), 5u) << "other passwords are still limited while the right one is in flight";
+  EXPECT_TRUE(guard.begin("a@x", "192.0.2.2", "Right-Password.1").allowed()) << "per client address";
+  for (auto& a : in_flight) {
+    a.succeeded();
+  }
+  for (auto& a : guesses) {
+    a.failed();
+  }
+  EXPECT_FALSE(guard.begin("a@x", "192.0.2.1", "Right-Password.1").allowed()) << "a lock refuses every password";
+}
+
+TEST_F(GuardTest, AKnownGoodPasswordIsForgottenWhenRefusedOrAfterItsTime) {
+  guard.begin("a@x", "192.0.2.1", "Old-Password.1").succeeded();
+  LoginGuard::Attempt changed = guard.begin("a@x", "192.0.2.1", "Old-Password.1");
+  ASSERT_TRUE(changed.allowed());
+  changed.failed();  // the password was changed at the provider meanwhile
+  EXPECT_EQ(begin_many(10, "a@x", "Old-Password.1").size(), 4u) << "counted like any guess (one failure already)";
+
+  guard.begin("b@x", "192.0.2.1", "Pw-B.12345678").succeeded();
+  now += std::chrono::hours(2);
+  EXPECT_EQ(begin_many(10, "b@x", "Pw-B.12345678").size(), 5u) << "known good for one hour only";
 }
 
 TEST_F(GuardTest, TheDelayDoublesPerFailureUpToEightTimes) {

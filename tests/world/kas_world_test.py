@@ -354,8 +354,10 @@ def test_accmgr(w: World) -> None:
           and si.get("initialPasswordRequired") is True and "Minimum length 12" in si.get("passwordPolicyDisplay", "")
           and rx.match("Praxis-A.2024!") is not None and rx.match("PraxisA2024xyz") is None,
           "ServiceInformation (anonymous, no client certificate): version, policy regex, JWT expiration", body)
-    st, h, body, _ = w.curl("fd-a", "/AccountMgmt/v2.4/account", service="accmgr")
-    check(is_error_json(st, h, body, 404), "the Account Manager path is not served yet (404)", body)
+    st, h, body, _ = w.curl("fd-a", "/AccountMgmt/v2.4/account", "-X", "POST", service="accmgr")
+    check(is_error_json(st, h, body, 401) and h.get("www-authenticate", "").startswith("Bearer"),
+          "the Account Manager refuses registerAccount without a JWT (401, Bearer); accmgr_world_test checks it all",
+          body)
 
 
 def test_description(w: World) -> None:

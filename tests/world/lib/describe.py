@@ -11,7 +11,7 @@ import re
 import shlex
 from pathlib import Path
 
-from model import CAS, KONNEKTOR_ICCSN, Participant
+from model import CAS, KONNEKTOR_ICCSN, Participant, registration_letters
 from pki import Pki, tls_p12_password
 from render import (KAS_MAX_DOWNLOADS, KAS_MAX_SIZE, PROVIDERS, VZD_ADMIN_PW, dns_paths, dns_records, kas_hosts,
                     kas_mailboxes, mailboxes, provider_paths, provider_ports)
@@ -46,7 +46,8 @@ def accmgr_entry(ports: dict[str, int], fd: str) -> dict:
     return {"host": host, "port": port, "url": base, "address": HOST,
             "client_certificate": "optional; AccountLimit requires one",
             "accountlimit_url": f"{base}/AccountLimit/v1.1", "serviceinformation_url": f"{base}/ServiceInformation/v1.0",
-            "accountmanager_url": f"{base}/AccountMgmt/v2.4 (not served yet)"}
+            "accountmanager_url": f"{base}/AccountMgmt/v2.4",
+            "control": f"http://{HOST}:{provider_ports(ports, fd)['kas_control']}"}
 
 
 def mailbox_limits(box: dict) -> dict:
@@ -119,7 +120,7 @@ def describe(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Partic
             }
         participants[p.id] = {
             "id": p.id, "name": p.name, "role": p.role, "provider": p.provider,
-            "kim_address": p.address, "mailbox_password": p.password,
+            "kim_address": p.address or None, "mailbox_password": p.password or None,
             "telematik_id": p.telematik_id, "bsnr": p.bsnr, "ik": p.ik, "lanr": p.lanr,
             "kv_region": p.kv_region, "domain_ids": list(p.domain_ids),
             "profession_oid": p.profession_oids[0], "profession_oids": list(p.profession_oids),
@@ -191,6 +192,11 @@ def describe(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Partic
                   for fd in PROVIDERS for a, pw in sorted(mailboxes(parts, fd).items())],
         "dns": dns_entry(layout, ports),
         "awkward": awkward,
+        # What a provider hands a practice for registerAccount (Account Manager, lib/accmgr.py).
+        "registration_letters": [{"provider": l.provider, "reference_id": l.reference_id,
+                                  "initial_password": l.initial_password, "telematik_id": l.telematik_id,
+                                  "participant": l.participant, "address_hint": l.address_hint}
+                                 for l in registration_letters(parts)],
         "logs_dir": _s(layout.logs),
     }
     return w
@@ -234,10 +240,14 @@ def env_lines(w: dict) -> list[str]:
         kv += [(_env_name("WORLD", fd, "KAS_URL"), p["kas"]["url"]),
                (_env_name("WORLD", fd, "KAS_CONTROL"), p["kas"]["control"]),
                (_env_name("WORLD", fd, "ACCMGR_URL"), p["accmgr"]["url"])]
+    for letter in w["registration_letters"]:
+        pre = _env_name("WORLD", letter["provider"], letter["participant"])
+        kv += [(f"{pre}_REFERENCE_ID", letter["reference_id"]), (f"{pre}_INITIAL_PASSWORD", letter["initial_password"])]
     for pid, p in w["participants"].items():
         pre = _env_name("WORLD", pid)
-        kv += [(f"{pre}_ADDRESS", p["kim_address"]), (f"{pre}_PASSWORD", p["mailbox_password"]),
-               (f"{pre}_PROVIDER", p["provider"]), (f"{pre}_TELEMATIK_ID", p["telematik_id"]),
+        if p["kim_address"]:
+            kv += [(f"{pre}_ADDRESS", p["kim_address"]), (f"{pre}_PASSWORD", p["mailbox_password"])]
+        kv += [(f"{pre}_PROVIDER", p["provider"]), (f"{pre}_TELEMATIK_ID", p["telematik_id"]),
                (f"{pre}_ICCSN", p["card"]["iccsn"])]
         for opt in ("bsnr", "ik"):
             if p[opt]:

@@ -8,8 +8,8 @@ One process per provider, three listeners on 127.0.0.1:
            under /attachments/v2.4/ (AttachmentService.yaml 2.4.0)
   accmgr   HTTPS, client certificate optional (the Account Manager's
            registration runs with server-authenticated TLS):
-           I_AccountLimit_Service 1.1 (client certificate required by us)
-           and I_ServiceInformation 1.0
+           I_AccountLimit_Service 1.1 (client certificate required by us),
+           I_ServiceInformation 1.0 and I_AccountManager_Service 2.4 (accmgr.py)
   control  plain HTTP, JSON in and out, for tests (README.md "The KAS")
 
     kas_server.py --config <state>/fd-a/kas/config.json --pidfile <state>/run/kas-fd-a.pid
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hmac
 import json
 import os
 import re
@@ -40,6 +39,8 @@ from kas_http import (CHUNK, BodyReader, HttpError, MultipartReader, TlsHTTPServ
                       basic_credentials, boundary_of, parse_expires, parse_params,
                       redact_authorization, server_context)
 from kas_store import OPS, StoredObject, Store, cleaner  # noqa: E402
+from accmgr import BASE as ACCMGR_BASE, AccountManager, AmError  # noqa: E402
+from accmgr_store import OPERATIONS as ACCMGR_OPS, secret_matches  # noqa: E402
 
 KAS_BASE = "/attachments/v2.4"
 LIMIT_PATH = "/AccountLimit/v1.1/limit"
@@ -57,6 +58,7 @@ class App:
     def __init__(self, cfg: dict):
         self.cfg = cfg
         self.store = Store(Path(cfg["state_dir"]), cfg["mailboxes"], cfg["max_size"], cfg["max_downloads"])
+        self.accmgr = AccountManager(cfg, self.store)
 
     def passwords(self) -> dict[str, str]:
         out = {}
@@ -75,7 +77,7 @@ class App:
         if known is None:
             raise HttpError(unknown_status, "no such mail account" if unknown_status == 404
                             else "authentication failed")
-        if not hmac.compare_digest(known.encode(), pw.encode()):
+        if not secret_matches(known, pw):
             raise HttpError(401, "authentication failed")
         return user
 
@@ -130,7 +132,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", JSON_TYPE)
         self.send_header("Content-Length", str(len(body)))
         if status == 401:
-            self.send_header("WWW-Authenticate", 'Basic realm="KIM", charset="UTF-8"')
+            self.send_header("WWW-Authenticate", 'Bearer realm="KIM"' if self.entry.get("op") == "accmgr"
+                             else 'Basic realm="KIM", charset="UTF-8"')
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -149,6 +152,8 @@ class Handler(BaseHTTPRequestHandler):
     def begin(self, op: str) -> None:
         headers = []
         for k, v in self.headers.items():
+            if k.lower() in ("password", "inipassword", "otp"):   # Account Manager secrets
+                v = "<redacted>"
             headers.append([k, redact_authorization(v) if k.lower() == "authorization" else v])
         self.entry = {"time": time.time(), "op": op, "port": self.role, "method": self.command,
                       "path": self.path, "headers": headers, "client_cert_cn": self.peer_cn(),
@@ -171,10 +176,15 @@ class Handler(BaseHTTPRequestHandler):
                 return "limit", None
             if path == SERVICEINFO_PATH:
                 return "serviceinfo", None
+            if path.startswith(ACCMGR_BASE + "/"):
+                return "accmgr", path
         return "unknown", None
 
     def dispatch(self) -> None:
         kind, oid = self.route()
+        if kind == "accmgr":
+            self.accmgr_dispatch(oid)
+            return
         ops = {("collection", "POST"): "add", ("item", "GET"): "get", ("item", "HEAD"): "head",
                ("item", "DELETE"): "delete", ("limit", "GET"): "limit", ("serviceinfo", "GET"): "serviceinfo"}
         op = ops.get((kind, self.command))
@@ -398,6 +408,33 @@ class Handler(BaseHTTPRequestHandler):
 class AccmgrHandler(Handler):
     role = "accmgr"
 
+    def accmgr_dispatch(self, path: str) -> None:
+        """I_AccountManager_Service 2.4: accmgr.py decides, this writes the answer."""
+        self.begin("accmgr")
+        try:
+            n = self.headers.get("Content-Length") or "0"
+            if self.headers.get("Transfer-Encoding") or not n.isdigit() or int(n) > 256 * 1024:
+                self.close_connection = True
+                raise HttpError(400, "request body needs a Content-Length of at most 256 KiB")
+            body = self.rfile.read(int(n))
+            status, obj = self.app.accmgr.handle(self.command, path, self.headers, body)
+            if obj is None:
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                self.entry["status"] = status
+            else:
+                self.send_json(status, obj)
+        except AmError as e:
+            self.send_error_json(HttpError(e.status, e.message))
+        except HttpError as e:
+            self.send_error_json(e)
+        except Exception as e:  # a defect of the test server: say so instead of dropping the connection
+            log(f"accmgr: {self.command} {path}: {e!r}")
+            self.send_error_json(HttpError(500, f"internal error of the test Account Manager: {type(e).__name__}"))
+        finally:
+            self.finish_entry()
+
 
 class ControlHandler(Handler):
     """Plain HTTP on 127.0.0.1 for tests; see README.md for the API."""
@@ -418,6 +455,8 @@ class ControlHandler(Handler):
                     out = {"requests": list(store.requests)}
             elif (self.command, path) == ("GET", "/settings"):
                 out = store.settings()
+            elif (self.command, path) == ("POST", "/fail") and (req.get("op") in ACCMGR_OPS or req.get("op") == "any"):
+                out = self.app.accmgr.set_fault(req)
             elif (self.command, path) == ("POST", "/fail"):
                 op = req.get("op")
                 if op not in OPS:
@@ -447,15 +486,15 @@ class ControlHandler(Handler):
                 store.cleanup()
                 out = {"objects": store.listing()}
             elif (self.command, path) == ("POST", "/reset"):
-                store.reset()
+                store.reset()      # the KAS only; the Account Manager: POST /accounts/reset
                 out = store.settings()
             else:
-                raise HttpError(404, "unknown control request")
+                out = self.app.accmgr.control(self.command, path, req)
             self.send_json(200, out)
         except (KeyError, TypeError, ValueError) as e:
             self.send_error_json(HttpError(400, f"bad control request: {e}"))
-        except HttpError as e:
-            self.send_error_json(e)
+        except (HttpError, AmError) as e:
+            self.send_error_json(HttpError(e.status, e.message))
 
     do_GET = do_POST = dispatch
 
@@ -488,6 +527,7 @@ def main() -> int:
     stop = threading.Event()
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     threads.append(threading.Thread(target=cleaner, args=(app.store, 5.0, stop), daemon=True))
+    threads.append(threading.Thread(target=app.accmgr.sync_vzd, daemon=True))
     for t in threads:
         t.start()
 

@@ -135,10 +135,11 @@ class Participant:
     kim_data: str | None = None    # kimData "<mail>,<ver>[,<tags>]" (None: not set)
     awkward: str | None = None     # expired | revoked | wrong_key_usage | two_telematik_ids
     vzd_extra: dict[str, list[str]] = field(default_factory=dict)
+    mailbox: bool = True           # False: no address yet (VZD entry without mail/kimData, no mailbox)
 
     @property
     def address(self) -> str:
-        return f"{self.local_part}@{self.provider}.kim.telematik-test"
+        return f"{self.local_part}@{self.provider}.kim.telematik-test" if self.mailbox else ""
 
     @property
     def vzd_uid(self) -> str:
@@ -250,7 +251,53 @@ def participants() -> list[Participant]:
             # wrongku has no komLeData at all: the client must assume 1.0.
             kom_le=None if pid == "wrongku" else "1.0",
             awkward=awk))
+    p += practice_c()
     return p
+
+
+def practice_c() -> list[Participant]:
+    """Practice C (GP practice, KV Hessen) before its KIM registration: two SMC-Bs (the
+    current card and the follow-up card of a new Betriebsstaette, for porting an address),
+    VZD entries without mail/kimData/komLeData, no mailbox; registration letters below."""
+    out = []
+    for pid, bsnr, iccsn, token, pins, street in (
+            ("praxis_c", "467654300", "80276883110000100006", "SMCB-C", ("678901", "67890123"), "Kirchplatz 3"),
+            ("praxis_c2", "467654400", "80276883110000100007", "SMCB-N", ("789012", "78901234"), "Marktplatz 7")):
+        out.append(Participant(
+            id=pid, name="Hausarztpraxis Dr. Clara Conrad", role="practice", provider="fd-a",
+            local_part="", password="", telematik_id=f"1-20{bsnr}",
+            profession_oids=(PROF_ARZTPRAXIS,), profession_item="Betriebsstätte Arzt", entry_type="2",
+            iccsn=iccsn, card_type="SMC-B", keys=SMCB_KEYS,
+            subject=_smcb_subject("Hausarztpraxis Dr. Clara Conrad NOT-VALID", "Darmstadt", "64283", street,
+                                  iccsn, "Praxis Dr. Conrad TEST-ONLY"),
+            domain_ids=(bsnr,), bsnr=bsnr, kv_region="46",
+            token=token, user_pin=pins[0], so_pin=pins[1], p12_password=f"{token.lower()}-p12",
+            kom_le=None, kim_data=None, mailbox=False,
+            vzd_extra={"st": ["Hessen"], "l": ["Darmstadt"], "postalCode": ["64283"], "street": [street],
+                       "holder": ["kbv"]}))
+    return out
+
+
+@dataclass(frozen=True)
+class RegistrationLetter:
+    """What a provider hands a practice for registerAccount (referenceID + initial password)."""
+    provider: str
+    reference_id: str
+    initial_password: str
+    participant: str
+    telematik_id: str
+    address_hint: str | None = None
+
+
+def registration_letters(parts: list[Participant]) -> list[RegistrationLetter]:
+    """One letter per provider for practice C's current card; the follow-up card gets none
+    (it takes an address over with getOTP/setTID)."""
+    c = next(p for p in parts if p.id == "praxis_c")
+    return [
+        RegistrationLetter("fd-a", "FDA-REG-2024-000471", "Start-FdA.4711", c.id, c.telematik_id,
+                           "praxis.conrad@fd-a.kim.telematik-test"),
+        RegistrationLetter("fd-b", "FDB-7d3f9a2e-0815", "Start-FdB.0815", c.id, c.telematik_id),
+    ]
 
 
 # --- TLS identities (component PKI) ------------------------------------------

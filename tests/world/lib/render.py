@@ -14,6 +14,8 @@ import pwd
 import re
 from pathlib import Path
 
+import model
+from accmgr_store import ssha256
 from model import Participant
 from pki import Pki
 from worldcfg import DNS_TTL, DNSSD_DOMAIN, HOST, TEMPLATES, Layout
@@ -62,7 +64,7 @@ def mailboxes(parts: list[Participant], fd: str) -> dict[str, str]:
     """address -> password; one mailbox even when two identities share it."""
     out: dict[str, str] = {}
     for p in parts:
-        if p.provider == fd:
+        if p.provider == fd and p.mailbox:
             out.setdefault(p.address, p.password)
     return out
 
@@ -87,6 +89,11 @@ def render_provider(layout: Layout, pki: Pki, ports: dict[str, int], parts: list
           f"# generated: the other KIM provider, over loopback (no DNS/MX in the world)\n"
           f"{peer}.kim.telematik-test to-peer:[{HOST}]:{peer_ports['inbound']}\n")
     boxes = mailboxes(parts, fd)
+    users = dict(boxes)
+    for acc in accmgr_accounts(layout, fd):   # what the Account Manager registered or changed
+        if acc.get("password_hash"):
+            users[acc["address"]] = acc["password_hash"]
+    boxes = {a: users[a] for a in sorted(users)}
     write(conf / "vmailbox", "# generated: mailboxes of this provider\n" +
           "".join(f"{a} {a}\n" for a in sorted(boxes)))
     write(conf / "sender_login.regexp",
@@ -106,7 +113,7 @@ def render_provider(layout: Layout, pki: Pki, ports: dict[str, int], parts: list
         common, DIR=dv, RUN=pp["dovecot_run"], STATE=pp["dovecot_state"], LOG=pp["dovecot_log"],
         MAIL=pp["mail"], POP3S_PORT=own["pop3s"])))
     # Read by Dovecot's auth process, which runs as the "dovecot" user.
-    write(dv / "users", "".join(f"{a}:{p}\n" for a, p in sorted(boxes.items())), 0o640, "dovecot")
+    write(dv / "users", "".join(f"{a}:{p}\n" for a, p in boxes.items()), 0o640, "dovecot")
     write(dv / "deny-pop3", "".join(f"{a}:\n" for a in sorted(boxes)), 0o640, "dovecot")
     for name in ("deny-pop3valid", "deny-smtp", "deny-smtpvalid", "deny-lmtp", "deny-lmtpvalid"):
         write(dv / name, "", 0o640, "dovecot")
@@ -116,6 +123,16 @@ def render_provider(layout: Layout, pki: Pki, ports: dict[str, int], parts: list
     mail = pwd.getpwnam("mail")
     os.chown(pp["mail"], mail.pw_uid, grp.getgrnam("mail").gr_gid)
     pp["mail"].chmod(0o700)
+
+
+def accmgr_state_file(layout: Layout, fd: str) -> Path:
+    return provider_paths(layout, fd)["kas_state"] / "accmgr.json"
+
+
+def accmgr_accounts(layout: Layout, fd: str) -> list[dict]:
+    """The test Account Manager's accounts (lib/accmgr_store.py), if it ever ran."""
+    f = accmgr_state_file(layout, fd)
+    return json.loads(f.read_text(encoding="utf-8")).get("accounts", []) if f.exists() else []
 
 
 def render_vzd(layout: Layout, pki: Pki, parts: list[Participant]) -> None:
@@ -157,8 +174,9 @@ def seed_ldif(pki: Pki, parts: list[Participant]) -> str:
         e.append(_ldif("personalEntry", "TRUE" if p.role == "doctor" else ("false" if p.role == "insurer" else "FALSE")))
         e.append(_ldif("dataFromAuthority", "TRUE"))
         e.append(_ldif("countryCode", "DE"))
-        e.append(_ldif("mail", p.address))
-        if p.kom_le:
+        if p.mailbox:
+            e.append(_ldif("mail", p.address))
+        if p.kom_le and p.mailbox:
             e.append(_ldif("komLeData", f"{p.kom_le},{p.address}"))
         if p.kim_data:
             e.append(_ldif("kimData", p.kim_data))
@@ -199,7 +217,7 @@ def kas_mailboxes(parts: list[Participant], fd: str) -> dict[str, dict]:
     """address -> what the KAS and AccountLimit know of it (no password: that is Dovecot's)."""
     out: dict[str, dict] = {}
     for p in parts:
-        if p.provider == fd and p.address not in out:
+        if p.provider == fd and p.mailbox and p.address not in out:
             out[p.address] = {"data_time_to_live": p.data_time_to_live, "quota": p.quota,
                               "max_mail_size": MAX_MAIL_SIZE, "kim_version": p.kom_le}
     return out
@@ -215,6 +233,23 @@ def render_kas(layout: Layout, pki: Pki, ports: dict[str, int], parts: list[Part
            "users_file": str(pp["dovecot"] / "users"), "state_dir": str(pp["kas_state"]),
            "max_size": KAS_MAX_SIZE, "max_downloads": KAS_MAX_DOWNLOADS,
            "mailboxes": kas_mailboxes(parts, fd), "service_information": SERVICE_INFORMATION}
+    # The Account Manager (lib/accmgr.py): its accounts, the world's own mailboxes as accounts,
+    # the registration letters (secrets as salted hashes only), the files and services it changes.
+    cfg.update({
+        "state_file": str(accmgr_state_file(layout, fd)), "deny_pop3_file": str(pp["dovecot"] / "deny-pop3"),
+        "vmailbox_file": str(pp["postfix"] / "vmailbox"), "postfix_config_dir": str(pp["postfix"]),
+        "postfix_pid_file": str(pp["queue"] / "pid" / "master.pid"),
+        "ldap_url": f"ldap://{HOST}:{ports['LDAP']}", "ldap_base": "dc=data,dc=vzd",
+        "ldap_admin_dn": "cn=admin,dc=data,dc=vzd", "ldap_admin_password": VZD_ADMIN_PW,
+        "ca_bundle": str(pki.bundle()), "world_dir": str(layout.root), "world_ports": ports,
+        "seed_accounts": [{"address": a, "telematik_ids": [p.telematik_id for p in parts if p.address == a],
+                           "kim_version": box["kim_version"], "data_time_to_live": box["data_time_to_live"],
+                           "password_hash": ssha256(mailboxes(parts, fd)[a], a.encode()[:8])}
+                          for a, box in kas_mailboxes(parts, fd).items()],
+        "letters": [{"reference_id": l.reference_id, "telematik_id": l.telematik_id,
+                     "initial_password_hash": ssha256(l.initial_password, l.reference_id.encode()[:8])}
+                    for l in model.registration_letters(parts) if l.provider == fd],
+    })
     write(pp["kas_config"], json.dumps(cfg, indent=2) + "\n", 0o600)
     pp["kas_state"].mkdir(parents=True, exist_ok=True)
     pp["kas_state"].chmod(0o700)
