@@ -12,7 +12,8 @@
 
 namespace kimgate::admin {
 
-ControlReply ask_daemon(const std::string& socket_path, const nlohmann::json& request) {
+ControlReply ask_daemon(const std::string& socket_path, const nlohmann::json& request,
+                        const std::function<void(const std::string&)>& on_progress) {
   ControlReply reply;
   sockaddr_un addr{};
   if (socket_path.size() >= sizeof addr.sun_path) {
@@ -34,15 +35,33 @@ ControlReply ask_daemon(const std::string& socket_path, const nlohmann::json& re
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   const std::string line = request.dump() + "\n";
   std::string in;
+  std::string answer;
   if (::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size())) {
     char buf[4096];
     ssize_t n = 0;
-    while (in.find('\n') == std::string::npos && (n = ::read(fd, buf, sizeof buf)) > 0) {
+    for (;;) {
+      const std::size_t eol = in.find('\n');
+      if (eol != std::string::npos) {
+        std::string one = in.substr(0, eol);
+        in.erase(0, eol + 1);
+        const nlohmann::json j = nlohmann::json::parse(one, nullptr, false);
+        if (j.is_object() && j.contains("progress") && j["progress"].is_string()) {
+          if (on_progress) {
+            on_progress(j["progress"].get<std::string>());
+          }
+          continue;
+        }
+        answer = std::move(one);
+        break;
+      }
+      if ((n = ::read(fd, buf, sizeof buf)) <= 0) {
+        break;
+      }
       in.append(buf, static_cast<std::size_t>(n));
     }
   }
   ::close(fd);
-  reply.body = nlohmann::json::parse(in, nullptr, false);
+  reply.body = nlohmann::json::parse(answer, nullptr, false);
   if (reply.body.is_discarded() || !reply.body.is_object()) {
     reply.body = nlohmann::json::object();
     reply.error = "kimgated sent no answer";

@@ -1,6 +1,7 @@
 #pragma once
 // A blocking client for kimgated's control socket: one JSON request line, one JSON
 // response line. For kimctl only (a command-line tool may block).
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,7 +13,10 @@ struct ControlReply {
   std::string error;    // why the daemon could not be asked (not running, no permission, ...)
 };
 
-ControlReply ask_daemon(const std::string& socket_path, const nlohmann::json& request);
+// Progress lines ({"progress": "..."}) the daemon sends before its answer go to `on_progress`
+// (ignored when empty); the answer is the first other line.
+ControlReply ask_daemon(const std::string& socket_path, const nlohmann::json& request,
+                        const std::function<void(const std::string&)>& on_progress = {});
 
 // The control socket of the daemon that runs with this configuration file; nullopt (with the
 // configuration's diagnostics on stderr) when the file does not load.

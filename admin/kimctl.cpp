@@ -3,6 +3,7 @@
 #include <iostream>
 #include <vector>
 
+#include "admin/account_command.h"
 #include "admin/card_command.h"
 #include "admin/commands.h"
 #include "admin/message_command.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   groups.push_back(kimgate::admin::register_vzd_commands(app, config_path));
   groups.push_back(kimgate::admin::register_message_commands(app));
   groups.push_back(kimgate::admin::register_status_commands(app, config_path));
+  groups.push_back(kimgate::admin::register_account_commands(app, config_path));
   groups.push_back(kimgate::admin::register_web_commands(app, config_path));
 
   CLI11_PARSE(app, argc, argv);

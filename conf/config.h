@@ -128,6 +128,10 @@ struct ProviderServices {
   std::string domain;               // the mailbox domain, e.g. "akquinet.kim.telematik"
   std::string kas_url;              // e.g. "https://kas.example.kim.telematik/attachments/v2.4"
   std::string account_manager_url;  // e.g. "https://accmgr.example.kim.telematik" (paths from the yaml)
+  // The provider's mail servers as the PVS user names name them (kimctl pvs-settings), "host:port";
+  // empty: "<domain>:465" and "<domain>:995".
+  std::string smtp_server;
+  std::string pop3_server;
   bool operator==(const ProviderServices&) const = default;
 };
 

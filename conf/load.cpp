@@ -249,6 +249,8 @@ void read_services(Context& ctx, const toml::table* t, ServicesSection& s) {
       pr.string("domain", p.domain, true);
       pr.string("kas_url", p.kas_url);
       pr.string("account_manager_url", p.account_manager_url);
+      pr.string("smtp_server", p.smtp_server);
+      pr.string("pop3_server", p.pop3_server);
       for (const auto& [key, url] :
            {std::pair{"kas_url", &p.kas_url}, {"account_manager_url", &p.account_manager_url}}) {
         if (!url->empty() && url->rfind("https://", 0) != 0) {

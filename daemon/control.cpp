@@ -88,7 +88,15 @@ awaitable<void> ControlServer::serve(local::socket socket) {
       response = {{"ok", false}, {"error", "the request is not a JSON object with an \"op\""}};
     } else {
       spdlog::info("event=control op={}", request["op"].dump());
-      response = co_await handler_(request);
+      // An administration op may wait on a card and a provider: minutes, not seconds.
+      deadline.expires_after(std::chrono::minutes(5));
+      deadline.async_wait(on_deadline);
+      const Progress progress = [&socket](std::string sentence) -> awaitable<void> {
+        const std::string line = nlohmann::json{{"progress", std::move(sentence)}}.dump() + "\n";
+        boost::system::error_code ignored;
+        co_await asio::async_write(socket, asio::buffer(line), asio::redirect_error(asio::use_awaitable, ignored));
+      };
+      response = co_await handler_(request, progress);
     }
   }
   const std::string out = response.dump() + "\n";

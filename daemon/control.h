@@ -2,7 +2,9 @@
 // ControlServer: the daemon's local administration socket (a Unix stream socket,
 // mode 0660, in the runtime directory). kimctl sends one JSON request line and gets
 // one JSON response line, e.g. {"op":"cards"} or {"op":"card.unlock","iccsn":"..."}.
-// Only root and the kimgate group reach it; requests carry no secrets.
+// Ops that wait on a card or a provider may send progress lines {"progress":"<sentence>"}
+// before their answer. Only root and the kimgate group reach it; the administration ops
+// carry mailbox passwords in their requests (never in an answer, never logged).
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,7 +16,9 @@ namespace kimgate::daemon {
 
 class ControlServer {
  public:
-  using Handler = std::function<net::awaitable<nlohmann::json>(const nlohmann::json& request)>;
+  // Sends one progress line to the client before the answer.
+  using Progress = std::function<net::awaitable<void>(std::string sentence)>;
+  using Handler = std::function<net::awaitable<nlohmann::json>(const nlohmann::json& request, Progress progress)>;
 
   ControlServer(net::asio::io_context& io, std::string path, Handler handler);
   ~ControlServer();

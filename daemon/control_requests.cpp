@@ -9,8 +9,18 @@ namespace kimgate::daemon {
 using net::awaitable;
 using nlohmann::json;
 
-awaitable<json> ControlRequests::handle(const json& request) {
-  const std::string op = request.value("op", "");
+awaitable<json> ControlRequests::handle(const json& request, AdminProgress progress) {
+  const std::string op = request.contains("op") && request["op"].is_string() ? request["op"].get<std::string>() : "";
+  if (AdminService::handles(op)) {
+    if (admin_ == nullptr) {
+      co_return admin_failure("The administration module is not ready yet.",
+                              "Das Verwaltungsmodul ist noch nicht bereit.",
+                              "Wait until kimgated has started, then try again.",
+                              "Warten Sie, bis kimgated gestartet ist, und versuchen Sie es erneut.");
+    }
+    json answer = co_await admin_->handle(request, std::move(progress));
+    co_return answer;
+  }
   if (op == "status") {
     co_return status();
   }
@@ -21,7 +31,8 @@ awaitable<json> ControlRequests::handle(const json& request) {
     json answer = co_await unlock(request);
     co_return answer;
   }
-  co_return json{{"ok", false}, {"error", "unknown op \"" + op + "\"; known: status, cards, card.unlock"}};
+  co_return json{{"ok", false},
+                 {"error", "unknown op \"" + op + "\"; known: status, cards, card.unlock, account.*, pvs.settings"}};
 }
 
 std::string_view ControlRequests::kind_of(const std::string& id) const {

@@ -5,7 +5,10 @@
 //   {"op":"cards"}                                 -> every card of the Konnektors that administer
 //                                                     their cards here (Konnektor::card_status)
 //   {"op":"card.unlock","iccsn":..,"konnektor":..} -> VerifyPin by ICCSN (Konnektor::unlock_card)
-// The Konnektors are reached only through konnektor::Konnektor. Requests carry no secrets.
+//   {"op":"account.*"} / {"op":"pvs.settings"}     -> the administration module (AdminService,
+//                                                     admin_ops.h); its requests may carry mailbox
+//                                                     passwords, never echoed or logged
+// The Konnektors are reached only through konnektor::Konnektor.
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "daemon/admin_ops.h"
 #include "konnektor/konnektor.h"
 #include "net/asio.h"
 
@@ -36,7 +40,10 @@ class ControlRequests {
   ControlRequests(const KonnektorMap& konnektors, const std::vector<conf::Konnektor>& config, StatusFn status)
       : konnektors_(konnektors), config_(config), status_(std::move(status)) {}
 
-  net::awaitable<nlohmann::json> handle(const nlohmann::json& request);
+  // `progress` sends a progress line before the answer (administration ops only).
+  net::awaitable<nlohmann::json> handle(const nlohmann::json& request, AdminProgress progress = {});
+  // The administration module, once the daemon has wired it (null before: its ops are refused).
+  void set_admin(AdminService* admin) { admin_ = admin; }
 
  private:
   nlohmann::json status() const;
@@ -47,6 +54,7 @@ class ControlRequests {
   const KonnektorMap& konnektors_;
   const std::vector<conf::Konnektor>& config_;
   StatusFn status_;
+  AdminService* admin_ = nullptr;
 };
 
 }  // namespace kimgate::daemon

@@ -69,8 +69,11 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
                  cards.error.text);
   }
   pop3::LoginPlan plan;
-  plan.target =
-      pop3::LoginTarget{name.server->host, name.server->port, name.address, providers_.check_for(&k, who.context)};
+  plan.target = pop3::LoginTarget{name.server->host, name.server->port, name.address,
+                                  providers_.check_for(&k, who.context), nullptr};
+  if (account_tls_) {
+    plan.target.tls = account_tls_(name.address);
+  }
   net::PeerCheck kas_check = providers_.check_for(&k, who.context);
   plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check));
   co_return R{std::move(plan)};

@@ -8,6 +8,8 @@
 // KOM-LE-A_2037-01); an unreachable Konnektor does not (its messages then get error mails 03).
 // The session gets a KimMailbox that runs the receive pipeline (receive_pipeline.h) for every
 // RETR with the user's address and context, on the Konnektor and CardFinder of KonnektorRoutes.
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "daemon/konnektor_routes.h"
@@ -26,9 +28,14 @@ class KimPop3Hooks final : public pop3::ProxyHooks {
   net::awaitable<std::variant<pop3::LoginPlan, std::string>> resolve_user(const std::string& user) override;
   // Large mails (§5.7); null until the daemon has the provider's services wired.
   void set_kas(const KasAccess* kas) { kas_ = kas; }
+  // Each account's own C.CM.TLS-CS (AccountStore); unset or null: the configured one.
+  void set_account_tls(std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> tls) {
+    account_tls_ = std::move(tls);
+  }
 
  private:
   const KasAccess* kas_ = nullptr;
+  std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
   KonnektorRoutes& routes_;
   net::asio::thread_pool& pool_;
   ProviderCertificates& providers_;

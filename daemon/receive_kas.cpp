@@ -193,7 +193,7 @@ awaitable<ReceiveOutcome> receive_kas(const KasAccess& kas, net::asio::thread_po
     co_return failure(kim::KasFailure::ambiguous, outer, inner, who, integrity_id, parsed.error);
   }
   const kim::KasReference ref = std::move(*parsed.value);
-  const std::shared_ptr<net::asio::ssl::context> tls = kas.tls ? kas.tls() : nullptr;
+  const std::shared_ptr<net::asio::ssl::context> tls = kas.tls ? kas.tls(who.address) : nullptr;
   if (kas.locator == nullptr || !tls) {
     co_return failure(kim::KasFailure::download_failed, outer, inner, who, integrity_id,
                       "no TLS client certificate for the KAS ([fachdienst])");

@@ -28,8 +28,9 @@ struct Recipient;
 // What the receive path needs for large mails; a null locator: KAS mails get the 4006 mail.
 struct KasAccess {
   rest::ServiceLocator* locator = nullptr;
-  std::function<std::shared_ptr<net::asio::ssl::context>()> tls;  // C.CM.TLS-CS towards the KAS
-  net::Duration timeout = std::chrono::seconds(30);               // CM_KAS_TIMEOUT
+  // C.CM.TLS-CS towards the KAS: the account's own (AccountStore) or the configured one.
+  std::function<std::shared_ptr<net::asio::ssl::context>(const std::string& address)> tls;
+  net::Duration timeout = std::chrono::seconds(30);  // CM_KAS_TIMEOUT
   std::filesystem::path spool_dir;
   std::size_t spool_memory = 1 << 20;
   std::uint64_t large_threshold = 15728640;  // X-KIM-KAS-Size above this needs the 1.5+ opt-in (A_23512)

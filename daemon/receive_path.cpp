@@ -9,6 +9,10 @@ ReceivePath::ReceivePath(KonnektorRoutes& routes, net::asio::thread_pool& pool, 
 
 ReceivePath::~ReceivePath() = default;
 
+void ReceivePath::set_account_tls(AccountTls tls) {
+  hooks_->set_account_tls(std::move(tls));
+}
+
 void ReceivePath::set_kas(const KasAccess* kas) {
   hooks_->set_kas(kas);
 }

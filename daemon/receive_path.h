@@ -2,6 +2,7 @@
 // ReceivePath: the wiring of the receive path (design.md "Receiving"): the POP3 hooks that run
 // the receive pipeline on the shared KonnektorRoutes, the POP3 session settings of one
 // configuration generation, and one PVS-facing POP3 session per connection.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,8 @@ class KimPop3Hooks;
 class ProviderCertificates;
 struct KasAccess;
 
+using AccountTls = std::function<std::shared_ptr<net::asio::ssl::context>(const std::string& address)>;
+
 class ReceivePath {
  public:
   // `routes` and `pool` are the daemon's and outlive every session.
@@ -24,6 +27,8 @@ class ReceivePath {
   ~ReceivePath();
   // Large mails (§5.7): `kas` outlives every session.
   void set_kas(const KasAccess* kas);
+  // Each account's own C.CM.TLS-CS towards its provider (null: the configured one).
+  void set_account_tls(AccountTls tls);
 
   // The POP3 settings for `config` (timeouts, limits, host name); `upstream_tls` is the
   // C.CM.TLS-CS context towards the providers, null when [fachdienst] is not configured.

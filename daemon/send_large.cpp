@@ -157,7 +157,7 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
                      "Message too big: " + std::to_string(size) + " octets; the KIM provider accepts at most " +
                          std::to_string(settings_.max_message_size) + " (maxMailSize)"};
   }
-  const std::shared_ptr<net::asio::ssl::context> tls = large_.tls ? large_.tls() : nullptr;
+  const std::shared_ptr<net::asio::ssl::context> tls = large_.tls ? large_.tls(sender) : nullptr;
   if (large_.locator == nullptr || large_.pool == nullptr || large_.limits == nullptr || !tls) {
     co_return Answer{451, "4.3.5",
                      "Mails above 15 MiB go through the KIM Attachment Service, and kimgate has no TLS client "

@@ -8,6 +8,9 @@
 #include "conf/load.h"
 #include "crypto/ossl.h"
 #include "crypto/sealed_spool.h"
+#include "daemon/account_store.h"
+#include "daemon/admin_card.h"
+#include "daemon/admin_ops.h"
 #include "daemon/control.h"
 #include "daemon/control_requests.h"
 #include "daemon/konnektor_routes.h"
@@ -161,7 +164,7 @@ void Server::open_send_path() {
   large.pool = &pool_;
   large.locator = locator_.get();
   large.timeout = config_.services.timeout;
-  large.tls = [this] { return runtime_ ? runtime_->smtp.upstream.tls : nullptr; };
+  large.tls = [this](const std::string& address) { return provider_tls(address); };
   if (runtime_ && runtime_->smtp.upstream.tls) {
     rest::ClientSettings http;
     http.tls = runtime_->smtp.upstream.tls;
@@ -181,6 +184,34 @@ void Server::open_send_path() {
   smtp_hooks_ =
       std::make_unique<KimSmtpHooks>(*routes_, directory_.get(), send, counters_, *providers_, std::move(large));
   login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));
+  const auto own_tls = [this](const std::string& address) { return accounts_->tls_for(address); };
+  smtp_hooks_->set_account_tls(own_tls);
+  receive_->set_account_tls(own_tls);
+  open_admin();
+}
+
+std::shared_ptr<asio::ssl::context> Server::provider_tls(const std::string& address) const {
+  std::shared_ptr<asio::ssl::context> own = accounts_->tls_for(address);
+  if (own) {
+    return own;
+  }
+  return runtime_ ? runtime_->smtp.upstream.tls : nullptr;
+}
+
+void Server::open_admin() {
+  admin_cards_ = std::make_unique<AdminCards>(konnektors_, *routes_, config_);
+  AdminDeps deps;
+  deps.config = &config_;
+  deps.cards = admin_cards_.get();
+  deps.accounts = accounts_.get();
+  deps.locator = locator_.get();
+  deps.directory = directory_.get();
+  deps.configured_tls = [this] { return runtime_ ? runtime_->smtp.upstream.tls : nullptr; };
+  deps.pvs = [this] {
+    return PvsSide{host_name(config_), config_.pvs.listeners, runtime_ ? runtime_->fingerprint : std::string()};
+  };
+  admin_ = std::make_unique<AdminService>(io_.get_executor(), std::move(deps));
+  control_requests_->set_admin(admin_.get());
 }
 
 std::optional<std::string> Server::build_runtime(const conf::Config& c, std::shared_ptr<const Runtime>& out) {
@@ -276,6 +307,10 @@ std::optional<std::string> Server::open() {
   if (stale > 0) {
     spdlog::warn("event=spool_cleanup removed={} dir=\"{}\"", stale, spool.string());
   }
+  accounts_ = std::make_unique<AccountStore>(config_.daemon.state_dir, config_.fachdienst.ca_file);
+  for (const std::string& problem : accounts_->load()) {
+    spdlog::warn("event=account_registry_problem reason=\"{}\"", problem);
+  }
   if (auto err = build_runtime(config_, runtime_)) {
     return err;
   }
@@ -306,7 +341,9 @@ std::optional<std::string> Server::open() {
     return DaemonStatus{sessions_.size(), stopping_, describe_listeners(), counters_.snapshot()};
   };
   control_requests_ = std::make_unique<ControlRequests>(konnektors_, config_.konnektors, status);
-  const auto handler = [this](const nlohmann::json& request) { return control_requests_->handle(request); };
+  const auto handler = [this](const nlohmann::json& request, ControlServer::Progress progress) {
+    return control_requests_->handle(request, std::move(progress));
+  };
   control_ = std::make_unique<ControlServer>(io_, config_.daemon.control_socket.string(), handler);
   if (auto err = control_->open()) {
     return err;
@@ -318,12 +355,15 @@ std::optional<std::string> Server::open() {
   return std::nullopt;
 }
 
-// The admin page ([web] enabled): every page action is an op of `handler`, the control socket's.
-std::optional<std::string> Server::open_web(
-    std::function<net::awaitable<nlohmann::json>(const nlohmann::json&)> handler) {
+// The admin page ([web] enabled): every page action is an op of `handler`, the control socket's
+// (without progress lines: the page answers when the op is done).
+std::optional<std::string> Server::open_web(ControlServer::Handler control_handler) {
   if (!config_.web.enabled) {
     return std::nullopt;
   }
+  auto handler = [control_handler = std::move(control_handler)](const nlohmann::json& request) {
+    return control_handler(request, ControlServer::Progress{});
+  };
   web::WebOptions options;
   options.password_file = config_.web_password_file();
   options.session_idle = config_.web.session_idle;

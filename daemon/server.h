@@ -72,7 +72,12 @@ class Server {
   void arm_watchdog();
   void open_konnektors();
   void open_send_path();  // the VZD client and the SMTP hooks, after the Konnektors
-  std::optional<std::string> open_web(std::function<net::awaitable<nlohmann::json>(const nlohmann::json&)> handler);
+  std::optional<std::string> open_web(std::function<net::awaitable<nlohmann::json>(
+                                          const nlohmann::json&, std::function<net::awaitable<void>(std::string)>)>
+                                          control_handler);
+  void open_admin();  // the administration module, after the send path
+  // The account's own C.CM.TLS-CS, else the configured one (null: none).
+  std::shared_ptr<net::asio::ssl::context> provider_tls(const std::string& address) const;
 
   net::asio::io_context& io_;
   conf::Config config_;
@@ -92,6 +97,9 @@ class Server {
   std::unique_ptr<rest::AccountLimitClient> limits_;  // getLimits, cached per account
   std::unique_ptr<struct KasAccess> kas_access_;      // the receive path's way to the KAS
   std::unique_ptr<net::LoginGuard> login_guard_;      // SMTP and POP3 logins
+  std::unique_ptr<class AccountStore> accounts_;      // registered accounts and their own certificates
+  std::unique_ptr<class AdminCards> admin_cards_;     // the administration module's way to the cards
+  std::unique_ptr<class AdminService> admin_;         // the administration flows (control socket, web page)
   std::unique_ptr<net::ConnectionLimits> connection_limits_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;

@@ -71,8 +71,15 @@ awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(s
                             "The Konnektor rejected the call context (Mandant/ClientSystem/Workplace): " +
                                 std::to_string(cards.error.code) + " " + cards.error.text}};
   }
-  smtp::LoginTarget target{session->name.server->host, session->name.server->port, session->name.address, session,
-                           providers_.check_for(session->konnektor.konnektor, session->context)};
+  smtp::LoginTarget target{session->name.server->host,
+                           session->name.server->port,
+                           session->name.address,
+                           session,
+                           providers_.check_for(session->konnektor.konnektor, session->context),
+                           nullptr};
+  if (account_tls_) {
+    target.tls = account_tls_(session->name.address);
+  }
   co_return Result{std::move(target)};
 }
 

@@ -56,8 +56,9 @@ struct LargeMailServices {
   net::asio::thread_pool* pool = nullptr;
   rest::ServiceLocator* locator = nullptr;
   rest::AccountLimitClient* limits = nullptr;
-  std::function<std::shared_ptr<net::asio::ssl::context>()> tls;  // the current one (SIGHUP may replace it)
-  std::chrono::milliseconds timeout = std::chrono::seconds(30);   // CM_KAS_TIMEOUT
+  // The account's own C.CM.TLS-CS (AccountStore), else the configured one (SIGHUP may replace it).
+  std::function<std::shared_ptr<net::asio::ssl::context>(const std::string& address)> tls;
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);  // CM_KAS_TIMEOUT
 };
 
 class KimSmtpHooks final : public smtp::SendHooks {
@@ -67,6 +68,10 @@ class KimSmtpHooks final : public smtp::SendHooks {
   KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, SendSettings settings, Counters& counters,
                ProviderCertificates& providers, LargeMailServices large = {});
 
+  // Each account's own C.CM.TLS-CS (AccountStore); unset or null: the configured one.
+  void set_account_tls(std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> tls) {
+    account_tls_ = std::move(tls);
+  }
   net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
   std::unique_ptr<smtp::MessageBody> new_body() override;
   void authenticated(smtp::HookSession& session, const std::string& password) override;
@@ -96,6 +101,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   ProviderCertificates& providers_;
   CertificateVerdicts verdicts_;
   LargeMailServices large_;
+  std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
 };
 
 }  // namespace kimgate::daemon

@@ -107,8 +107,9 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
                                              const net::PeerCheck& check) {
   const std::string where = host + ":" + std::to_string(port);
   const auto ex = co_await net::asio::this_coro::executor;
-  net::Connection::TlsClient up = co_await net::Connection::connect_tls(
-      ex, host, port, settings_.tls, settings_.max_line, settings_.connect_timeout, settings_.tls_handshake);
+  net::Connection::TlsClient up =
+      co_await net::Connection::connect_tls(ex, host, port, tls_ ? tls_ : settings_.tls, settings_.max_line,
+                                            settings_.connect_timeout, settings_.tls_handshake);
   if (!up.connection) {
     detail = up.error;
     co_return up.failure == net::Connection::TlsClient::Failure::tls ? LoginResult::tls_failed

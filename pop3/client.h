@@ -52,6 +52,8 @@ class Client {
   enum class LoginResult { ok, unreachable, tls_failed, refused, rejected_temporarily, lost };
 
   explicit Client(const ClientSettings& settings) : settings_(settings) {}
+  // The TLS context of the next login instead of settings.tls (an account's own C.CM.TLS-CS).
+  void use_tls(std::shared_ptr<net::asio::ssl::context> tls) { tls_ = std::move(tls); }
   ~Client();
 
   // Connect, TLS (server checked against the host the PVS named), greeting, USER `mailbox`,
@@ -72,6 +74,7 @@ class Client {
   net::awaitable<UpstreamReply> read_status();
 
   ClientSettings settings_;
+  std::shared_ptr<net::asio::ssl::context> tls_;  // null: settings_.tls
   std::unique_ptr<net::Connection> conn_;
 };
 

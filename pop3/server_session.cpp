@@ -226,6 +226,7 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
     }
   }
   auto client = std::make_unique<Client>(pop3_.upstream);
+  client->use_tls(target.tls);
   std::string detail;
   const Client::LoginResult result =
       co_await client->login(target.host, target.port, target.mailbox, password, detail, target.check_provider);

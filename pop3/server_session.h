@@ -30,7 +30,8 @@ struct LoginTarget {
   std::string host;
   std::uint16_t port = 0;
   std::string mailbox;
-  net::PeerCheck check_provider;  // the provider's TLS certificate, before USER/PASS (empty: none)
+  net::PeerCheck check_provider;                 // the provider's TLS certificate, before USER/PASS (empty: none)
+  std::shared_ptr<net::asio::ssl::context> tls;  // the account's own C.CM.TLS-CS; null: the configured one
 };
 
 // A message too large to hold in memory, produced piece by piece (unstuffed). next() fills

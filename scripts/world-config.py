@@ -4,7 +4,7 @@ Konnektor with the world's cards (SoftHSM tokens), the world's VZD and the C.CM.
 identity for the providers. Secrets go into files next to the configuration (mode 0600).
 
 usage: world-config.py WORLD_JSON OUT_DIR [--smtps PORT] [--pop3s PORT] [--smtp PORT] [--pop3 PORT]
-                       [--cards praxis_a,arzt_a,praxis_b]   (participant ids; praxis_c, praxis_c2: not yet
+                       [--cards praxis_a,arzt_a,praxis_b,praxis_c,praxis_c2]   (participant ids; praxis_c, praxis_c2: not yet
                                                               registered, for the Account Manager flows)"""
 import argparse
 import json
@@ -27,15 +27,18 @@ def main():
     ap.add_argument("--pop3s", type=int, default=12995)
     ap.add_argument("--smtp", type=int, default=12587)
     ap.add_argument("--pop3", type=int, default=12110)
-    ap.add_argument("--cards", default="praxis_a,arzt_a,praxis_b")
+    ap.add_argument("--cards", default="praxis_a,arzt_a,praxis_b,praxis_c,praxis_c2")
     a = ap.parse_args()
     w = json.load(open(a.world_json))
     os.makedirs(a.out_dir, exist_ok=True)
     cm = w["client_module"]
     cm_pass = secret(a.out_dir, "cm-p12.pass", cm["p12_password"])
     cards = []
+    # praxis_c and praxis_c2 (cards and registration letters, no address yet) when the world has them.
     for pid in a.cards.split(","):
-        p = w["participants"][pid]
+        p = w["participants"].get(pid)
+        if not p or "card" not in p:
+            continue
         c = p["card"]
         pin = secret(a.out_dir, f"{c['token_label']}.pin", c["user_pin"])
         block = [
@@ -56,6 +59,10 @@ def main():
         # The providers' KAS and AccountLimit, found by DNS-SD at the world's dnsmasq.
         services = (f'\n[services]\ndns_server = "{w["dns"]["server"]}"\n'
                     f'dnssd_domain = "{w["dns"]["dnssd_domain"]}"\n')
+    # The providers' mail servers for the PVS user names (kimctl pvs-settings).
+    for prov in w["providers"].values():
+        services += (f'\n[[services.provider]]\ndomain = "{prov["domain"]}"\n'
+                     f'smtp_server = "127.0.0.1:{prov["smtps_port"]}"\npop3_server = "127.0.0.1:{prov["pop3s_port"]}"\n')
     config = f"""# kimgated for the test world ({a.world_json}); written by scripts/world-config.py
 [daemon]
 state_dir = "{os.path.join(a.out_dir, 'state')}"

@@ -86,7 +86,7 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
   const auto ex = co_await net::asio::this_coro::executor;
   std::string error;
   std::unique_ptr<net::Connection> up = co_await net::Connection::connect(
-      ex, host, port, settings_.tls, settings_.max_line, settings_.connect_timeout, error);
+      ex, host, port, tls_ ? tls_ : settings_.tls, settings_.max_line, settings_.connect_timeout, error);
   if (!up) {
     detail = "cannot connect to the KIM provider at " + where + " (" + error + ")";
     co_return LoginResult::unreachable;

@@ -44,6 +44,8 @@ class Client {
   enum class LoginResult { ok, unreachable, tls_failed, refused, rejected_temporarily, lost };
 
   explicit Client(const ClientSettings& settings) : settings_(settings) {}
+  // The TLS context of the next login instead of settings.tls (an account's own C.CM.TLS-CS).
+  void use_tls(std::shared_ptr<net::asio::ssl::context> tls) { tls_ = std::move(tls); }
 
   // Connect, TLS, greeting, EHLO `helo`, AUTH PLAIN. `detail` gets a sentence on failure.
   // `check`, when set, judges the provider's certificate before anything is sent (tls_failed).
@@ -66,6 +68,7 @@ class Client {
   net::awaitable<UpstreamReply> exchange(const std::string& wire, net::Duration deadline);
 
   const ClientSettings& settings_;
+  std::shared_ptr<net::asio::ssl::context> tls_;  // null: settings_.tls
   std::unique_ptr<net::Connection> conn_;
 };
 

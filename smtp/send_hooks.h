@@ -34,7 +34,8 @@ struct LoginTarget {
   std::uint16_t port = 0;
   std::string mailbox;  // position 0 of the user name, for upstream AUTH
   std::shared_ptr<HookSession> session;
-  net::PeerCheck check_provider;  // the provider's TLS certificate, before AUTH (empty: none)
+  net::PeerCheck check_provider;                 // the provider's TLS certificate, before AUTH (empty: none)
+  std::shared_ptr<net::asio::ssl::context> tls;  // the account's own C.CM.TLS-CS; null: the configured one
 };
 
 // Where DATA goes while the PVS sends it: the hooks decide (memory, or a sealed spool file for

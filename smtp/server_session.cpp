@@ -285,6 +285,7 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   }
   const std::string helo = helo_.empty() ? smtp_.hostname : helo_;
   std::string detail;
+  upstream_.use_tls(target.tls);
   const Client::LoginResult result =
       co_await upstream_.login(target.host, target.port, helo, target.mailbox, password, detail, target.check_provider);
   const std::string where = target.host + ":" + std::to_string(target.port);

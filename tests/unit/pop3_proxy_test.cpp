@@ -281,7 +281,7 @@ class FixedHooks final : public ProxyHooks {
       co_return R{std::string("the user name is not a KIM user name")};
     }
     LoginPlan plan;
-    plan.target = LoginTarget{"127.0.0.1", port, "praxis.b@fd-b.test", check};
+    plan.target = LoginTarget{"127.0.0.1", port, "praxis.b@fd-b.test", check, nullptr};
     plan.mailbox = std::make_unique<FixedMailbox>();
     co_return R{std::move(plan)};
   }

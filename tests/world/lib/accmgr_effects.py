@@ -95,15 +95,17 @@ class Mailboxes:
         return None
 
     def set_password(self, address: str, password_hash: str) -> None:
+        # Dovecot looks users up lower-cased (auth_username_format %Lu): mixed-case addresses such
+        # as the proposal B-<BSNR>.KVH@... must be keyed lower-case (addresses compare case-insensitively).
         with self.lock:
-            self._rewrite(self.users, address, f"{address}:{password_hash}")
+            self._rewrite(self.users, address, f"{address.lower()}:{password_hash}")
             self._settle()
 
     def create(self, address: str, password_hash: str) -> None:
         """Mailbox that can receive and be fetched at once."""
         with self.lock:
-            self._rewrite(self.users, address, f"{address}:{password_hash}")
-            self._rewrite(self.deny, address, f"{address}:")
+            self._rewrite(self.users, address, f"{address.lower()}:{password_hash}")
+            self._rewrite(self.deny, address, f"{address.lower()}:")
             if self._rewrite(self.vmailbox, address, f"{address} {address}"):
                 self.reload_postfix()
             self._settle()
