@@ -13,7 +13,7 @@ import sys
 import time
 
 import browser
-from harness import Failures, load_world
+from harness import Failures, kas_control, load_world
 
 ACCOUNT_PASSWORD = "Praxis-C-Kim-2026!sicher"
 
@@ -50,10 +50,13 @@ def main():
     practice = w.get("participants", {}).get("praxis_c")
     if not practice:
         browser.skip("the test world has no practice C (participants.praxis_c, branch amworld) yet")
-    letter = next((l for l in w.get("registration_letters", []) if l.get("participant") == "praxis_c"), None)
+    letter = next((l for l in w.get("registration_letters", [])
+                   if l.get("participant") == "praxis_c" and l.get("provider") == practice.get("provider")), None)
     if not letter:
         browser.skip("the test world has no registration letter for practice C (registration_letters, amworld)")
-    domain = w["providers"][letter["provider"]]["domain"]
+    fd = w["providers"][letter["provider"]]
+    domain = fd["domain"]
+    kas_control(fd["kas"], "/accounts/reset", {})  # the Account Manager without earlier registrations
     kg, _, base = browser.start_kimgated(args, w, cards=["praxis_a", "praxis_c"])
     b = None
     try:
@@ -99,7 +102,7 @@ def main():
         editable = b.find("#editable_part").get_attribute("value")
         suffix = b.find("input[name=fixed_suffix]").get_attribute("value")
         address = editable + suffix
-        t.check(re.fullmatch(r"B-\d+\.[a-z-]+@[\w.-]+", address) is not None,
+        t.check(re.fullmatch(rf"B-{practice['bsnr']}\.[A-Za-z-]+@{re.escape(domain)}", address) is not None,
                 f"3. the proposal is B-<BSNR>.<KV>@<domain>: {address}")
         t.check("Regel des Anbieters" in b.text(), "3. the provider's password policy is shown")
         b.find("#password").send_keys(ACCOUNT_PASSWORD)
