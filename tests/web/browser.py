@@ -145,11 +145,19 @@ class Browser:
 
     def click(self, element):
         """Clicks and waits until the browser has loaded the page that follows."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
         old = self.find("html")
         element.click()
-        WebDriverWait(self.driver, 120).until(expected_conditions.staleness_of(old))
+
+        def replaced(_):
+            try:
+                old.is_enabled()  # raises once the old document is gone
+                return False
+            except WebDriverException:  # stale element, or Chrome's "node does not belong to the document"
+                return True
+
+        WebDriverWait(self.driver, 120).until(replaced)
         WebDriverWait(self.driver, 120).until(
             lambda d: d.execute_script("return document.readyState") == "complete")
         self.collect()
