@@ -9,6 +9,7 @@
 #include "admin/message_command.h"
 #include "admin/status_command.h"
 #include "admin/vzd_command.h"
+#include "admin/web_command.h"
 #include "kimgate_version.h"
 
 int main(int argc, char** argv) {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   groups.push_back(kimgate::admin::register_message_commands(app));
   groups.push_back(kimgate::admin::register_status_commands(app, config_path));
   groups.push_back(kimgate::admin::register_account_commands(app, config_path));
+  groups.push_back(kimgate::admin::register_web_commands(app, config_path));
 
   CLI11_PARSE(app, argc, argv);
   for (const auto& g : groups) {

@@ -22,6 +22,10 @@ const Konnektor* Config::find_konnektor(std::string_view id) const {
   return nullptr;
 }
 
+Path Config::web_password_file() const {
+  return web.admin_password_hash_file.empty() ? daemon.state_dir / "web-admin.argon2" : web.admin_password_hash_file;
+}
+
 std::string_view to_string(ListenerProtocol p) {
   return p == ListenerProtocol::smtp ? "smtp" : "pop3";
 }

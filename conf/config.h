@@ -200,6 +200,18 @@ struct DaemonSection {
   bool operator==(const DaemonSection&) const = default;
 };
 
+// The admin web page (web/): off unless enabled; loopback only (docs/decisions.md, "Admin web page").
+struct WebSection {
+  bool enabled = false;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8465;
+  Path admin_password_hash_file;                        // empty: <state_dir>/web-admin.argon2 (kimctl web password)
+  Duration session_idle = std::chrono::minutes(15);     // a login ends after this long without a request
+  Duration request_timeout = std::chrono::seconds(30);  // per request: read, handle, write
+  std::uint64_t max_request_body = 64 * 1024;           // form posts are small
+  bool operator==(const WebSection&) const = default;
+};
+
 struct Config {
   Path source;
   DaemonSection daemon;
@@ -212,10 +224,13 @@ struct Config {
   TimeoutsSection timeouts;
   CacheSection cache;
   LimitsSection limits;
+  WebSection web;
 
   // The Konnektor marked default (verify() guarantees there is exactly one).
   const Konnektor& default_konnektor() const;
   const Konnektor* find_konnektor(std::string_view id) const;
+  // web.admin_password_hash_file, or <state_dir>/web-admin.argon2.
+  Path web_password_file() const;
   bool operator==(const Config&) const = default;
 };
 

@@ -306,6 +306,25 @@ void read_limits(Context& ctx, const toml::table* t, LimitsSection& l) {
   r.finish();
 }
 
+void read_web(Context& ctx, const toml::table* t, WebSection& w) {
+  TableReader r(ctx, t, "web");
+  r.boolean("enabled", w.enabled);
+  r.string("address", w.address);
+  if (!is_ip_literal(w.address)) {
+    r.error_at("address", "web.address is \"" + w.address + "\", which is not an IPv4 or IPv6 address");
+  } else if (!is_loopback(w.address)) {
+    r.error_at("address", "web.address is " + w.address +
+                              ", which is not a loopback address; the admin page serves plain HTTP and is reached "
+                              "on this machine only (use an SSH tunnel or a TLS reverse proxy for remote access)");
+  }
+  r.port("port", w.port, false);
+  r.path("admin_password_hash_file", w.admin_password_hash_file, FileCheck::none);
+  r.duration("session_idle", w.session_idle, std::chrono::minutes(1), std::chrono::hours(12));
+  r.duration("request_timeout", w.request_timeout, 1s, std::chrono::minutes(10));
+  r.size("max_request_body", w.max_request_body, 1024, 1 << 20);
+  r.finish();
+}
+
 void verify(Context& ctx, const toml::table& root, Config& c) {
   TableReader r(ctx, &root, "");
   const auto* ks = root.get("konnektor");
@@ -365,6 +384,7 @@ LoadResult load_table(const toml::table& root, std::string name, const Path& bas
   read_timeouts(ctx, top.table("timeouts"), c.timeouts);
   read_cache(ctx, top.table("cache"), c.cache);
   read_limits(ctx, top.table("limits"), c.limits);
+  read_web(ctx, top.table("web"), c.web);
   top.finish();
   verify(ctx, root, c);
   if (result.errors.empty()) {

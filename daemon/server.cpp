@@ -33,6 +33,8 @@
 #include "rest/account_limit.h"
 #include "rest/dnssd.h"
 #include "smtp/server_session.h"
+#include "web/app.h"
+#include "web/http_server.h"
 
 namespace kimgate::daemon {
 
@@ -346,8 +348,35 @@ std::optional<std::string> Server::open() {
   if (auto err = control_->open()) {
     return err;
   }
+  if (auto err = open_web(handler)) {
+    return err;
+  }
   open_konnektors();
   return std::nullopt;
+}
+
+// The admin page ([web] enabled): every page action is an op of `handler`, the control socket's
+// (without progress lines: the page answers when the op is done).
+std::optional<std::string> Server::open_web(ControlServer::Handler control_handler) {
+  if (!config_.web.enabled) {
+    return std::nullopt;
+  }
+  auto handler = [control_handler = std::move(control_handler)](const nlohmann::json& request) {
+    return control_handler(request, ControlServer::Progress{});
+  };
+  web::WebOptions options;
+  options.password_file = config_.web_password_file();
+  options.session_idle = config_.web.session_idle;
+  options.login_failure_delay = config_.limits.login_failure_delay;
+  web_app_ = std::make_unique<web::WebApp>(options, std::move(handler), pool_);
+  web::HttpLimits limits;
+  limits.body_bytes = config_.web.max_request_body;
+  limits.timeout = config_.web.request_timeout;
+  const auto responder = [this](const web::Request& request, const std::string& client) {
+    return web_app_->respond(request, client);
+  };
+  web_ = std::make_unique<web::HttpServer>(io_, config_.web.address, config_.web.port, limits, responder);
+  return web_->open();
 }
 
 std::vector<std::string> Server::describe_listeners() const {
@@ -368,6 +397,10 @@ void Server::start() {
     asio::co_spawn(io_, std::move(loop), asio::detached);
   }
   control_->start();
+  if (web_) {
+    web_->start();
+    spdlog::info("event=listening web {}:{}", config_.web.address, web_->port());
+  }
   wait_for_signal();
   arm_watchdog();
   notify_ready(status);
@@ -547,6 +580,9 @@ void Server::begin_shutdown(int signal_number) {
   }
   watchdog_timer_.cancel();
   control_->close();
+  if (web_) {
+    web_->close();
+  }
   sessions_.request_stop_all();
   shutdown_timer_.expires_after(config_.timeouts.shutdown);
   const auto on_deadline = [this](const boost::system::error_code& ec) {

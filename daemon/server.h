@@ -28,6 +28,11 @@ namespace kimgate::net {
 class LoginGuard;
 }
 
+namespace kimgate::web {
+class WebApp;
+class HttpServer;
+}  // namespace kimgate::web
+
 namespace kimgate::rest {
 class ServiceLocator;
 class AccountLimitClient;
@@ -67,7 +72,10 @@ class Server {
   void arm_watchdog();
   void open_konnektors();
   void open_send_path();  // the VZD client and the SMTP hooks, after the Konnektors
-  void open_admin();      // the administration module, after the send path
+  std::optional<std::string> open_web(std::function<net::awaitable<nlohmann::json>(
+                                          const nlohmann::json&, std::function<net::awaitable<void>(std::string)>)>
+                                          control_handler);
+  void open_admin();  // the administration module, after the send path
   // The account's own C.CM.TLS-CS, else the configured one (null: none).
   std::shared_ptr<net::asio::ssl::context> provider_tls(const std::string& address) const;
 
@@ -77,6 +85,8 @@ class Server {
   std::map<std::string, std::unique_ptr<konnektor::Konnektor>> konnektors_;  // by KonnektorId
   std::unique_ptr<class ControlServer> control_;
   std::unique_ptr<class ControlRequests> control_requests_;  // what the control socket answers
+  std::unique_ptr<web::WebApp> web_app_;                     // the admin page: the same handler, in-process
+  std::unique_ptr<web::HttpServer> web_;                     // [web] enabled: its loopback HTTP listener
   std::unique_ptr<class KonnektorRoutes> routes_;            // KonnektorId -> Konnektor and its CardFinder
   std::unique_ptr<class ProviderCertificates> providers_;    // VerifyCertificate of provider TLS certificates
   std::unique_ptr<class ReceivePath> receive_;               // POP3 hooks and sessions

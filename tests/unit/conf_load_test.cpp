@@ -181,5 +181,26 @@ TEST(ConfLoad, LocalKonnektorNeedsTrustAnchorsOrAnExplicitTestSetup) {
   EXPECT_EQ(all_errors(load(marked)).find("without trust_anchors"), std::string::npos) << all_errors(load(marked));
 }
 
+TEST(ConfLoad, WebPageIsOffByDefaultAndLoopbackOnly) {
+  const LoadResult plain = load(kValid);
+  ASSERT_TRUE(plain.ok()) << all_errors(plain);
+  EXPECT_FALSE(plain.config->web.enabled);
+  EXPECT_EQ(plain.config->web.address, "127.0.0.1");
+  EXPECT_EQ(plain.config->web.port, 8465);
+  EXPECT_EQ(plain.config->web_password_file(), Path("/tmp/kimgate-test-state/web-admin.argon2"));
+  const LoadResult on = load(std::string(kValid) +
+                             "\n[web]\nenabled = true\naddress = \"::1\"\nport = 9000\nsession_idle = \"5m\"\n"
+                             "admin_password_hash_file = \"/etc/kimgate/admin.argon2\"\n");
+  ASSERT_TRUE(on.ok()) << all_errors(on);
+  EXPECT_TRUE(on.config->web.enabled);
+  EXPECT_EQ(on.config->web.session_idle, std::chrono::minutes(5));
+  EXPECT_EQ(on.config->web_password_file(), Path("/etc/kimgate/admin.argon2"));
+  const LoadResult lan = load(std::string(kValid) + "\n[web]\nenabled = true\naddress = \"192.168.1.2\"\n");
+  EXPECT_FALSE(lan.ok());
+  EXPECT_NE(all_errors(lan).find("test.toml:21:11: web.address is 192.168.1.2, which is not a loopback address"),
+            std::string::npos)
+      << all_errors(lan);
+}
+
 }  // namespace
 }  // namespace kimgate::conf
