@@ -200,7 +200,9 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   }
   // The Account Manager's certificate is checked like the provider's (KOM-LE-A_2075-01).
   net::PeerCheck accmgr_check = providers_.check_for(session->konnektor.konnektor, session->context);
-  const rest::LimitsResult limits = co_await large_.limits->get_limits(*accmgr.found, who, std::move(accmgr_check));
+  // With the sender's own C.CM.TLS-CS when kimgate registered the account (else the configured one).
+  const rest::LimitsResult limits =
+      co_await large_.limits->get_limits(*accmgr.found, who, std::move(accmgr_check), tls);
   if (!limits.limits) {
     co_return Answer{451, "4.4.1",
                      "The account limits of <" + sender + "> could not be read (AccountLimit" +

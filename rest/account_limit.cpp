@@ -41,7 +41,8 @@ void AccountLimitClient::forget(const std::string& user) {
 }
 
 net::awaitable<LimitsResult> AccountLimitClient::get_limits(const ServiceEndpoint& accmgr, const Credentials& who,
-                                                            net::PeerCheck check) {
+                                                            net::PeerCheck check,
+                                                            std::shared_ptr<asio::ssl::context> tls) {
   LimitsResult out;
   {
     const std::lock_guard lock(mutex_);
@@ -61,6 +62,9 @@ net::awaitable<LimitsResult> AccountLimitClient::get_limits(const ServiceEndpoin
   ClientSettings settings = settings_;
   if (check) {
     settings.check = std::move(check);
+  }
+  if (tls) {
+    settings.tls = std::move(tls);
   }
   const Response response = co_await exchange(ex_, accmgr.endpoint, settings, std::move(request));
   if (!response.ok()) {

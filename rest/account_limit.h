@@ -40,8 +40,9 @@ class AccountLimitClient {
   AccountLimitClient(asio::any_io_executor ex, ClientSettings settings,
                      net::Duration cache_ttl = std::chrono::hours(24));
   // GET <base>/limit with Basic auth; a 200 result is cached per account (user) for cache_ttl.
+  // `check` beats settings.check; `tls` (the account's own C.CM.TLS-CS) beats settings.tls.
   net::awaitable<LimitsResult> get_limits(const ServiceEndpoint& accmgr, const Credentials& who,
-                                          net::PeerCheck check = {});  // `check` beats settings.check
+                                          net::PeerCheck check = {}, std::shared_ptr<asio::ssl::context> tls = nullptr);
   void forget(const std::string& user);
 
  private:
