@@ -80,33 +80,48 @@ constexpr const char* kDeregistrationDe =
 
 }  // namespace
 
-awaitable<json> AdminService::Flows::account_op(const std::string& op, const json& request, AdminProgress progress) {
-  const std::string address = admin::text(request, "address");
+awaitable<std::variant<AdminService::Flows::AccountCall, json>> AdminService::Flows::open_account(
+    const json& request, AdminProgress& progress) {
+  AccountCall call;
+  call.address = admin::text(request, "address");
   const std::string password = admin::text(request, "password");
-  if (address.empty()) {
+  if (call.address.empty()) {
     co_return admin::missing("address", "the KIM address", "die KIM-Adresse");
   }
   if (password.empty()) {
     co_return admin::missing("password", "the mailbox password", "das Postfach-Passwort");
   }
-  const rest::Credentials who{address, password};
-  const std::string provider = admin::domain_of(address);
-  const admin::ProviderAccess access = co_await admin::provider_access(deps, provider, address);
-  if (!access.endpoint) {
-    co_return access.failure;
+  call.who = rest::Credentials{call.address, password};
+  call.provider = admin::domain_of(call.address);
+  call.access = co_await admin::provider_access(deps, call.provider, call.address);
+  if (!call.access.endpoint) {
+    co_return call.access.failure;
   }
-  auto opened = co_await card_of(address, request, progress);
+  auto opened = co_await card_of(call.address, request, progress);
   if (auto* failure = std::get_if<json>(&opened)) {
     co_return *failure;
   }
-  const AdminCard card = std::get<AdminCard>(std::move(opened));
-  auto token = co_await jwt(card, 300, progress);
+  call.card = std::get<AdminCard>(std::move(opened));
+  auto token = co_await jwt(call.card, 300, progress);
   if (auto* failure = std::get_if<json>(&token)) {
     co_return *failure;
   }
-  const std::string bearer = std::get<std::string>(token);
-  rest::AccountManagerClient client(ex, access.settings);
-  const rest::ServiceEndpoint& at = *access.endpoint;
+  call.bearer = std::get<std::string>(std::move(token));
+  co_return call;
+}
+
+awaitable<json> AdminService::Flows::account_op(const std::string& op, const json& request, AdminProgress progress) {
+  auto opened = co_await open_account(request, progress);
+  if (auto* failure = std::get_if<json>(&opened)) {
+    co_return *failure;
+  }
+  const AccountCall call = std::get<AccountCall>(std::move(opened));
+  const std::string& address = call.address;
+  const rest::Credentials& who = call.who;
+  const AdminCard& card = call.card;
+  const std::string& bearer = call.bearer;
+  rest::AccountManagerClient client(ex, call.access.settings);
+  const rest::ServiceEndpoint& at = *call.access.endpoint;
 
   if (op == "account.show") {
     const std::string step1 = "Reading the account " + address + " (getAccount)";
@@ -240,14 +255,8 @@ awaitable<json> AdminService::Flows::account_op(const std::string& op, const jso
   }
   AccountRecord record = deps.accounts->find(address).value_or(AccountRecord{});
   record.address = address;
-  record.provider = admin::domain_of(address);
-  record.telematik_id = target.telematik_id;
-  record.card = target.card.iccsn;
-  record.konnektor = target.konnektor_id;
-  record.mandant_id = target.context.mandant_id;
-  record.client_system_id = target.context.client_system_id;
-  record.workplace_id = target.context.workplace_id;
-  record.user_id = target.card.type == konnektor::CardType::hba ? target.context.user_id : "";
+  record.provider = call.provider;
+  assign_card(record, target);
   deps.accounts->save(record);
   co_return json{{"ok", true},
                  {"address", address},

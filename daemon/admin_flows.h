@@ -45,9 +45,25 @@ struct AdminService::Flows {
                                                     const rest::Credentials& who, const std::string& common_name,
                                                     AdminProgress& progress);
 
+  // What every op on an existing account starts with: its address and password from the request,
+  // the provider's Account Manager, the account's card and a JWT signed by it.
+  struct AccountCall {
+    std::string address;
+    std::string provider;
+    rest::Credentials who;
+    admin::ProviderAccess access;
+    AdminCard card;
+    std::string bearer;
+  };
+  net::awaitable<std::variant<AccountCall, nlohmann::json>> open_account(const nlohmann::json& request,
+                                                                         AdminProgress& progress);
+
   net::asio::any_io_executor ex;
   const AdminDeps& deps;
 };
+
+// The card, Konnektor and call context of `card` in the account registry's record.
+void assign_card(AccountRecord& record, const AdminCard& card);
 
 // The contract's failure answer for an Account Manager error.
 nlohmann::json am_failure(const rest::AmError& e);

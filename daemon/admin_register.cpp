@@ -221,13 +221,7 @@ awaitable<json> AdminService::Flows::register_account(const json& request, Admin
   AccountRecord record;
   record.address = address;
   record.provider = admin::lower(provider);
-  record.telematik_id = card.telematik_id;
-  record.card = card.card.iccsn;
-  record.konnektor = card.konnektor_id;
-  record.mandant_id = card.context.mandant_id;
-  record.client_system_id = card.context.client_system_id;
-  record.workplace_id = card.context.workplace_id;
-  record.user_id = card.card.type == konnektor::CardType::hba ? card.context.user_id : "";
+  assign_card(record, card);
   record.kim_version = kim_version;
   if (auto e = deps.accounts->save(record)) {
     spdlog::error("event=account_registry_failed address={} reason=\"{}\"", address, *e);
@@ -260,47 +254,24 @@ awaitable<json> AdminService::Flows::register_account(const json& request, Admin
 }
 
 awaitable<json> AdminService::Flows::certificate(const json& request, AdminProgress progress) {
-  const std::string address = admin::text(request, "address");
-  const std::string password = admin::text(request, "password");
-  if (address.empty()) {
-    co_return admin::missing("address", "the KIM address", "die KIM-Adresse");
-  }
-  if (password.empty()) {
-    co_return admin::missing("password", "the mailbox password", "das Postfach-Passwort");
-  }
-  const std::string provider = admin::domain_of(address);
-  const admin::ProviderAccess access = co_await admin::provider_access(deps, provider, address);
-  if (!access.endpoint) {
-    co_return access.failure;
-  }
-  auto opened = co_await card_of(address, request, progress);
+  auto opened = co_await open_account(request, progress);
   if (auto* failure = std::get_if<json>(&opened)) {
     co_return *failure;
   }
-  const AdminCard card = std::get<AdminCard>(std::move(opened));
-  auto token = co_await jwt(card, 300, progress);
-  if (auto* failure = std::get_if<json>(&token)) {
-    co_return *failure;
-  }
+  const AccountCall call = std::get<AccountCall>(std::move(opened));
+  const std::string& address = call.address;
+  const AdminCard& card = call.card;
   std::string common_name = admin::text(request, "common_name");
   if (common_name.empty()) {
     common_name = card.holder.empty() ? address : card.holder;
   }
-  const std::string bearer = std::get<std::string>(token);
-  const rest::Credentials who{address, password};
-  json installed = co_await create_and_install(access, bearer, who, common_name, progress);
+  json installed = co_await create_and_install(call.access, call.bearer, call.who, common_name, progress);
   if (installed.value("ok", false) && !deps.accounts->find(address)) {
     // An account registered elsewhere is adopted: listed, and its user names in pvs.settings.
     AccountRecord adopted;
     adopted.address = address;
-    adopted.provider = provider;
-    adopted.telematik_id = card.telematik_id;
-    adopted.card = card.card.iccsn;
-    adopted.konnektor = card.konnektor_id;
-    adopted.mandant_id = card.context.mandant_id;
-    adopted.client_system_id = card.context.client_system_id;
-    adopted.workplace_id = card.context.workplace_id;
-    adopted.user_id = card.card.type == konnektor::CardType::hba ? card.context.user_id : "";
+    adopted.provider = call.provider;
+    assign_card(adopted, card);
     adopted.kim_version.clear();  // unknown until `account show`
     adopted.certificate_not_after = installed["certificate"].value("not_after", "");
     adopted.certificate_sha256 = installed["certificate"].value("sha256", "");
@@ -309,6 +280,16 @@ awaitable<json> AdminService::Flows::certificate(const json& request, AdminProgr
     }
   }
   co_return installed;
+}
+
+void assign_card(AccountRecord& record, const AdminCard& card) {
+  record.telematik_id = card.telematik_id;
+  record.card = card.card.iccsn;
+  record.konnektor = card.konnektor_id;
+  record.mandant_id = card.context.mandant_id;
+  record.client_system_id = card.context.client_system_id;
+  record.workplace_id = card.context.workplace_id;
+  record.user_id = card.card.type == konnektor::CardType::hba ? card.context.user_id : "";
 }
 
 }  // namespace kimgate::daemon
