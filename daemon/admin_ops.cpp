@@ -244,10 +244,7 @@ awaitable<json> AdminService::service_info(const json& request) {
   const rest::ServiceInformationResult r =
       co_await rest::get_service_information(ex_, access.settings, *access.endpoint);
   if (!r.information) {
-    co_return admin_failure("The provider's ServiceInformation could not be read: " + r.detail + ".",
-                            "Die ServiceInformation des Anbieters war nicht lesbar: " + r.detail + ".",
-                            "Try again later; if it persists, ask the provider.",
-                            "Versuchen Sie es später erneut; bleibt der Fehler, fragen Sie den Anbieter.", r.status);
+    co_return am_failure(rest::am_error_of(r));
   }
   const rest::ServiceInformation& i = *r.information;
   co_return json{{"ok", true},
@@ -279,19 +276,7 @@ awaitable<json> AdminService::limits(const json& request, AdminProgress progress
   const rest::Credentials who{address, password};
   const rest::LimitsResult r = co_await client.get_limits(*access.endpoint, who);
   if (!r.limits) {
-    const bool auth = r.status == 401;
-    const bool unknown = r.status == 404;
-    co_return admin_failure(
-        auth      ? "The provider refused the login of " + address + ": the password is wrong."
-        : unknown ? "The provider has no mailbox " + address + "."
-                  : "The account limits of " + address + " could not be read: " + r.detail + ".",
-        auth      ? "Der Anbieter hat die Anmeldung von " + address + " abgelehnt: das Passwort ist falsch."
-        : unknown ? "Beim Anbieter gibt es kein Postfach " + address + "."
-                  : "Die Kontingente von " + address + " waren nicht lesbar: " + r.detail + ".",
-        auth ? "Enter the mailbox password again." : "Check the address; try again later.",
-        auth ? "Geben Sie das Postfach-Passwort erneut ein."
-             : "Prüfen Sie die Adresse; versuchen Sie es später erneut.",
-        r.status);
+    co_return am_failure(rest::am_error_of(r));  // the one operation x status table
   }
   const rest::AccountLimits& l = *r.limits;
   co_return json{{"ok", true},

@@ -167,10 +167,7 @@ awaitable<json> AdminService::Flows::register_account(const json& request, Admin
   const rest::ServiceInformationResult info =
       co_await rest::get_service_information(ex, access.settings, *access.endpoint);
   if (!info.information) {
-    co_return admin_failure("The provider's ServiceInformation could not be read: " + info.detail + ".",
-                            "Die ServiceInformation des Anbieters war nicht lesbar: " + info.detail + ".",
-                            "Try again later; if it persists, ask the provider.",
-                            "Versuchen Sie es später erneut; bleibt der Fehler, fragen Sie den Anbieter.", info.status);
+    co_return am_failure(rest::am_error_of(info));
   }
   const rest::ServiceInformation& si = *info.information;
   if (fits_policy(si.password_policy_regex, password) == false) {
