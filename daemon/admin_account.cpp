@@ -16,7 +16,7 @@ using nlohmann::json;
 const std::set<std::string, std::less<>>& AdminService::Flows::account_ops() {
   static const std::set<std::string, std::less<>> ops{"account.show",       "account.password",   "account.absence",
                                                       "account.large_mail", "account.deregister", "account.revoke",
-                                                      "account.port"};
+                                                      "account.port",       "account.kim_version"};
   return ops;
 }
 
@@ -176,12 +176,20 @@ awaitable<json> AdminService::Flows::account_op(const std::string& op, const jso
     out["address"] = address;
     co_return out;
   }
-  if (op == "account.large_mail") {
+  if (op == "account.large_mail" || op == "account.kim_version") {
+    // account.kim_version: A_21387-01, the VZD entry brought up to this client module's version
+    // (daemon/account_upkeep.h); account.large_mail: A_23505, the opt-in ('+') on or off.
+    const bool large_mail = op == "account.large_mail";
     const bool enable = request.value("enable", false);
     rest::Account change;
-    change.kim_version = enable ? "1.5+" : "1.5";
-    const std::string step5 = std::string(enable ? "Opting in to" : "Opting out of") + " large messages for " +
-                              address + " (setAccount kimVersion " + *change.kim_version + ")";
+    change.kim_version = large_mail ? deps.kim_version + (enable ? "+" : "") : admin::text(request, "kim_version");
+    if (change.kim_version->empty()) {
+      co_return admin::missing("kim_version", "the KIM version to register", "die einzutragende KIM-Version");
+    }
+    const std::string step5 =
+        large_mail ? std::string(enable ? "Opting in to" : "Opting out of") + " large messages for " + address +
+                         " (setAccount kimVersion " + *change.kim_version + ")"
+                   : "Registering KIM version " + *change.kim_version + " for " + address + " (setAccount)";
     co_await progress(step5);
     const std::string version = *change.kim_version;
     const rest::AmResult<rest::AmDone> done = co_await client.set_account(at, bearer, who, std::move(change));
@@ -194,6 +202,9 @@ awaitable<json> AdminService::Flows::account_op(const std::string& op, const jso
     }
     if (deps.directory != nullptr) {
       co_await deps.directory->refresh_address(address, card.finder->ecc_capable());  // A_23505: refresh caches
+    }
+    if (!large_mail) {
+      co_return json{{"ok", true}, {"address", address}, {"kim_version", version}};
     }
     co_return json{
         {"ok", true},

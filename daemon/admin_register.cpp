@@ -18,7 +18,11 @@ using net::awaitable;
 using nlohmann::json;
 
 json am_failure(const rest::AmError& e) {
-  return admin_failure(e.sentence_en, e.sentence_de, e.advice_en, e.advice_de, e.http_status);
+  json out = admin_failure(e.sentence_en, e.sentence_de, e.advice_en, e.advice_de, e.http_status);
+  if (!e.provider_message.empty()) {
+    out["provider_message"] = e.provider_message;  // the Account Manager's own text (the 4016 notice quotes it)
+  }
+  return out;
 }
 
 namespace {

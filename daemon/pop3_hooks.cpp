@@ -15,8 +15,17 @@ namespace {
 class KimMailbox final : public pop3::MailboxHooks {
  public:
   KimMailbox(konnektor::Konnektor& k, CardFinder& cards, net::asio::thread_pool& pool, Recipient who,
-             const KasAccess* kas, net::PeerCheck check)
-      : deps_{k, cards, pool, kas, std::move(check)}, who_(std::move(who)) {}
+             const KasAccess* kas, net::PeerCheck check, std::function<void(LoginSeen)> observer)
+      : deps_{k, cards, pool, kas, check},
+        who_(std::move(who)),
+        check_(std::move(check)),
+        observer_(std::move(observer)) {}
+
+  void authenticated(const std::string& password) override {
+    if (observer_) {
+      observer_(LoginSeen{who_.address, password, "", check_});
+    }
+  }
 
   awaitable<pop3::RetrDecision> on_retrieved(const std::string& message) override {
     ReceiveOutcome outcome = co_await process_retrieved(deps_, who_, message);
@@ -34,6 +43,8 @@ class KimMailbox final : public pop3::MailboxHooks {
  private:
   ReceiveDeps deps_;
   Recipient who_;
+  net::PeerCheck check_;
+  std::function<void(LoginSeen)> observer_;
 };
 
 }  // namespace
@@ -75,7 +86,8 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
     plan.target.tls = account_tls_(name.address);
   }
   net::PeerCheck kas_check = providers_.check_for(&k, who.context);
-  plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check));
+  plan.mailbox =
+      std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check), observer_);
   co_return R{std::move(plan)};
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/account_upkeep.h"
 #include "daemon/konnektor_routes.h"
 #include "daemon/provider_check.h"
 #include "daemon/receive_kas.h"
@@ -32,10 +33,13 @@ class KimPop3Hooks final : public pop3::ProxyHooks {
   void set_account_tls(std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> tls) {
     account_tls_ = std::move(tls);
   }
+  // Told of every login the provider accepted (daemon/account_upkeep.h).
+  void set_login_observer(std::function<void(LoginSeen)> observer) { observer_ = std::move(observer); }
 
  private:
   const KasAccess* kas_ = nullptr;
   std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
+  std::function<void(LoginSeen)> observer_;
   KonnektorRoutes& routes_;
   net::asio::thread_pool& pool_;
   ProviderCertificates& providers_;

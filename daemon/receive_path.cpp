@@ -13,6 +13,10 @@ void ReceivePath::set_account_tls(AccountTls tls) {
   hooks_->set_account_tls(std::move(tls));
 }
 
+void ReceivePath::set_login_observer(std::function<void(LoginSeen)> observer) {
+  hooks_->set_login_observer(std::move(observer));
+}
+
 void ReceivePath::set_kas(const KasAccess* kas) {
   hooks_->set_kas(kas);
 }

@@ -29,6 +29,8 @@ class ReceivePath {
   void set_kas(const KasAccess* kas);
   // Each account's own C.CM.TLS-CS towards its provider (null: the configured one).
   void set_account_tls(AccountTls tls);
+  // Told of every POP3 login the provider accepted (daemon/account_upkeep.h).
+  void set_login_observer(std::function<void(struct LoginSeen)> observer);
 
   // The POP3 settings for `config` (timeouts, limits, host name); `upstream_tls` is the
   // C.CM.TLS-CS context towards the providers, null when [fachdienst] is not configured.

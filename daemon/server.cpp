@@ -9,6 +9,7 @@
 #include "crypto/ossl.h"
 #include "crypto/sealed_spool.h"
 #include "daemon/account_store.h"
+#include "daemon/account_upkeep.h"
 #include "daemon/admin_card.h"
 #include "daemon/admin_ops.h"
 #include "daemon/control.h"
@@ -198,20 +199,12 @@ std::shared_ptr<asio::ssl::context> Server::provider_tls(const std::string& addr
   return runtime_ ? runtime_->smtp.upstream.tls : nullptr;
 }
 
-void Server::open_admin() {
-  admin_cards_ = std::make_unique<AdminCards>(konnektors_, *routes_, config_);
-  AdminDeps deps;
-  deps.config = &config_;
-  deps.cards = admin_cards_.get();
-  deps.accounts = accounts_.get();
-  deps.locator = locator_.get();
-  deps.directory = directory_.get();
-  deps.configured_tls = [this] { return runtime_ ? runtime_->smtp.upstream.tls : nullptr; };
-  deps.pvs = [this] {
-    return PvsSide{host_name(config_), config_.pvs.listeners, runtime_ ? runtime_->fingerprint : std::string()};
-  };
-  admin_ = std::make_unique<AdminService>(io_.get_executor(), std::move(deps));
-  control_requests_->set_admin(admin_.get());
+PvsSide Server::pvs_side() const {
+  return PvsSide{host_name(config_), config_.pvs.listeners, runtime_ ? runtime_->fingerprint : std::string()};
+}
+
+smtp::ClientSettings Server::upstream_settings() const {
+  return runtime_ ? runtime_->smtp.upstream : smtp::ClientSettings{};
 }
 
 std::optional<std::string> Server::build_runtime(const conf::Config& c, std::shared_ptr<const Runtime>& out) {

@@ -37,8 +37,13 @@ namespace kimgate::rest {
 class ServiceLocator;
 class AccountLimitClient;
 }  // namespace kimgate::rest
+namespace kimgate::smtp {
+struct ClientSettings;
+}
 
 namespace kimgate::daemon {
+
+struct PvsSide;
 
 // daemon.spool_dir, or <state_dir>/spool.
 std::filesystem::path spool_dir(const conf::Config& c);
@@ -75,7 +80,10 @@ class Server {
   std::optional<std::string> open_web(std::function<net::awaitable<nlohmann::json>(
                                           const nlohmann::json&, std::function<net::awaitable<void>(std::string)>)>
                                           control_handler);
-  void open_admin();  // the administration module, after the send path
+  void open_admin();  // the administration module, after the send path (server_admin.cpp)
+  PvsSide pvs_side() const;
+  // The settings of kimgated's SMTP client towards the providers (the current generation's).
+  smtp::ClientSettings upstream_settings() const;
   // The account's own C.CM.TLS-CS, else the configured one (null: none).
   std::shared_ptr<net::asio::ssl::context> provider_tls(const std::string& address) const;
 
@@ -100,6 +108,7 @@ class Server {
   std::unique_ptr<class AccountStore> accounts_;      // registered accounts and their own certificates
   std::unique_ptr<class AdminCards> admin_cards_;     // the administration module's way to the cards
   std::unique_ptr<class AdminService> admin_;         // the administration flows (control socket, web page)
+  std::unique_ptr<class AccountUpkeep> upkeep_;       // certificate renewal and own KIM version, at login
   std::unique_ptr<net::ConnectionLimits> connection_limits_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;

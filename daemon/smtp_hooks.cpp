@@ -35,6 +35,10 @@ void KimSmtpHooks::authenticated(smtp::HookSession& session, const std::string& 
   auto* s = dynamic_cast<SmtpSession*>(&session);
   if (s != nullptr) {
     s->password = password;
+    if (observer_ && s->name.server) {
+      observer_(LoginSeen{s->name.address, password, s->name.server->host + ":" + std::to_string(s->name.server->port),
+                          providers_.check_for(s->konnektor.konnektor, s->context)});
+    }
   }
 }
 

@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 
+#include "daemon/account_upkeep.h"
 #include "daemon/certificate_verdicts.h"
 #include "daemon/counters.h"
 #include "daemon/konnektor_routes.h"
@@ -72,6 +73,8 @@ class KimSmtpHooks final : public smtp::SendHooks {
   void set_account_tls(std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> tls) {
     account_tls_ = std::move(tls);
   }
+  // Told of every login the provider accepted (daemon/account_upkeep.h).
+  void set_login_observer(std::function<void(LoginSeen)> observer) { observer_ = std::move(observer); }
   net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
   std::unique_ptr<smtp::MessageBody> new_body() override;
   void authenticated(smtp::HookSession& session, const std::string& password) override;
@@ -102,6 +105,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   CertificateVerdicts verdicts_;
   LargeMailServices large_;
   std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
+  std::function<void(LoginSeen)> observer_;
 };
 
 }  // namespace kimgate::daemon

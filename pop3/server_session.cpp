@@ -259,6 +259,9 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   log_.info("event=auth mailbox={} upstream={} result=ok", target.mailbox, where);
   upstream_ = std::move(client);
   mailbox_ = std::move(plan.mailbox);
+  if (mailbox_) {
+    mailbox_->authenticated(password);
+  }
   enter(State::proxy);
   co_return co_await reply(replies::logged_in);
 }

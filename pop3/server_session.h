@@ -61,6 +61,9 @@ class MailboxHooks {
   virtual ~MailboxHooks() = default;
   // Decides what the PVS receives for a retrieved message (`message` unstuffed, as upstream sent it).
   virtual net::awaitable<RetrDecision> on_retrieved(const std::string& message) = 0;
+  // Called once when the provider accepted the login, with the password the PVS used (never
+  // logged; the hooks may need it for the provider's other services).
+  virtual void authenticated(const std::string& /*password*/) {}
 };
 
 // What a user name resolves to: where to log in, and the hooks for the session's messages.

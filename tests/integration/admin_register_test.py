@@ -7,19 +7,17 @@ certificate installed (key 0600), finds its PVS user names in `kimctl pvs-settin
 a KIM mail with the new account through kimgated to practice A and receives one from practice A
 (POP3 through kimgated, decrypted). Then the account care ops: show, limits, absence, large-mail,
 password, cert, deregister and revoke."""
-import json
 import os
 import poplib
 import smtplib
 import stat
-import subprocess
 import sys
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Failures, Kimgated, arrived, kas_control, letter, load_world, pvs_tls,  # noqa: E402
-                     retrieve, world_test_args, wrap_up)
+from harness import (Failures, Kimgated, arrived, kas_control, kimctl_runner, letter, load_world,  # noqa: E402
+                     pvs_tls, retrieve, secret_file, world_test_args, wrap_up)
 
 PASSWORD = "Praxis-C.Kim2026!"
 
@@ -37,25 +35,11 @@ def main():
     kas_control(fd["kas"], "/accounts/reset", {})  # the Account Manager without earlier registrations
     kg = Kimgated(args.kimgated, args.source, w)
     secrets = os.path.join(kg.work, "secrets")
-    os.makedirs(secrets, mode=0o700, exist_ok=True)
 
     def secret(name, value):
-        path = os.path.join(secrets, name)
-        fd_ = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd_, "w") as f:
-            f.write(value + "\n")
-        return path
+        return secret_file(secrets, name, value)
 
-    def kimctl(*argv, timeout=180):
-        r = subprocess.run([args.kimctl, "--config", kg.config, *argv], capture_output=True, text=True,
-                           timeout=timeout)
-        body = None
-        if "--json" in argv:
-            try:
-                body = json.loads(r.stdout)
-            except ValueError:
-                body = None
-        return r, body
+    kimctl = kimctl_runner(args.kimctl, kg.config)
 
     try:
         t.check(kg.start(), "kimgated is ready")

@@ -421,3 +421,27 @@ def kas_control(kas, path, body=None):
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read() or b"null")
 
+
+
+def secret_file(directory, name, value):
+    """A 0600 file holding `value` (a password for kimctl's --password-file), in a 0700 directory."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    path = os.path.join(directory, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    return path
+
+
+def kimctl_runner(kimctl, config):
+    """A function running `kimctl --config <config> ARGV...`: (CompletedProcess, parsed JSON or None)."""
+    def run_kimctl(*argv, timeout=180):
+        r = subprocess.run([kimctl, "--config", config, *argv], capture_output=True, text=True, timeout=timeout)
+        body = None
+        if "--json" in argv:
+            try:
+                body = json.loads(r.stdout)
+            except ValueError:
+                body = None
+        return r, body
+    return run_kimctl

@@ -377,6 +377,22 @@ class AccountManager:
                 if not self.vzd.set_active(str(req["telematik_id"]), bool(req["active"])):
                     raise AmError(404, "no VZD entry with that Telematik-ID")
                 return {"telematik_id": req["telematik_id"], "active": bool(req["active"])}
+            if (method, path) == ("POST", "/vzd-version"):
+                # Another client module registered a newer KIM version (A_21387-01 tests): the VZD
+                # values of the address change, the account itself does not.
+                acc = self.store.accounts.get(str(req.get("address", "")).lower())
+                version = str(req.get("version", ""))
+                if acc is None or not version:
+                    raise AmError(404, "no such account, or no version given")
+                self.vzd.place(acc.address, acc.telematik_id, version, visible=not acc.no_vzd_mail_entry)
+                return {"address": acc.address, "vzd_version": version}
+            if (method, path) == ("POST", "/cert-days"):
+                # The validity of the certificates createCert issues from now on (renewal tests).
+                days = int(req.get("days", 2 * 365))
+                if not 1 <= days <= 3650:
+                    raise AmError(400, "days must be 1 to 3650")
+                self.certs.days = days
+                return {"cert_days": days}
             if (method, path) == ("POST", "/accounts/reset"):
                 self.reset()
                 return self.store.settings()
@@ -411,6 +427,7 @@ class AccountManager:
                 self._limits(seed)
             self.store.faults.clear()
             self.store.time_shift = 0.0
+            self.certs.days = 2 * 365
             self.store.save()
 
     def sync_vzd(self) -> None:

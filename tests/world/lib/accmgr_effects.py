@@ -226,6 +226,7 @@ class CertFactory:
         self.pki = Pki(Layout(Path(cfg["world_dir"])), cfg["world_ports"])
         self.tmp_root = Path(cfg["state_dir"])
         self.lock = threading.Lock()
+        self.days = 2 * 365   # validity of the next certificates (control: POST /cert-days)
 
     def issue(self, common_name: str, cert_password: str | None) -> bytes:
         with self.lock, tempfile.TemporaryDirectory(dir=self.tmp_root, prefix="cert-") as d:
@@ -239,7 +240,7 @@ class CertFactory:
                 ext = self.pki.ee_ext("komp", "critical, digitalSignature",
                                       (model.OID_POLICY_GEM_OR_CP, model.OID_CM_TLS_C), eku="clientAuth",
                                       admission=(None, "Clientmodul", (model.ROLE_CMFD,)))
-                self.pki.sign("komp", csr, cert, ext, days=2 * 365)
+                self.pki.sign("komp", csr, cert, ext, days=self.days)
             except (RuntimeError, OSError) as e:
                 raise EffectError(502, f"the PKI did not issue the certificate: {e}") from None
             finally:

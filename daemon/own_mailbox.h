@@ -1,0 +1,17 @@
+#pragma once
+// send_to_own_mailbox(): one mail from an account to itself through its provider's SMTP server
+// (implicit TLS with the account's C.CM.TLS-CS, the provider's certificate checked like a PVS
+// login, AUTH with the account's password), for the notices of daemon/account_upkeep.h. Returns
+// "" when the provider accepted the mail, else a sentence (no password in it).
+#include <memory>
+#include <string>
+
+#include "daemon/account_upkeep.h"
+#include "smtp/client.h"
+
+namespace kimgate::daemon {
+
+net::awaitable<std::string> send_to_own_mailbox(smtp::ClientSettings settings,
+                                                std::shared_ptr<net::asio::ssl::context> tls, OwnMail mail);
+
+}  // namespace kimgate::daemon

@@ -1,0 +1,64 @@
+// Server::open_admin(): the administration module — the card access, the admin flows behind
+// the control socket and the web page, and the upkeep that runs at PVS logins
+// (daemon/account_upkeep.h: certificate renewal, own KIM version).
+#include "daemon/account_upkeep.h"
+#include "daemon/admin_card.h"
+#include "daemon/admin_ops.h"
+#include "daemon/control_requests.h"
+#include "daemon/own_mailbox.h"
+#include "daemon/receive_path.h"
+#include "daemon/server.h"
+#include "daemon/smtp_hooks.h"
+#include "kimgate_version.h"
+#include "ldap/directory.h"
+#include "rest/dnssd.h"
+#include "smtp/client.h"
+
+namespace kimgate::daemon {
+
+using net::awaitable;
+using nlohmann::json;
+
+void Server::open_admin() {
+  admin_cards_ = std::make_unique<AdminCards>(konnektors_, *routes_, config_);
+  AdminDeps deps;
+  deps.config = &config_;
+  deps.cards = admin_cards_.get();
+  deps.accounts = accounts_.get();
+  deps.locator = locator_.get();
+  deps.directory = directory_.get();
+  deps.configured_tls = [this] { return upstream_settings().tls; };
+  deps.pvs = [this] { return pvs_side(); };
+  const std::string kim_version = deps.kim_version;
+  admin_ = std::make_unique<AdminService>(io_.get_executor(), std::move(deps));
+  control_requests_->set_admin(admin_.get());
+
+  UpkeepDeps upkeep;
+  upkeep.accounts = accounts_.get();
+  upkeep.directory = directory_.get();
+  upkeep.admin = [this](json request) -> awaitable<json> {
+    json answer = co_await admin_->handle(request, {});
+    co_return answer;
+  };
+  upkeep.send = [this](OwnMail mail) -> awaitable<std::string> {
+    std::shared_ptr<net::asio::ssl::context> tls = provider_tls(mail.address);
+    std::string failed = co_await send_to_own_mailbox(upstream_settings(), std::move(tls), std::move(mail));
+    co_return failed;
+  };
+  upkeep.smtp_server_of = [this](const std::string& domain) {
+    for (const conf::ProviderServices& p : config_.services.providers) {
+      if (p.domain == domain && !p.smtp_server.empty()) {
+        return p.smtp_server;
+      }
+    }
+    return domain + ":465";
+  };
+  upkeep.kim_version = kim_version;
+  upkeep.product = std::string("kimgate ") + KIMGATE_VERSION;
+  upkeep_ = std::make_unique<AccountUpkeep>(io_.get_executor(), std::move(upkeep));
+  const auto observe = [this](LoginSeen seen) { upkeep_->logged_in(std::move(seen)); };
+  smtp_hooks_->set_login_observer(observe);
+  receive_->set_login_observer(observe);
+}
+
+}  // namespace kimgate::daemon
