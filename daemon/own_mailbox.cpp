@@ -21,6 +21,10 @@ awaitable<std::string> send_to_own_mailbox(smtp::ClientSettings settings, std::s
     OPENSSL_cleanse(mail.password.data(), mail.password.size());
     co_return "bad SMTP server \"" + mail.smtp_server + "\" for " + mail.address;
   }
+  if (!tls && !settings.tls) {
+    OPENSSL_cleanse(mail.password.data(), mail.password.size());
+    co_return "no client certificate for " + mail.address + " towards its provider";
+  }
   smtp::Client client(settings);
   if (tls) {
     client.use_tls(std::move(tls));

@@ -47,6 +47,9 @@ struct Server::Runtime {
   std::string fingerprint;
   smtp::ServerSettings smtp;
   pop3::ServerSettings pop3;
+  // Without fachdienst.client_p12: the provider checked, no client certificate (the admin module's
+  // registerAccount and createCert, A_19457-02); null otherwise.
+  std::shared_ptr<asio::ssl::context> server_only;
 };
 
 namespace {
@@ -166,13 +169,11 @@ void Server::open_send_path() {
   large.locator = locator_.get();
   large.timeout = config_.services.timeout;
   large.tls = [this](const std::string& address) { return provider_tls(address); };
-  if (runtime_ && runtime_->smtp.upstream.tls) {
-    rest::ClientSettings http;
-    http.tls = runtime_->smtp.upstream.tls;
-    http.inactivity = config_.services.timeout;
-    limits_ = std::make_unique<rest::AccountLimitClient>(io_.get_executor(), http, config_.cache.account_limits);
-    large.limits = limits_.get();
-  }
+  rest::ClientSettings http;  // each call presents the account's own certificate or the configured one
+  http.tls = runtime_ ? runtime_->smtp.upstream.tls : nullptr;
+  http.inactivity = config_.services.timeout;
+  limits_ = std::make_unique<rest::AccountLimitClient>(io_.get_executor(), http, config_.cache.account_limits);
+  large.limits = limits_.get();
   kas_access_ = std::make_unique<KasAccess>();
   kas_access_->locator = locator_.get();
   kas_access_->tls = large.tls;
@@ -205,6 +206,13 @@ PvsSide Server::pvs_side() const {
 
 smtp::ClientSettings Server::upstream_settings() const {
   return runtime_ ? runtime_->smtp.upstream : smtp::ClientSettings{};
+}
+
+std::shared_ptr<asio::ssl::context> Server::admin_tls() const {
+  if (!runtime_) {
+    return nullptr;
+  }
+  return runtime_->smtp.upstream.tls ? runtime_->smtp.upstream.tls : runtime_->server_only;
 }
 
 std::optional<std::string> Server::build_runtime(const conf::Config& c, std::shared_ptr<const Runtime>& out) {
@@ -272,10 +280,18 @@ std::optional<std::string> Server::build_runtime(const conf::Config& c, std::sha
       return upstream.error;
     }
     rt->smtp.upstream.tls = upstream.context;
+  } else if (!c.fachdienst.ca_file.empty()) {
+    net::ClientTls server_only = net::make_client_tls(net::ClientTlsOptions{{}, c.fachdienst.ca_file});
+    if (!server_only.context) {
+      return server_only.error;
+    }
+    rt->server_only = server_only.context;
+    spdlog::info(
+        "event=no_configured_client_certificate reason=\"fachdienst.client_p12 is not set: only accounts with "
+        "their own certificate (kimctl account) reach the KIM provider\"");
   } else {
     spdlog::warn(
-        "event=no_upstream reason=\"fachdienst.client_p12 or fachdienst.ca_file is not set: PVS logins "
-        "cannot reach the KIM provider\"");
+        "event=no_upstream reason=\"fachdienst.ca_file is not set: PVS logins cannot reach the KIM provider\"");
   }
   rt->pop3 = receive_->settings(c, host, rt->smtp.upstream.tls);
   out = std::move(rt);

@@ -84,6 +84,8 @@ class Server {
   PvsSide pvs_side() const;
   // The settings of kimgated's SMTP client towards the providers (the current generation's).
   smtp::ClientSettings upstream_settings() const;
+  // The configured C.CM.TLS-CS towards the providers, else a context without client certificate.
+  std::shared_ptr<net::asio::ssl::context> admin_tls() const;
   // The account's own C.CM.TLS-CS, else the configured one (null: none).
   std::shared_ptr<net::asio::ssl::context> provider_tls(const std::string& address) const;
 

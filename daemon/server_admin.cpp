@@ -27,7 +27,7 @@ void Server::open_admin() {
   deps.accounts = accounts_.get();
   deps.locator = locator_.get();
   deps.directory = directory_.get();
-  deps.configured_tls = [this] { return upstream_settings().tls; };
+  deps.configured_tls = [this] { return admin_tls(); };
   deps.pvs = [this] { return pvs_side(); };
   const std::string kim_version = deps.kim_version;
   admin_ = std::make_unique<AdminService>(io_.get_executor(), std::move(deps));

@@ -42,7 +42,8 @@ inline constexpr Reply signing_off{true, "kimgate signing off"};
 // The upstream login (Tab_POP3_Verbindung, KOM-LE-A_2037-01).
 inline constexpr Reply no_upstream_settings{
     false,
-    "[SYS/PERM] kimgate has no connection settings for the KIM provider (fachdienst.client_p12, fachdienst.ca_file)"};
+    "[SYS/PERM] kimgate has no client certificate for this mailbox towards the KIM provider (register it with kimctl "
+    "account, or configure fachdienst.client_p12 and fachdienst.ca_file)"};
 inline constexpr Reply login_refused{false, "{}"};  // the hooks' sentence (user name, Konnektor context)
 inline constexpr Reply upstream_unreachable{false, "[SYS/TEMP] cannot connect to the KIM provider at {}"};
 inline constexpr Reply upstream_tls_failed{

@@ -202,7 +202,7 @@ awaitable<ServerSession::Flow> ServerSession::on_auth(const Command& cmd) {
 }
 
 awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, const std::string& password) {
-  if (pop3_.hooks == nullptr || !pop3_.upstream.tls) {
+  if (pop3_.hooks == nullptr) {
     co_return co_await reply(replies::no_upstream_settings);
   }
   std::variant<LoginPlan, std::string> resolved = co_await pop3_.hooks->resolve_user(user);
@@ -212,6 +212,10 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   }
   LoginPlan plan = std::move(std::get<LoginPlan>(resolved));
   const LoginTarget target = plan.target;
+  if (!pop3_.upstream.tls && !target.tls) {
+    log_.warn("event=auth mailbox={} result=no_client_certificate", target.mailbox);
+    co_return co_await reply(replies::no_upstream_settings);
+  }
   const std::string where = target.host + ":" + std::to_string(target.port);
   net::LoginGuard::Attempt attempt;
   if (pop3_.login_guard != nullptr) {

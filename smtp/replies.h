@@ -38,7 +38,9 @@ inline constexpr Reply auth_failed{
 inline constexpr Reply auth_cancelled{501, "5.7.0", "Authentication cancelled"};
 inline constexpr Reply already_authenticated{503, "5.5.1", "Already authenticated"};
 inline constexpr Reply no_upstream_settings{
-    454, "4.7.0", "Cannot connect to the KIM provider: kimgate has no [fachdienst] TLS settings"};
+    454, "4.7.0",
+    "Cannot connect to the KIM provider: kimgate has no client certificate for this mailbox (register it with kimctl "
+    "account, or configure fachdienst.client_p12 and fachdienst.ca_file)"};
 inline constexpr Reply sender_ok{250, "2.1.0", "Sender OK"};
 inline constexpr Reply recipient_ok{250, "2.1.5", "Recipient OK; certificates are checked after DATA"};
 inline constexpr Reply need_mail{503, "5.5.1", "Bad sequence of commands: MAIL FROM first"};

@@ -260,7 +260,7 @@ awaitable<ServerSession::Flow> ServerSession::on_sasl_line(std::string_view line
 }
 
 awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, const std::string& password) {
-  if (smtp_.hooks == nullptr || !smtp_.upstream.tls) {
+  if (smtp_.hooks == nullptr) {
     log_.warn("event=auth result=no_upstream_settings");
     co_return co_await reply_error(replies::no_upstream_settings);
   }
@@ -270,6 +270,11 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
     co_return co_await answer(*refusal);
   }
   LoginTarget target = std::get<LoginTarget>(std::move(prepared));
+  if (!smtp_.upstream.tls && !target.tls) {
+    // Neither the account's own certificate (kimctl account) nor fachdienst.client_p12.
+    log_.warn("event=auth mailbox={} result=no_client_certificate", target.mailbox);
+    co_return co_await reply_error(replies::no_upstream_settings);
+  }
   net::LoginGuard::Attempt attempt;
   if (smtp_.login_guard != nullptr) {
     attempt = smtp_.login_guard->begin(target.mailbox, conn_.peer_address(), password);

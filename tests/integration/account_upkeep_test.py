@@ -8,12 +8,13 @@ newer version than kimgated's, one POP3 login gives the user the 4016 notice wit
 Manager's error text and the 4017 notice, each once, unsigned, in the PVS's mailbox."""
 import email
 import os
+import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Failures, Kimgated, kas_control, kimctl_runner, load_world, pvs_tls,  # noqa: E402
-                     retrieve, secret_file, world_test_args, wrap_up)
+from harness import (Failures, Kimgated, arrived, kas_control, kimctl_runner, letter, load_world,  # noqa: E402
+                     pvs_tls, retrieve, secret_file, smtp_error, world_test_args, wrap_up)
 
 import poplib  # noqa: E402
 import smtplib  # noqa: E402
@@ -131,6 +132,28 @@ def main():
         t.check(wait_for(lambda: "event=certificate_renewal_failed" in kg.log_text() and
                          "event=own_version_outdated" in kg.log_text()),
                 "kimgated logs the failed renewal and the outdated version")
+
+        # Without fachdienst.client_p12 (the directory keeps its own): the account registered here
+        # sends with its own certificate; an account without one is refused with a sentence.
+        kas_control(fd["kas"], "/fail", {"op": "createCert", "count": 0})
+        m = re.search(r'\[fachdienst\]\n(client_p12 = .*\nclient_p12_password_file = .*\n)', kg.base_config)
+        t.check(m is not None, "the world's configuration names fachdienst.client_p12")
+        if m:
+            moved = kg.base_config.replace(m.group(0), "[fachdienst]\n").replace(
+                "[directory]\n", "[directory]\n" + m.group(1))
+            t.check(kg.restart(moved), "kimgated runs without fachdienst.client_p12")
+            a = w["participants"]["praxis_a"]
+            subject = f"Ohne konfiguriertes Zertifikat {time.time()}"
+            s = smtplib.SMTP_SSL("127.0.0.1", kg.smtps, context=pvs_tls(), timeout=180)
+            s.login(names["smtp"], PASSWORD)
+            sent = letter(address, [a["kim_address"]], subject)
+            s.send_message(sent)
+            s.quit()
+            t.check(arrived(w, a, sent["Message-ID"], 120) is not None,
+                    "practice C's account sends with its own certificate alone")
+            refusal = smtp_error(lambda: kg.smtp(a))
+            t.check(refusal is not None and refusal[0] == 454 and "no client certificate for this mailbox" in refusal[1],
+                    f"an account without its own certificate is refused with a sentence ({refusal})")
     finally:
         kas_control(fd["kas"], "/fail", {"op": "createCert", "count": 0})
         kas_control(fd["kas"], "/accounts/reset", {})
