@@ -1,6 +1,7 @@
 // Steps 4-6 of the setup assistant (certificate, the PVS's user names and settings) and the
 // account care forms (password, out-of-office, large mail, deregistration and its revocation).
 #include "web/app.h"
+#include "web/dates.h"
 
 namespace kimgate::web {
 
@@ -31,6 +32,35 @@ std::string care_form(const std::string& csrf, const json& accounts, const std::
          (explanation.empty() ? "" : "<p>" + std::string(explanation) + "</p>") + address_select(accounts, chosen) +
          kAccountPassword + std::string(fields) + "<button type=\"submit\">" + std::string(button) +
          "</button></form>\n";
+}
+
+// The out-of-office request from the form (dates as the Account Manager's date-times), or the
+// sentence why it cannot be sent. Active needs both days, the end not before the start.
+std::string absence_request(const Form& f, json& request) {
+  const bool active = field(f, "active") == "yes";
+  json set{{"active", active}};
+  const std::optional<std::string> start = form_day_to_iso(field(f, "start"), false);
+  const std::optional<std::string> end = form_day_to_iso(field(f, "end"), true);
+  if ((!field(f, "start").empty() && !start) || (!field(f, "end").empty() && !end)) {
+    return "Beginn und Ende bitte als Kalendertag JJJJ-MM-TT angeben, z. B. 2026-12-24.";
+  }
+  if (active && (!start || !end)) {
+    return "Eine aktive Abwesenheitsnotiz braucht Beginn und Ende.";
+  }
+  if (start && end && *end < *start) {
+    return "Das Ende liegt vor dem Beginn.";
+  }
+  if (start) {
+    set["start"] = *start;
+  }
+  if (end) {
+    set["end"] = *end;
+  }
+  if (!field(f, "message").empty()) {
+    set["message"] = field(f, "message");
+  }
+  request["set"] = std::move(set);
+  return {};
 }
 
 }  // namespace
@@ -131,12 +161,12 @@ awaitable<Response> WebApp::account_care(Call& call) {
     } else if (action == "large_mail") {
       request["op"] = "account.large_mail";
       request["enable"] = field(f, "enable") == "yes";
+      if (field(f, "enable") == "yes" && field(f, "risks_read") != "yes") {
+        problem = "Bitte bestätigen Sie, dass Sie die Risiken großer Nachrichten gelesen haben.";
+      }
     } else if (action == "absence") {
       request["op"] = "account.absence";
-      request["set"] = json{{"active", field(f, "active") == "yes"},
-                            {"start", field(f, "start")},
-                            {"end", field(f, "end")},
-                            {"message", field(f, "message")}};
+      problem = absence_request(f, request);
     } else if (action == "deregister" || action == "revoke") {
       request["op"] = "account." + action;
       if (action == "deregister" && field(f, "confirm") != "yes") {
@@ -149,7 +179,9 @@ awaitable<Response> WebApp::account_care(Call& call) {
       body += notice("error", problem);
     } else {
       const json answer = co_await op(std::move(request));
-      body += succeeded(answer) ? notice("ok", "Erledigt.") : error_box(answer, call.lang());
+      body += !succeeded(answer)                     ? error_box(answer, call.lang())
+              : value_or(answer, "risks_de").empty() ? notice("ok", "Erledigt.")
+                                                     : notice("ok", "Erledigt. " + value_or(answer, "risks_de"));
     }
   }
   const json accounts_request{{"op", "account.list"}};
@@ -172,13 +204,14 @@ awaitable<Response> WebApp::account_care(Call& call) {
                     "for=\"end\">Ende (JJJJ-MM-TT)</label><input type=\"text\" id=\"end\" name=\"end\"><label "
                     "for=\"message\">Text</label><textarea id=\"message\" name=\"message\" rows=\"3\"></textarea>",
                     "Notiz speichern");
-  body +=
-      care_form(csrf, accounts, chosen, "large_mail", "Große Nachrichten (KIM 1.5+)",
-                "Mit KIM 1.5+ kommen Nachrichten bis 700 MiB an; sie liegen verschlüsselt beim Anbieter, bis sie "
-                "abgeholt sind. Ein PVS, das so große Nachrichten nicht verarbeiten kann, bleibt daran hängen. "
-                "Rücknahme jederzeit möglich.",
-                "<label><input type=\"checkbox\" name=\"enable\" value=\"yes\"> große Nachrichten empfangen</label>",
-                "Speichern");
+  body += care_form(csrf, accounts, chosen, "large_mail", "Große Nachrichten (KIM 1.5+)",
+                    "Mit KIM 1.5+ kommen Nachrichten bis 700 MiB an; sie liegen verschlüsselt beim Anbieter, bis sie "
+                    "abgeholt sind. Ein PVS, das so große Nachrichten nicht verarbeiten kann, bleibt daran hängen. "
+                    "Rücknahme jederzeit möglich.",
+                    "<label><input type=\"checkbox\" name=\"enable\" value=\"yes\"> große Nachrichten empfangen</label>"
+                    "<label><input type=\"checkbox\" name=\"risks_read\" value=\"yes\"> Ich habe die Risiken gelesen "
+                    "(nötig zum Einschalten)</label>",
+                    "Speichern");
   body += care_form(csrf, accounts, chosen, "deregister", "Adresse abmelden",
                     "Nach der Abmeldung bleibt die Adresse 30 Tage gesperrt; in dieser Zeit lässt sich die Abmeldung "
                     "zurücknehmen, danach ist die Adresse endgültig gelöscht.",

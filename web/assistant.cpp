@@ -2,6 +2,7 @@
 // registration -> client-module certificate -> the PVS's user names -> the PVS's settings,
 // and the overview. Each step is one page with one form; each action is one daemon op.
 #include "web/app.h"
+#include "web/dates.h"
 
 namespace kimgate::web {
 
@@ -52,13 +53,28 @@ awaitable<Response> WebApp::overview(Call& call) {
                    "dorthin.") +
             next_link(1, "Einrichtung beginnen");
   } else {
-    body +=
+    std::string table =
         "<table>" + head_row("Adresse", "Anbieter", "Telematik-ID", "Karte", "KIM-Version", "Zertifikat gültig bis");
     for (const auto& a : accounts["accounts"]) {
-      body += row(value_or(a, "address"), value_or(a, "provider"), value_or(a, "telematik_id"), value_or(a, "card"),
-                  value_or(a, "kim_version"), value_or(a, "certificate_not_after"));
+      const std::string address = value_or(a, "address");
+      const std::string not_after = value_or(a, "certificate_not_after");
+      const std::optional<long> days = days_until(not_after, std::chrono::system_clock::now());
+      std::string validity = not_after;
+      if (days && *days < 0) {
+        validity += " (abgelaufen)";
+        body += notice("error", "Das Zertifikat von " + address +
+                                    " ist abgelaufen: kimgated erreicht den Anbieter für diese Adresse nicht mehr. "
+                                    "Holen Sie unter Schritt 4 ein neues.");
+      } else if (days && *days < 30) {
+        validity += " (noch " + std::to_string(*days) + " Tage)";
+        body += notice("info", "Das Zertifikat von " + address + " läuft in " + std::to_string(*days) +
+                                   " Tagen ab. kimgated erneuert es bei der nächsten Anmeldung des PVS; schlägt das "
+                                   "fehl, liegt eine Nachricht mit dem Fehlertext (4016) im Postfach.");
+      }
+      table += row(address, value_or(a, "provider"), value_or(a, "telematik_id"), value_or(a, "card"),
+                   value_or(a, "kim_version"), validity);
     }
-    body += "</table>\n";
+    body += table + "</table>\n";
   }
   const json status_request{{"op", "status"}};
   const json status = co_await op(status_request);

@@ -11,6 +11,7 @@
 
 #include "web/admin_password.h"
 #include "web/app.h"
+#include "web/dates.h"
 
 namespace kimgate::web {
 namespace {
@@ -55,9 +56,7 @@ struct Fixture : ::testing::Test {
                   {"http_status", 420}};
     }
     if (op == "account.list") {
-      return json{{"ok", true},
-                  {"accounts", json::array({json{{"address", "B-123456789.nordrhein@kim.example"},
-                                                 {"certificate_not_after", "2029-01-01T00:00:00Z"}}})}};
+      return json{{"ok", true}, {"accounts", listed}};
     }
     if (op == "account.context") {
       return json{{"ok", true},
@@ -155,6 +154,8 @@ struct Fixture : ::testing::Test {
   asio::thread_pool pool{1};
   Clock::time_point fake_now = Clock::now();
   std::vector<json> ops;
+  json listed = json::array(
+      {json{{"address", "B-123456789.nordrhein@kim.example"}, {"certificate_not_after", "2029-01-01T00:00:00Z"}}});
   std::set<std::string> failing;
   std::vector<std::string> bodies;
   std::unique_ptr<WebApp> app;
@@ -376,6 +377,87 @@ TEST_F(Fixture, OtherMethodsAndUnknownPages) {
   EXPECT_EQ(send(get("/nowhere", session)).result(), http::status::not_found);
   const Response css = send(get("/style.css"));
   EXPECT_EQ(css[http::field::content_type], "text/css; charset=utf-8");
+}
+
+}  // namespace
+}  // namespace kimgate::web
+
+namespace kimgate::web {
+namespace {
+
+TEST_F(Fixture, LargeMailOptInNeedsTheRisksReadAndShowsThem) {
+  const std::string session = login();
+  const std::string csrf = csrf_in(send(get("/account", session)).body());
+  ops.clear();
+  const std::string base = "csrf=" + csrf + "&action=large_mail&address=B-1%40kim.example&password=pw&enable=yes";
+  const Response refused = send(post("/account", base, session));
+  EXPECT_NE(refused.body().find("Risiken"), std::string::npos);
+  EXPECT_TRUE(ops.empty() || ops.back()["op"] != "account.large_mail");
+  const Response done = send(post("/account", base + "&risks_read=yes", session));
+  const auto sent = std::find_if(ops.begin(), ops.end(), [](const json& o) { return o["op"] == "account.large_mail"; });
+  ASSERT_NE(sent, ops.end());
+  EXPECT_EQ((*sent)["enable"], true);
+  // Switching off needs no acknowledgement.
+  ops.clear();
+  send(post("/account", "csrf=" + csrf + "&action=large_mail&address=B-1%40kim.example&password=pw", session));
+  EXPECT_TRUE(std::any_of(ops.begin(), ops.end(),
+                          [](const json& o) { return o["op"] == "account.large_mail" && o["enable"] == false; }));
+}
+
+TEST_F(Fixture, AbsenceDaysAreCheckedAndSentAsDateTimes) {
+  const std::string session = login();
+  const std::string csrf = csrf_in(send(get("/account", session)).body());
+  const std::string base = "csrf=" + csrf + "&action=absence&address=B-1%40kim.example&password=pw";
+  ops.clear();
+  const Response bad_day = send(post("/account", base + "&active=yes&start=2026-02-30&end=2026-03-02", session));
+  EXPECT_NE(bad_day.body().find("JJJJ-MM-TT"), std::string::npos);
+  const Response reversed = send(post("/account", base + "&active=yes&start=2026-12-24&end=2026-12-01", session));
+  EXPECT_NE(reversed.body().find("vor dem Beginn"), std::string::npos);
+  const Response no_end = send(post("/account", base + "&active=yes&start=2026-12-24", session));
+  EXPECT_NE(no_end.body().find("braucht Beginn und Ende"), std::string::npos);
+  EXPECT_TRUE(std::none_of(ops.begin(), ops.end(), [](const json& o) { return o["op"] == "account.absence"; }));
+  send(post("/account", base + "&active=yes&start=2026-12-24&end=2027-01-02&message=Praxis+zu", session));
+  const auto sent = std::find_if(ops.begin(), ops.end(), [](const json& o) { return o["op"] == "account.absence"; });
+  ASSERT_NE(sent, ops.end());
+  EXPECT_EQ((*sent)["set"], (json{{"active", true},
+                                  {"start", "2026-12-24T00:00:00Z"},
+                                  {"end", "2027-01-02T23:59:59Z"},
+                                  {"message", "Praxis zu"}}));
+  // Off alone keeps what the provider stored (FAQ): no empty dates are sent.
+  ops.clear();
+  send(post("/account", base, session));
+  ASSERT_EQ(ops.size(), 2u);  // account.absence, then account.list for the page
+  EXPECT_EQ(ops[0]["set"], (json{{"active", false}}));
+}
+
+TEST_F(Fixture, OverviewWarnsOfACertificateThatExpiresOrHasExpired) {
+  const std::string session = login();
+  const auto in_days = [](int days) {
+    const std::time_t t =
+        std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + std::chrono::hours(24 * days + 1));
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return std::string(buf);
+  };
+  listed = json::array({json{{"address", "soon@kim.example"}, {"certificate_not_after", in_days(12)}},
+                        json{{"address", "gone@kim.example"}, {"certificate_not_after", "2020-01-01T00:00:00Z"}},
+                        json{{"address", "fine@kim.example"}, {"certificate_not_after", in_days(300)}}});
+  const Response r = send(get("/", session));
+  EXPECT_NE(r.body().find("(noch 12 Tage)"), std::string::npos);
+  EXPECT_NE(r.body().find("soon@kim.example läuft in 12 Tagen ab"), std::string::npos);
+  EXPECT_NE(r.body().find("(abgelaufen)"), std::string::npos);
+  EXPECT_NE(r.body().find("gone@kim.example ist abgelaufen"), std::string::npos);
+  EXPECT_EQ(r.body().find("fine@kim.example läuft"), std::string::npos);
+}
+
+TEST(FormDayToIso, RealCalendarDaysOnly) {
+  EXPECT_EQ(form_day_to_iso("2028-02-29", false), "2028-02-29T00:00:00Z");
+  EXPECT_EQ(form_day_to_iso("2026-12-31", true), "2026-12-31T23:59:59Z");
+  EXPECT_FALSE(form_day_to_iso("2027-02-29", false).has_value());
+  EXPECT_FALSE(form_day_to_iso("2026-13-01", false).has_value());
+  EXPECT_FALSE(form_day_to_iso("26-12-01", false).has_value());
+  EXPECT_FALSE(form_day_to_iso("2026-12-01T00:00:00Z", false).has_value());
+  EXPECT_FALSE(form_day_to_iso("", false).has_value());
 }
 
 }  // namespace
