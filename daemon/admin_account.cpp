@@ -5,6 +5,9 @@
 // card's JWT and the mailbox password.
 #include <spdlog/spdlog.h>
 
+#include <tuple>
+
+#include "daemon/account_upkeep.h"
 #include "daemon/admin_flows.h"
 #include "ldap/directory.h"
 
@@ -60,6 +63,31 @@ json absence_json(const rest::OutOfOffice& o) {
     out["message"] = *o.message;
   }
   return out;
+}
+
+// The note's dates checked before they reach the provider (its 400 would say less): ISO 8601 UTC
+// date-times, both needed when the note is active, the end after the start.
+std::optional<json> absence_refusal(const rest::OutOfOffice& note) {
+  for (const auto& [value, en, de] :
+       {std::tuple{&note.start_date, "start", "Beginn"}, std::tuple{&note.end_date, "end", "Ende"}}) {
+    if (*value && !parse_iso_utc(**value)) {
+      return admin_failure(
+          std::string("The ") + en + " of the out-of-office note is not a date-time like 2026-12-24T00:00:00Z.",
+          std::string(de) + " der Abwesenheitsnotiz ist keine Zeitangabe wie 2026-12-24T00:00:00Z.",
+          "Give it as YYYY-MM-DDThh:mm:ssZ (UTC).", "Geben Sie sie als JJJJ-MM-TTThh:mm:ssZ (UTC) an.");
+    }
+  }
+  if (note.active && (!note.start_date || !note.end_date)) {
+    return admin_failure("An active out-of-office note needs a start and an end.",
+                         "Eine aktive Abwesenheitsnotiz braucht Beginn und Ende.", "Give both (--start, --end).",
+                         "Geben Sie beides an (--start, --end).");
+  }
+  if (note.start_date && note.end_date && *parse_iso_utc(*note.end_date) <= *parse_iso_utc(*note.start_date)) {
+    return admin_failure("The out-of-office note ends before it starts.",
+                         "Die Abwesenheitsnotiz endet vor ihrem Beginn.", "Give an end after the start.",
+                         "Geben Sie ein Ende nach dem Beginn an.");
+  }
+  return std::nullopt;
 }
 
 constexpr const char* kLargeMailRisks =
@@ -165,6 +193,9 @@ awaitable<json> AdminService::Flows::account_op(const std::string& op, const jso
           *member = set[key].get<std::string>();
         }
       }
+    }
+    if (const std::optional<json> refusal = absence_refusal(note)) {
+      co_return *refusal;
     }
     const std::string step4 = "Updating the out-of-office note of " + address + " (updateOutOfOffice)";
     co_await progress(step4);

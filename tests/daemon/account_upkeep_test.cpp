@@ -62,11 +62,15 @@ class AccountUpkeepTest : public ::testing::Test {
   std::vector<OwnMail> mails_;
 };
 
-TEST(ParseIsoUtc, ReadsTheRegistryFormatOnly) {
+TEST(ParseIsoUtc, ReadsRfc3339DateTimes) {
   const auto t = parse_iso_utc("2027-12-04T18:00:00Z");
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(Clock::to_time_t(*t), 1827943200);
+  EXPECT_EQ(parse_iso_utc("2027-12-04T19:00:00+01:00"), t);
+  EXPECT_EQ(parse_iso_utc("2027-12-04T18:00:00.250Z"), t);
   EXPECT_FALSE(parse_iso_utc("2027-12-04 18:00:00").has_value());
+  EXPECT_FALSE(parse_iso_utc("2027-12-04T18:00:00").has_value());
+  EXPECT_FALSE(parse_iso_utc("2027-13-04T18:00:00Z").has_value());
   EXPECT_FALSE(parse_iso_utc("").has_value());
 }
 

@@ -146,6 +146,10 @@ def main():
         r, ab = kimctl("account", "absence", address, *pw, "--on", "--start", "2026-12-24T00:00:00Z", "--end",
                        "2027-01-02T00:00:00Z", "--message", "Praxis geschlossen", "--json")
         t.check(r.returncode == 0 and ab.get("active") is True, f"out-of-office note on ({ab})")
+        r, ab = kimctl("account", "absence", address, *pw, "--on", "--start", "2027-01-02T00:00:00Z", "--end",
+                       "2026-12-24T00:00:00Z", "--message", "verdreht", "--json")
+        t.check(r.returncode == 1 and "ends before it starts" in ab.get("error", ""),
+                f"an out-of-office note that ends before it starts is refused locally ({ab})")
         r, ab = kimctl("account", "absence", address, *pw, "--off", "--json")
         r2, ab2 = kimctl("account", "absence", address, *pw, "--json")
         t.check(r.returncode == 0 and ab2.get("active") is False and ab2.get("message") == "Praxis geschlossen",
