@@ -21,6 +21,7 @@
 #include "daemon/counters.h"
 #include "daemon/konnektor_routes.h"
 #include "daemon/provider_check.h"
+#include "daemon/route_data.h"
 #include "daemon/send_delivery.h"
 #include "konnektor/konnektor.h"
 #include "smtp/send_hooks.h"
@@ -72,6 +73,8 @@ class KimSmtpHooks final : public smtp::SendHooks {
   void set_account_tls(std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> tls) {
     account_tls_ = std::move(tls);
   }
+  // Routing addresses (daemon/route_resolve.h); unset: none are resolved.
+  void set_routing(std::shared_ptr<const RouteData> routing) { routing_ = std::move(routing); }
   net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
   std::unique_ptr<smtp::MessageBody> new_body() override;
   void authenticated(smtp::HookSession& session, const std::string& password) override;
@@ -102,6 +105,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   CertificateVerdicts verdicts_;
   LargeMailServices large_;
   std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
+  std::shared_ptr<const RouteData> routing_;
 };
 
 }  // namespace kimgate::daemon
