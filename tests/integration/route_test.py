@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Routing addresses (issue 18) against the test world with real clients (smtplib): practice A
-(KV Hessen, BSNR 461234500) sends to routing addresses of route.kimgate.invalid and kimgated
+(KV Hessen, BSNR 461234500) and practice B (KV Nordrhein) send to routing addresses of route.kimgate.invalid and kimgated
 replaces them before the directory lookups — an eAU by the IK in the address and one by the IK in
-the signed eAU bundle (through the Kostenträger file) reach the insurer `kasse`; a 1-Click delivery
-with its begleitdatei.xml and a QS sonography delivery with a DICOM file reach KV Hessen; a .exe
+the signed eAU bundle (through the Kostenträger file) reach the insurer `kasse`, one to the second
+insurer reaches the one of its three addresses tagged eAU; a 1-Click delivery
+with its begleitdatei.xml and a QS sonography delivery with a DICOM file reach KV Hessen, practice
+B's 1-Click delivery KV Nordrhein; a .exe
 and a begleitdatei with a foreign BSNR are refused with 554 5.6.0 naming file and rule; an SDKVCA
 file overrides the VZD (the test address) and maps a KV-Connect address and header; `kimctl route
 explain` explains each."""
@@ -72,6 +74,7 @@ def main():
     w = load_world()
     P = w["participants"]
     a, b, kasse, kvh = P["praxis_a"], P["praxis_b"], P["kasse"], P["kv_hessen"]
+    kvno, bkk = P["kv_nordrhein"], P["kasse_nordrhein"]
     kg = Kimgated(args.kimgated, args.source, w)
     work = kg.work
     kt = os.path.join(work, "kostentraeger.txt")
@@ -81,8 +84,8 @@ def main():
     base = kg.base_config + f'\n[routing]\nkostentraeger_file = "{kt}"\n'
     with_sdkvca = base + f'sdkvca_file = "{kvca}"\n'
 
-    def send(m):
-        s = kg.smtp(a)
+    def send(m, p=a):
+        s = kg.smtp(p)
         try:
             return s.send_message(m) == {}
         finally:
@@ -147,6 +150,26 @@ def main():
         r = refused(m)
         t.check(r is not None and r[0] == 554 and "5.6.0" in r[1] and "begleitdatei.xml" in r[1] and "381234567" in r[1],
                 f"1-Click with a foreign BSNR in begleitdatei.xml: 554 5.6.0 naming file and BSNR ({r})")
+
+        # 3b. The second KV region: practice B (domainID 381234567) reaches KV Nordrhein, not KV Hessen.
+        guid_b = str(uuid.uuid4())
+        files_b = [("begleitdatei.xml", begleitdatei(guid_b, "381234567", ["Z01381234567.con.xkm"]), "application",
+                    "xml"), ("Z01381234567.con.xkm", os.urandom(2000), "application", "octet-stream")]
+        m = with_files(letter(b["kim_address"], [f"kv-1click@{DOMAIN}"], "1ClickAbrechnung-Lieferung"), files_b)
+        e = explain(m)
+        t.check(e.returncode == 0 and f"-> {kvno['kim_address']}" in e.stdout and "KV 38 Nordrhein" in e.stdout,
+                f"route explain: practice B's kv-1click@ -> KV Nordrhein ({e.stdout.strip()[-300:]})")
+        t.check(send(m, b), "practice B's 1-Click delivery is accepted with 250")
+        t.check(arrived(w, kvno, m["Message-ID"]) is not None, "it arrived at KV Nordrhein (second KV region)")
+
+        # 3c. The second insurer has three addresses; only one is tagged eAU in kimData.
+        m = letter(a["kim_address"], [f"eau-103812348@{DOMAIN}"], f"eAU {uuid.uuid4()}")
+        e = explain(m)
+        t.check(e.returncode == 0 and f"-> {bkk['kim_address']}" in e.stdout and
+                "only one of 3 address(es) whose kimData names the application eAU" in e.stdout,
+                f"route explain: of the insurer's 3 addresses the eAU-tagged one ({e.stdout.strip()[-300:]})")
+        t.check(send(m), "eAU to eau-103812348@ is accepted with 250")
+        t.check(arrived(w, bkk, m["Message-ID"]) is not None, "it arrived in the insurer's eAU mailbox")
 
         # 4. QS sonography: no kimData tag in the VZD; the SDKVCA file names the address.
         m = with_files(letter(a["kim_address"], [f"kv-qs-sono@{DOMAIN}"], "QS Sono"),
