@@ -7,6 +7,7 @@
 #include "admin/card_command.h"
 #include "admin/commands.h"
 #include "admin/message_command.h"
+#include "admin/route_command.h"
 #include "admin/status_command.h"
 #include "admin/vzd_command.h"
 #include "admin/web_command.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   groups.push_back(kimgate::admin::register_card_commands(app, config_path));
   // command groups register here (one line each)
   groups.push_back(kimgate::admin::register_vzd_commands(app, config_path));
+  groups.push_back(kimgate::admin::register_route_commands(app, config_path));
   groups.push_back(kimgate::admin::register_message_commands(app));
   groups.push_back(kimgate::admin::register_status_commands(app, config_path));
   groups.push_back(kimgate::admin::register_account_commands(app, config_path));

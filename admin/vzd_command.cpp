@@ -126,28 +126,52 @@ int print_entries(std::ostream& out, const ldap::EntriesLookup& r) {
 
 }  // namespace
 
-int vzd_run(const std::string& config_path, const VzdRequest& request, std::ostream& out, std::ostream& err) {
-  std::signal(SIGPIPE, SIG_IGN);
+std::optional<DirectorySetup> load_directory_setup(const std::string& config_path, std::ostream& err) {
   const conf::LoadResult loaded = conf::load_file(config_path);
   if (!loaded.ok()) {
     for (const auto& d : loaded.errors) {
       err << d.str() << "\n";
     }
-    return 3;
+    return std::nullopt;
   }
-  const conf::Config& config = *loaded.config;
-  const conf::DirectorySection& dir = config.directory;
-  if (dir.url.empty()) {
+  if (loaded.config->directory.url.empty()) {
     err << config_path << ": directory.url is not set\n";
-    return 3;
+    return std::nullopt;
   }
-  const ldap::Configured configured = ldap::configure(config);
+  ldap::Configured configured = ldap::configure(*loaded.config);
   if (!configured.ok()) {
     err << configured.error << "\n";
+    return std::nullopt;
+  }
+  return DirectorySetup{*loaded.config, std::move(configured)};
+}
+
+int run_on_directory(const ldap::ClientOptions& client_options, const ldap::DirectoryOptions& options,
+                     const std::function<net::awaitable<int>(ldap::Directory&)>& body) {
+  asio::io_context io;
+  asio::thread_pool pool(1);
+  auto client = ldap::Client::create(io.get_executor(), pool, client_options);
+  ldap::Directory directory(client, options);
+  int code = 3;
+  auto session = [&]() -> net::awaitable<void> {
+    net::awaitable<int> op = body(directory);
+    const int result = co_await std::move(op);
+    code = result;
+    client->close();
+  };
+  asio::co_spawn(io, session, asio::detached);
+  io.run();
+  return code;
+}
+
+int vzd_run(const std::string& config_path, const VzdRequest& request, std::ostream& out, std::ostream& err) {
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::optional<DirectorySetup> setup = load_directory_setup(config_path, err);
+  if (!setup) {
     return 3;
   }
-  const ldap::ClientOptions& options = configured.client;
-  ldap::DirectoryOptions dopts = configured.directory;
+  const ldap::ClientOptions& options = setup->configured.client;
+  ldap::DirectoryOptions dopts = setup->configured.directory;
   if (!request.kv_profession_oids.empty()) {
     dopts.kv_profession_oids = request.kv_profession_oids;
   }
@@ -173,52 +197,41 @@ int vzd_run(const std::string& config_path, const VzdRequest& request, std::ostr
     out << "KV region     " << region->code << " " << region->name << "\n";
   }
 
-  asio::io_context io;
-  asio::thread_pool pool(1);
-  auto client = ldap::Client::create(io.get_executor(), pool, options);
-  ldap::Directory directory(client, dopts);
-  int code = 3;
-  auto body = [&]() -> net::awaitable<void> {
+  const auto body = [&](ldap::Directory& directory) -> net::awaitable<int> {
     if (request.kind == VzdRequest::Kind::lookup) {
       auto op = directory.lookup_address(request.argument, request.ecc_capable);
       ldap::AddressLookup r = co_await std::move(op);
       if (!r.ok()) {
         err << ldap::to_string(r.error) << ": " << r.detail << "\n";
-        code = 3;
-      } else {
-        code = print_lookup(out, r, request.ecc_capable);
+        co_return 3;
       }
-    } else {
-      std::optional<net::awaitable<ldap::EntriesLookup>> op;
-      switch (request.kind) {
-        case VzdRequest::Kind::insurer:
-          op.emplace(directory.insurer_by_ik(request.argument));
-          break;
-        case VzdRequest::Kind::kv: {
-          const auto region = kim::kv_region(request.argument);  // checked above
-          op.emplace(directory.kv_by_region(region->code, region->state_name));
-          break;
-        }
-        case VzdRequest::Kind::telematik_id:
-          op.emplace(directory.by_telematik_id(request.argument));
-          break;
-        default:
-          op.emplace(directory.search_name(request.argument));
-          break;
-      }
-      ldap::EntriesLookup r = co_await std::move(*op);
-      if (!r.ok()) {
-        err << ldap::to_string(r.error) << ": " << r.detail << "\n";
-        code = 3;
-      } else {
-        code = print_entries(out, r);
-      }
+      co_return print_lookup(out, r, request.ecc_capable);
     }
-    client->close();
+    std::optional<net::awaitable<ldap::EntriesLookup>> op;
+    switch (request.kind) {
+      case VzdRequest::Kind::insurer:
+        op.emplace(directory.insurer_by_ik(request.argument));
+        break;
+      case VzdRequest::Kind::kv: {
+        const auto region = kim::kv_region(request.argument);  // checked above
+        op.emplace(directory.kv_by_region(region->code, region->state_name));
+        break;
+      }
+      case VzdRequest::Kind::telematik_id:
+        op.emplace(directory.by_telematik_id(request.argument));
+        break;
+      default:
+        op.emplace(directory.search_name(request.argument));
+        break;
+    }
+    ldap::EntriesLookup r = co_await std::move(*op);
+    if (!r.ok()) {
+      err << ldap::to_string(r.error) << ": " << r.detail << "\n";
+      co_return 3;
+    }
+    co_return print_entries(out, r);
   };
-  asio::co_spawn(io, body, asio::detached);
-  io.run();
-  return code;
+  return run_on_directory(options, dopts, body);
 }
 
 CommandGroup register_vzd_commands(CLI::App& app, const std::string& config_path) {

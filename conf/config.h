@@ -212,6 +212,18 @@ struct WebSection {
   bool operator==(const WebSection&) const = default;
 };
 
+// Routing addresses (issue 18; docs/decisions.md "Routing"): a PVS may send to
+// eau-<IK>@<domain>, eau@<domain> or kv-<service>@<domain>; kimgated replaces them with the
+// insurer's or KV's KIM address. The master files are optional; without an SDKVCA file KV
+// addresses come from the VZD, without a Kostenträger file an IK is its own Haupt-IK.
+struct RoutingSection {
+  std::string domain = "route.kimgate.invalid";  // RFC 2606: never a real mail domain
+  Path services_file;                            // empty: the shipped conf/route-services.txt (built in)
+  Path kostentraeger_file;                       // "<IK> <Haupt-IK>" lines
+  Path sdkvca_file;                              // KBV SDKVCA (eHD XML)
+  bool operator==(const RoutingSection&) const = default;
+};
+
 struct Config {
   Path source;
   DaemonSection daemon;
@@ -225,6 +237,7 @@ struct Config {
   CacheSection cache;
   LimitsSection limits;
   WebSection web;
+  RoutingSection routing;
 
   // The Konnektor marked default (verify() guarantees there is exactly one).
   const Konnektor& default_konnektor() const;

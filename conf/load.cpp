@@ -325,6 +325,33 @@ void read_web(Context& ctx, const toml::table* t, WebSection& w) {
   r.finish();
 }
 
+bool dns_name(std::string_view s) {
+  if (s.empty() || s.size() > 253 || s.front() == '.' || s.back() == '.' || s.find("..") != std::string_view::npos) {
+    return false;
+  }
+  for (const char ch : s) {
+    const bool ok =
+        (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void read_routing(Context& ctx, const toml::table* t, RoutingSection& rt) {
+  TableReader r(ctx, t, "routing");
+  r.string("domain", rt.domain);
+  if (!dns_name(rt.domain)) {
+    r.error_at("domain", "routing.domain \"" + rt.domain +
+                             "\" is not a domain name (letters, digits, '-' and '.'), e.g. route.kimgate.invalid");
+  }
+  r.path("services_file", rt.services_file, FileCheck::readable);
+  r.path("kostentraeger_file", rt.kostentraeger_file, FileCheck::readable);
+  r.path("sdkvca_file", rt.sdkvca_file, FileCheck::readable);
+  r.finish();
+}
+
 void verify(Context& ctx, const toml::table& root, Config& c) {
   TableReader r(ctx, &root, "");
   const auto* ks = root.get("konnektor");
@@ -385,6 +412,7 @@ LoadResult load_table(const toml::table& root, std::string name, const Path& bas
   read_cache(ctx, top.table("cache"), c.cache);
   read_limits(ctx, top.table("limits"), c.limits);
   read_web(ctx, top.table("web"), c.web);
+  read_routing(ctx, top.table("routing"), c.routing);
   top.finish();
   verify(ctx, root, c);
   if (result.errors.empty()) {

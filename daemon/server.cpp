@@ -20,6 +20,7 @@
 #include "daemon/provider_check.h"
 #include "daemon/receive_kas.h"
 #include "daemon/receive_path.h"
+#include "daemon/route_send.h"
 #include "daemon/smtp_hooks.h"
 #include "kimgate_version.h"
 #include "konnektor/make_konnektor.h"
@@ -188,6 +189,7 @@ void Server::open_send_path() {
   login_guard_ = std::make_unique<net::LoginGuard>(login_settings(config_.limits));
   const auto own_tls = [this](const std::string& address) { return accounts_->tls_for(address); };
   smtp_hooks_->set_account_tls(own_tls);
+  smtp_hooks_->set_routing(load_routing(config_));
   receive_->set_account_tls(own_tls);
   open_admin();
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "daemon/route_send.h"
 #include "daemon/send_steps.h"
 #include "daemon/smtp_session_state.h"
 #include "kim/kom_le.h"
@@ -151,7 +152,7 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   if (session == nullptr) {
     co_return refusal(451, "4.3.0", "Internal error: the session has no KIM context");
   }
-  const auto mail = kim::parse_raw_message(*message);
+  auto mail = kim::parse_raw_message(*message);
   if (!mail) {
     co_return refusal(554, "5.6.0", "The message has no valid RFC 5322 header section");
   }
@@ -187,6 +188,13 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
     Built b;
     b.large = true;  // §4.10: through the KAS
     co_return b;
+  }
+  if (routing_ != nullptr && directory_ != nullptr) {  // issue 18: before the directory lookups
+    net::awaitable<std::optional<Answer>> op = route_mail(*routing_, *directory_, envelope, message, mail);
+    std::optional<Answer> routed = co_await std::move(op);
+    if (routed) {
+      co_return Built{std::move(routed), {}};
+    }
   }
   std::optional<Answer> sender_problem = check_sender(*mail, envelope.mail_from);
   if (sender_problem) {

@@ -22,6 +22,7 @@
 #include "daemon/counters.h"
 #include "daemon/konnektor_routes.h"
 #include "daemon/provider_check.h"
+#include "daemon/route_data.h"
 #include "daemon/send_delivery.h"
 #include "konnektor/konnektor.h"
 #include "smtp/send_hooks.h"
@@ -75,6 +76,8 @@ class KimSmtpHooks final : public smtp::SendHooks {
   }
   // Told of every login the provider accepted (daemon/account_upkeep.h).
   void set_login_observer(std::function<void(LoginSeen)> observer) { observer_ = std::move(observer); }
+  // Routing addresses (daemon/route_resolve.h); unset: none are resolved.
+  void set_routing(std::shared_ptr<const RouteData> routing) { routing_ = std::move(routing); }
   net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
   std::unique_ptr<smtp::MessageBody> new_body() override;
   void authenticated(smtp::HookSession& session, const std::string& password) override;
@@ -106,6 +109,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   LargeMailServices large_;
   std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
   std::function<void(LoginSeen)> observer_;
+  std::shared_ptr<const RouteData> routing_;
 };
 
 }  // namespace kimgate::daemon

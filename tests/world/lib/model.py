@@ -230,6 +230,35 @@ def participants() -> list[Participant]:
                  "1ClickAbrechnung;Lieferung;V2.0|eDokumentation-QSHLT;Lieferung;V2.0",
         vzd_extra={"st": ["Hessen"], "l": ["Frankfurt am Main"], "postalCode": ["60528"],
                    "street": ["Europa-Allee 90"], "holder": ["kbv"]}))
+    # Routing (issue 18): a second KV region, so that a practice's KV deliveries go to its own KV
+    # (practice B's domainID 381234567 lies in KV Nordrhein, 38) ...
+    p.append(Participant(
+        id="kv_nordrhein", name="KV Nordrhein Datenannahmestelle", role="kv", provider="fd-b",
+        local_part="datenannahme.kvno", password="KVNO-Annahme.2024!", telematik_id="9-2.210.3800001",
+        profession_oids=(PROF_KV, PROF_KV_GEMSPEC), profession_item="Kassenärztliche Vereinigung",
+        entry_type="6", iccsn="80276883110000100020", card_type="SMC-B", keys=SMCB_KEYS,
+        subject=_smcb_subject("Kassenärztliche Vereinigung Nordrhein NOT-VALID", "Düsseldorf", "40474",
+                              "Tersteegenstraße 9", "80276883110000100020", "KV Nordrhein Datenannahme TEST-ONLY"),
+        domain_ids=("38",), kv_region="38", p12_password="kvno-p12", kom_le="1.5",
+        kim_data="datenannahme.kvno@fd-b.kim.telematik-test,1.5,1ClickAbrechnung;Lieferung;V2.0",
+        vzd_extra={"st": ["Nordrhein"], "l": ["Düsseldorf"], "postalCode": ["40474"],
+                   "street": ["Tersteegenstraße 9"], "holder": ["kbv"]}))
+    # ... and a second insurer with several addresses whose kimData application tags differ (the
+    # "Lumpenpostfächer"): only eau.bkkno takes eAU; post.bkkno and eeb.bkkno are VZD values only.
+    p.append(Participant(
+        id="kasse_nordrhein", name="Test-BKK Nordrhein", role="insurer", provider="fd-a",
+        local_part="eau.bkkno", password="BKKNO-eAU.2024!", telematik_id="8-01-0000103812348",
+        profession_oids=(PROF_KOSTENTRAEGER,), profession_item="Betriebsstätte Kostenträger", entry_type="5",
+        iccsn="80276883110000100021", card_type="SMC-B", keys=SMCB_KEYS,
+        subject=_smcb_subject("Test-BKK Nordrhein NOT-VALID", "Köln", "50667", "Domkloster 1",
+                              "80276883110000100021", "Test-BKK Nordrhein TEST-ONLY"),
+        domain_ids=("103812348",), ik="103812348", p12_password="bkkno-p12", kom_le="1.5",
+        kim_data="post.bkkno@fd-a.kim.telematik-test,1.5,KIM-Mail;V1.0",
+        vzd_extra={"mail": ["post.bkkno@fd-a.kim.telematik-test", "eeb.bkkno@fd-a.kim.telematik-test"],
+                   "kimData": ["eeb.bkkno@fd-a.kim.telematik-test,1.5,eEB;V1.0",
+                               "eau.bkkno@fd-a.kim.telematik-test,1.5,eAU;V1.0|KIM-Mail;V1.0"],
+                   "st": ["Nordrhein"], "l": ["Köln"], "postalCode": ["50667"], "street": ["Domkloster 1"],
+                   "holder": ["dtsg"]}))
     # The awkward cases: each a practice-like SMC-B identity on fd-b.
     for i, (pid, local, awk, keys) in enumerate([
             ("expired", "expired", "expired", ENC_ONLY),

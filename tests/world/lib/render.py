@@ -174,17 +174,22 @@ def seed_ldif(pki: Pki, parts: list[Participant]) -> str:
         e.append(_ldif("personalEntry", "TRUE" if p.role == "doctor" else ("false" if p.role == "insurer" else "FALSE")))
         e.append(_ldif("dataFromAuthority", "TRUE"))
         e.append(_ldif("countryCode", "DE"))
+        # Further mail/kimData values from vzd_extra go right after the participant's own: slapadd
+        # mangles an attribute whose values are split by other attributes.
         if p.mailbox:
             e.append(_ldif("mail", p.address))
+        e += [_ldif("mail", x) for x in p.vzd_extra.get("mail", [])]
         if p.kom_le and p.mailbox:
             e.append(_ldif("komLeData", f"{p.kom_le},{p.address}"))
         if p.kim_data:
             e.append(_ldif("kimData", p.kim_data))
+        e += [_ldif("kimData", x) for x in p.vzd_extra.get("kimData", [])]
         for k in p.keys:
             if k.cert_type.endswith(".ENC"):
                 e.append(_ldif("userCertificate;binary", pki.key_paths(p.id, k.label)["cert_der"].read_bytes()))
         for attr, values in p.vzd_extra.items():
-            e += [_ldif(attr, x) for x in values]
+            if attr not in ("mail", "kimData"):
+                e += [_ldif(attr, x) for x in values]
         e.append(_ldif("changeDateTime", changed))
         out.append("".join(e) + "\n")
     return "".join(out)

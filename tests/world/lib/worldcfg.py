@@ -18,7 +18,7 @@ TEMPLATES = WORLD_SRC / "templates"
 
 # Bump when the generated material changes shape: an existing PKI with an
 # older stamp is thrown away and made anew on the next `up`.
-MODEL_VERSION = "3"   # 2: the KAS/accmgr TLS identities; 3: practice C (SMCB-C, SMCB-C2)
+MODEL_VERSION = "4"   # 2: the KAS/accmgr TLS identities; 3: practice C (SMCB-C, SMCB-C2); 4: KV Nordrhein, BKK Nordrhein (routing)
 
 HOST = "127.0.0.1"
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"

@@ -1,0 +1,33 @@
+#pragma once
+// The send path's side of routing (issue 18): load the routing data at start, and per mail
+// resolve its routing addresses (daemon/route_resolve.h), log each decision with its reason,
+// and either refuse the mail or hand on the rewritten mail and envelope.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "conf/config.h"
+#include "daemon/route_data.h"
+#include "kim/raw_message.h"
+#include "net/asio.h"
+#include "smtp/send_hooks.h"
+
+namespace kimgate::ldap {
+class Directory;
+}
+
+namespace kimgate::daemon {
+
+// The routing data of the configuration; throws (a start-up failure) with every file:line
+// problem when a configured file does not load.
+std::shared_ptr<const RouteData> load_routing(const conf::Config& config);
+
+// Resolves the routing addresses of `message`; on success `envelope`, `message` and `mail`
+// (views into `message`) describe the rewritten mail and nullopt is returned; otherwise the
+// answer the PVS gets (554 5.6.0 for a rule, 553 5.1.3 for a malformed routing address,
+// 550 5.1.1 for an unknown recipient, 451 4.4.3 when the directory cannot be asked).
+net::awaitable<std::optional<smtp::Answer>> route_mail(const RouteData& routing, ldap::Directory& directory,
+                                                       smtp::Envelope& envelope, std::shared_ptr<std::string>& message,
+                                                       std::optional<kim::RawMessage>& mail);
+
+}  // namespace kimgate::daemon
