@@ -212,6 +212,21 @@ void Server::open_admin() {
   };
   admin_ = std::make_unique<AdminService>(io_.get_executor(), std::move(deps));
   control_requests_->set_admin(admin_.get());
+  DoctorDeps doctor;
+  doctor.config = &config_;
+  doctor.konnektors = &konnektors_;
+  doctor.accounts = accounts_.get();
+  doctor.locator = locator_.get();
+  doctor.directory = directory_.get();
+  doctor.tls_for = [this](const std::string& address) { return provider_tls(address); };
+  doctor.provider_check = [this](const AccountRecord& r) {
+    const auto k = konnektors_.find(r.konnektor);
+    return providers_->check_for(k == konnektors_.end() ? nullptr : k->second.get(),
+                                 konnektor::CallContext{r.mandant_id, r.client_system_id, r.workplace_id, r.user_id});
+  };
+  doctor.helo = host_name(config_);
+  doctor_ = std::make_unique<DoctorService>(io_.get_executor(), std::move(doctor));
+  control_requests_->set_doctor(doctor_.get());
 }
 
 std::optional<std::string> Server::build_runtime(const conf::Config& c, std::shared_ptr<const Runtime>& out) {
