@@ -18,7 +18,7 @@ import re
 import sys
 from urllib.parse import unquote
 
-from accmgr_effects import CertFactory, EffectError, Mailboxes, Vzd
+from accmgr_effects import CERT_DAYS, CertFactory, EffectError, Mailboxes, Vzd
 from accmgr_jwt import JwtError, JwtVerifier, Verified
 from accmgr_store import (DEREGISTRATION_GRACE, KIM_VERSIONS, MAX_ADDRESSES_PER_TID, OPERATIONS, Account,
                           AccountStore, secret_matches, ssha256)
@@ -379,7 +379,14 @@ class AccountManager:
                 return {"telematik_id": req["telematik_id"], "active": bool(req["active"])}
             if (method, path) == ("POST", "/accounts/reset"):
                 self.reset()
+                self.certs.days = CERT_DAYS
                 return self.store.settings()
+            if (method, path) == ("POST", "/cert-days"):
+                days = int(req["days"])
+                if not 1 <= days <= 2 * 365:
+                    raise AmError(400, "days must be 1 to 730")
+                self.certs.days = days   # validity of the next createCert certificates
+                return {"cert_days": days}
         raise AmError(404, "unknown control request")
 
     def set_fault(self, req: dict) -> dict:

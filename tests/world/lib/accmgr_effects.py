@@ -216,6 +216,9 @@ class Vzd:
 
 
 # --- C.CM.TLS-CS from the world PKI -----------------------------------------------------------
+CERT_DAYS = 2 * 365
+
+
 class CertFactory:
     """createCert: a C.CM.TLS-CS issued by the world's component CA (`komp`, which also
     issued the world's own C.CM.TLS-CS), recorded in its openssl-ca database, so OCSP
@@ -226,6 +229,7 @@ class CertFactory:
         self.pki = Pki(Layout(Path(cfg["world_dir"])), cfg["world_ports"])
         self.tmp_root = Path(cfg["state_dir"])
         self.lock = threading.Lock()
+        self.days = CERT_DAYS   # control POST /cert-days: shorter for the doctor's expiry test
 
     def issue(self, common_name: str, cert_password: str | None) -> bytes:
         with self.lock, tempfile.TemporaryDirectory(dir=self.tmp_root, prefix="cert-") as d:
@@ -239,7 +243,7 @@ class CertFactory:
                 ext = self.pki.ee_ext("komp", "critical, digitalSignature",
                                       (model.OID_POLICY_GEM_OR_CP, model.OID_CM_TLS_C), eku="clientAuth",
                                       admission=(None, "Clientmodul", (model.ROLE_CMFD,)))
-                self.pki.sign("komp", csr, cert, ext, days=2 * 365)
+                self.pki.sign("komp", csr, cert, ext, days=self.days)
             except (RuntimeError, OSError) as e:
                 raise EffectError(502, f"the PKI did not issue the certificate: {e}") from None
             finally:
