@@ -64,8 +64,13 @@ std::uint16_t Server::port() const {
 }
 
 void Server::start() {
-  time_ = std::make_unique<TimeService>(io_, options_.host, port());
-  time_->start();
+  try {
+    time_ = std::make_unique<TimeService>(io_, options_.host, port());
+    time_->start();
+  } catch (const boost::system::system_error& e) {
+    // Without its time service the simulator still serves SOAP; sync_Time then times out.
+    spdlog::warn("event=sim_time_service_unavailable port={} reason=\"{}\"", port(), e.what());
+  }
   auto loop = accept_loop();
   asio::co_spawn(io_, std::move(loop), asio::detached);
 }
@@ -203,6 +208,9 @@ Server::Reply Server::control(const std::string& target, const std::string& body
     const long seconds = std::strtol(line.c_str(), &end, 10);
     if (line.empty() || end == nullptr || *end != '\0') {
       return Reply{400, "text/plain", "body: SECONDS (an integer, may be negative)\n"};
+    }
+    if (!time_) {
+      return Reply{503, "text/plain", "the time service could not bind its UDP port\n"};
     }
     time_->set_offset(std::chrono::seconds(seconds));
   } else if (target == "/sim/fault") {
