@@ -6,6 +6,7 @@
 #include "admin/account_command.h"
 #include "admin/card_command.h"
 #include "admin/commands.h"
+#include "admin/doctor_command.h"
 #include "admin/message_command.h"
 #include "admin/route_command.h"
 #include "admin/status_command.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   groups.push_back(kimgate::admin::register_route_commands(app, config_path));
   groups.push_back(kimgate::admin::register_message_commands(app));
   groups.push_back(kimgate::admin::register_status_commands(app, config_path));
+  groups.push_back(kimgate::admin::register_doctor_commands(app, config_path));
   groups.push_back(kimgate::admin::register_account_commands(app, config_path));
   groups.push_back(kimgate::admin::register_web_commands(app, config_path));
 

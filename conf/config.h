@@ -82,6 +82,7 @@ struct Konnektor {
   Path server_ca;
   std::string server_pin_sha256;  // hex SHA-256 of the Konnektor's certificate (its CN is an ICCSN)
   std::string proxy;              // http://host:port for HTTP CONNECT
+  std::string time_server;        // sync_Time (NTP): "host[:port]"; empty: the sds_url host, port 123
   std::string ecc_min_signature_service = "7.4.1";
   std::string ecc_min_encryption_service = "6.1.1";
   // local

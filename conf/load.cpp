@@ -163,6 +163,7 @@ void read_konnektor(Context& ctx, const toml::table* t, const std::string& path,
     r.path("server_ca", k.server_ca, FileCheck::readable);
     r.string("server_pin_sha256", k.server_pin_sha256);
     r.string("proxy", k.proxy);
+    r.string("time_server", k.time_server);
     if (k.tls_auth == KonnektorTlsAuth::certificate && k.client_p12.empty()) {
       r.error_here(path + " uses tls_auth = \"certificate\" but has no client_p12");
     }

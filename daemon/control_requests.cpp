@@ -21,6 +21,15 @@ awaitable<json> ControlRequests::handle(const json& request, AdminProgress progr
     json answer = co_await admin_->handle(request, std::move(progress));
     co_return answer;
   }
+  if (op == "doctor") {
+    if (doctor_ == nullptr) {
+      co_return admin_failure("The doctor is not ready yet.", "Die Diagnose ist noch nicht bereit.",
+                              "Wait until kimgated has started, then try again.",
+                              "Warten Sie, bis kimgated gestartet ist, und versuchen Sie es erneut.");
+    }
+    json answer = co_await doctor_->handle(request);
+    co_return answer;
+  }
   if (op == "status") {
     co_return status();
   }
@@ -31,8 +40,9 @@ awaitable<json> ControlRequests::handle(const json& request, AdminProgress progr
     json answer = co_await unlock(request);
     co_return answer;
   }
-  co_return json{{"ok", false},
-                 {"error", "unknown op \"" + op + "\"; known: status, cards, card.unlock, account.*, pvs.settings"}};
+  co_return json{
+      {"ok", false},
+      {"error", "unknown op \"" + op + "\"; known: status, cards, card.unlock, doctor, account.*, pvs.settings"}};
 }
 
 std::string_view ControlRequests::kind_of(const std::string& id) const {

@@ -5,6 +5,8 @@
 //   {"op":"cards"}                                 -> every card of the Konnektors that administer
 //                                                     their cards here (Konnektor::card_status)
 //   {"op":"card.unlock","iccsn":..,"konnektor":..} -> VerifyPin by ICCSN (Konnektor::unlock_card)
+//   {"op":"doctor","passwords":{..}}              -> every hop checked (DoctorService, doctor.h);
+//                                                     the passwords are used for the logins only
 //   {"op":"account.*"} / {"op":"pvs.settings"}     -> the administration module (AdminService,
 //                                                     admin_ops.h); its requests may carry mailbox
 //                                                     passwords, never echoed or logged
@@ -18,6 +20,7 @@
 
 #include "conf/config.h"
 #include "daemon/admin_ops.h"
+#include "daemon/doctor.h"
 #include "konnektor/konnektor.h"
 #include "net/asio.h"
 
@@ -44,6 +47,8 @@ class ControlRequests {
   net::awaitable<nlohmann::json> handle(const nlohmann::json& request, AdminProgress progress = {});
   // The administration module, once the daemon has wired it (null before: its ops are refused).
   void set_admin(AdminService* admin) { admin_ = admin; }
+  // The doctor, once the daemon has wired it (null before: "doctor" is refused).
+  void set_doctor(DoctorService* doctor) { doctor_ = doctor; }
 
  private:
   nlohmann::json status() const;
@@ -55,6 +60,7 @@ class ControlRequests {
   const std::vector<conf::Konnektor>& config_;
   StatusFn status_;
   AdminService* admin_ = nullptr;
+  DoctorService* doctor_ = nullptr;
 };
 
 }  // namespace kimgate::daemon

@@ -111,6 +111,7 @@ class Server {
   std::unique_ptr<class AdminCards> admin_cards_;     // the administration module's way to the cards
   std::unique_ptr<class AdminService> admin_;         // the administration flows (control socket, web page)
   std::unique_ptr<class AccountUpkeep> upkeep_;       // certificate renewal and own KIM version, at login
+  std::unique_ptr<class DoctorService> doctor_;       // kimctl doctor and the web page's Diagnose view
   std::unique_ptr<net::ConnectionLimits> connection_limits_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;

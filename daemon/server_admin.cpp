@@ -56,6 +56,22 @@ void Server::open_admin() {
   upkeep.kim_version = kim_version;
   upkeep.product = std::string("kimgate ") + KIMGATE_VERSION;
   upkeep_ = std::make_unique<AccountUpkeep>(io_.get_executor(), std::move(upkeep));
+
+  DoctorDeps doctor;
+  doctor.config = &config_;
+  doctor.konnektors = &konnektors_;
+  doctor.accounts = accounts_.get();
+  doctor.locator = locator_.get();
+  doctor.directory = directory_.get();
+  doctor.tls_for = [this](const std::string& address) { return provider_tls(address); };
+  doctor.provider_check = [this](const AccountRecord& r) {
+    const auto k = konnektors_.find(r.konnektor);
+    return providers_->check_for(k == konnektors_.end() ? nullptr : k->second.get(),
+                                 konnektor::CallContext{r.mandant_id, r.client_system_id, r.workplace_id, r.user_id});
+  };
+  doctor.helo = pvs_side().host;
+  doctor_ = std::make_unique<DoctorService>(io_.get_executor(), std::move(doctor));
+  control_requests_->set_doctor(doctor_.get());
   const auto observe = [this](LoginSeen seen) { upkeep_->logged_in(std::move(seen)); };
   smtp_hooks_->set_login_observer(observe);
   receive_->set_login_observer(observe);

@@ -7,6 +7,7 @@
 // Every operation is asynchronous, takes the call context, and returns an Outcome:
 // the value, or an Error with the gematik code and text. Implementations never block
 // the io_context and bound every operation by KONNEKTOR_TIMEOUT.
+#include "konnektor/time_sync.h"
 #include "konnektor/types.h"
 #include "net/asio.h"
 
@@ -54,6 +55,14 @@ class Konnektor {
   // AuthSignatureService ExternalAuthenticate: sign a SHA-256 digest with the card's AUT key.
   virtual net::awaitable<Outcome<Bytes>> external_authenticate(const CallContext& ctx, const std::string& handle,
                                                                const Bytes& digest, SignatureScheme scheme) = 0;
+
+  // sync_Time (KOM-LE-A_2230, time_sync.h): the Konnektor's time and our offset to it. The
+  // default is for a Konnektor inside kimgated's own process: it has no time service of its own
+  // (Error kind `other`, code 0) because its clock is this machine's.
+  virtual net::awaitable<Outcome<TimeSample>> sync_time() {
+    co_return Outcome<TimeSample>::failure(
+        Error{Error::Kind::other, 0, "this Konnektor runs inside kimgated and uses this machine's clock"});
+  }
 
   // Card administration for `kimctl card list|unlock` (the daemon's control socket): the cards this
   // Konnektor manages itself, whatever the call context, and VerifyPin by ICCSN. A Konnektor whose

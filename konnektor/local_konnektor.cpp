@@ -257,6 +257,8 @@ struct LocalKonnektor::Slot {
   std::string holder;
   std::chrono::system_clock::time_point inserted;
   bool pin_verified = false;
+  bool removed = false;                 // test control: pulled until reinsert_cards
+  std::optional<PinStatus> forced_pin;  // test control: what GetPinStatus reports
   CardQueue queue;
 
   CardType type() const { return config.type == conf::CardType::hba ? CardType::hba : CardType::smc_b; }
@@ -400,8 +402,32 @@ void LocalKonnektor::reinsert_cards() {
       s->handle = random_handle();
       s->inserted = std::chrono::system_clock::now();
       s->pin_verified = false;
+      s->removed = false;
+      s->forced_pin.reset();
     }
   }
+}
+
+bool LocalKonnektor::remove_card(const std::string& iccsn) {
+  for (auto& s : slots_) {
+    if (s->backend && s->config.iccsn == iccsn) {
+      s->removed = true;
+      s->pin_verified = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool LocalKonnektor::force_pin_status(const std::string& iccsn, std::optional<PinStatus> status) {
+  for (auto& s : slots_) {
+    if (s->backend && s->config.iccsn == iccsn) {
+      s->forced_pin = status;
+      s->pin_verified = status == PinStatus::verified;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::optional<std::vector<CardStatus>> LocalKonnektor::card_status() const {
@@ -415,7 +441,7 @@ std::optional<std::vector<CardStatus>> LocalKonnektor::card_status() const {
 
 awaitable<Outcome<PinOutcome>> LocalKonnektor::unlock_card(const std::string& iccsn) {
   for (const auto& s : slots_) {
-    if (s->config.iccsn == iccsn && s->backend) {
+    if (s->config.iccsn == iccsn && s->backend && !s->removed) {
       // A context that sees the card: its first pattern with "*" made concrete.
       CallContext ctx{"*", "*", "*", s->config.user_id};
       if (!s->config.contexts.empty()) {
@@ -447,7 +473,7 @@ std::vector<std::string> LocalKonnektor::problems() const {
 
 LocalKonnektor::Slot* LocalKonnektor::find_slot(const std::string& handle) {
   for (auto& s : slots_) {
-    if (s->backend && s->handle == handle) {
+    if (s->backend && !s->removed && s->handle == handle) {
       return s.get();
     }
   }
@@ -503,7 +529,7 @@ awaitable<Outcome<std::vector<Card>>> LocalKonnektor::get_cards(const CallContex
     for (const auto& pattern : s->config.contexts) {
       visible = visible || match_level(pattern, ctx) == 3;
     }
-    if (s->backend && visible) {
+    if (s->backend && !s->removed && visible) {
       cards.push_back(Card{s->handle, s->type(), s->config.iccsn, s->holder, s->inserted});
     }
   }
@@ -529,6 +555,9 @@ awaitable<Outcome<PinState>> LocalKonnektor::get_pin_status(const CallContext& c
   KIMGATE_CHECK_CARD(PinState)
   if ((pin == PinType::smc) != (slot->type() == CardType::smc_b)) {
     co_return Outcome<PinState>::failure(error(Error::Kind::pin, 4072, "Invalid PIN reference for this card type"));
+  }
+  if (slot->forced_pin) {
+    co_return Outcome<PinState>::success(PinState{*slot->forced_pin, std::nullopt});
   }
   co_return Outcome<PinState>::success(
       PinState{slot->pin_verified ? PinStatus::verified : PinStatus::verifiable, std::nullopt});

@@ -53,6 +53,11 @@ class LocalKonnektor final : public Konnektor {
 
   // Simulates pulling and re-inserting every card: new handles, PINs locked again, same ICCSNs.
   void reinsert_cards();
+  // Test controls of the test Konnektor (tests/konnektor_sim): the card with `iccsn` pulled
+  // (GetCards no longer lists it, its handle answers 4008 until reinsert_cards), and its PIN
+  // status as GetPinStatus reports it (nullopt: the real state again). False: no such card.
+  bool remove_card(const std::string& iccsn);
+  bool force_pin_status(const std::string& iccsn, std::optional<PinStatus> status);
 
   // The administrator's view (kimctl card list/unlock through the daemon): every configured
   // card regardless of call contexts, and VerifyPin by ICCSN with the card's configured PIN.

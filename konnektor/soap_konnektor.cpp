@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "crypto/signed_data.h"
 #include "konnektor/soap/responses.h"
 #include "net/run_blocking.h"
@@ -29,7 +31,11 @@ SoapKonnektor::SoapKonnektor(asio::any_io_executor ex, asio::thread_pool& pool, 
       id_(config.id),
       sds_url_(config.sds_url),
       timeout_(timeout),
-      transport_(std::move(transport)) {}
+      transport_(std::move(transport)) {
+  const TimeServer t = time_server_of(config.time_server, config.sds_url);
+  time_host_ = t.host;
+  time_port_ = t.port;
+}
 
 SoapKonnektor::~SoapKonnektor() = default;
 
@@ -260,6 +266,17 @@ awaitable<Outcome<Bytes>> SoapKonnektor::external_authenticate(const CallContext
     return soap::external_authenticate(v, ctx, handle, digest, scheme);
   };
   Outcome<Bytes> r = co_await call<Bytes>(build, soap::parse_external_authenticate, timeout_);
+  co_return r;
+}
+
+awaitable<Outcome<TimeSample>> SoapKonnektor::sync_time() {
+  if (time_host_.empty()) {
+    co_return Outcome<TimeSample>::failure(
+        Error{Error::Kind::unavailable, 0, "neither time_server nor sds_url names the Konnektor's host"});
+  }
+  // An NTP exchange is one datagram each way: a few seconds are plenty even on a slow LAN.
+  const std::chrono::milliseconds wait = std::min<std::chrono::milliseconds>(timeout_, std::chrono::seconds(5));
+  Outcome<TimeSample> r = co_await query_time(ex_, time_host_, time_port_, wait);
   co_return r;
 }
 

@@ -51,6 +51,8 @@ class SoapKonnektor final : public Konnektor {
                                                                       const Bytes& certificate) override;
   net::awaitable<Outcome<Bytes>> external_authenticate(const CallContext& ctx, const std::string& handle,
                                                        const Bytes& digest, SignatureScheme scheme) override;
+  // NTP to `time_server` of the configuration, by default the host of sds_url on port 123.
+  net::awaitable<Outcome<TimeSample>> sync_time() override;
 
  private:
   using Directory = std::shared_ptr<const soap::ServiceDirectory>;
@@ -69,6 +71,8 @@ class SoapKonnektor final : public Konnektor {
   net::asio::thread_pool& pool_;
   std::string id_;
   std::string sds_url_;
+  std::string time_host_;
+  std::uint16_t time_port_ = 123;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<SoapTransport> transport_;
   Directory directory_;

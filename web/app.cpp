@@ -237,6 +237,8 @@ awaitable<Response> WebApp::route(Call& call) {
     res = co_await step_settings(call);
   } else if (p == "/account") {
     res = co_await account_care(call);
+  } else if (p == "/doctor") {
+    res = co_await doctor_view(call);
   } else {
     res = html(call, http::status::not_found, "Seite nicht gefunden",
                notice("error", "Diese Seite gibt es nicht.") + "<p><a href=\"/\">Zur Übersicht</a></p>");

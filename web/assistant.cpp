@@ -85,6 +85,8 @@ awaitable<Response> WebApp::overview(Call& call) {
   } else {
     body += error_box(status, call.lang());
   }
+  body +=
+      "<p><a href=\"/doctor\">Diagnose: alle Stationen prüfen (Konnektor, Karten, VZD, Anbieter, Uhrzeit)</a></p>\n";
   co_return html(call, http::status::ok, "Übersicht", body);
 }
 

@@ -66,6 +66,7 @@ std::string navigation(std::string_view csrf, Lang lang) {
            std::string(kSteps[i]) + "</a>";
   }
   nav += " <a href=\"/account\">Kontopflege</a>";
+  nav += " <a href=\"/doctor\">Diagnose</a>";
   nav += lang == Lang::en ? " <a href=\"?lang=de\">Deutsch</a>" : " <a href=\"?lang=en\">English</a>";
   nav += "<form method=\"post\" action=\"/logout\" class=\"logout\">" + csrf_field(csrf) +
          "<button type=\"submit\">Abmelden</button></form></nav>";
@@ -137,6 +138,9 @@ table{border-collapse:collapse;background:#fff}
 td,th{border:1px solid #c9d3da;padding:.3em .6em;text-align:left}
 .notice{padding:.6em 1em;border-left:4px solid}
 .notice.error{border-color:#b00020;background:#fdecee}
+tr.verdict-fail td:first-child{color:#b00020;font-weight:bold}
+tr.verdict-warn td:first-child{color:#8a5a00;font-weight:bold}
+tr.verdict-ok td:first-child{color:#1b6b2a;font-weight:bold}
 .notice.ok{border-color:#1e7d32;background:#e9f5ec}
 .notice.info{border-color:#0b4f71;background:#e8f1f6}
 .suffix{font-family:monospace}

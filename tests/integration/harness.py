@@ -403,14 +403,33 @@ class SoapKonnektor:
         return "".join(f"<{text(n)}>" for n in ("ProductName", "ProductType", "ProductTypeVersion", "HWVersion",
                                                  "FWVersion"))
 
+    def control(self, path, body=""):
+        """POST to the simulator's /sim/ control path (server.h); the HTTP status."""
+        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=pvs_tls(), timeout=30)
+        conn.request("POST", path, body=body)
+        status = conn.getresponse().status
+        conn.close()
+        return status
+
     def kimgate_config(self, config_text):
-        """config_text with its local Konnektor replaced by this SOAP Konnektor as the default."""
+        """config_text with its local Konnektor replaced by this SOAP Konnektor as the default (its
+        time service, sync_Time, on UDP at the same port number as its HTTPS endpoint)."""
         start = config_text.index("[[konnektor]]")
         end = config_text.index("[directory]")
         soap = ("[[konnektor]]\nid = \"soap\"\nkind = \"soap\"\ndefault = true\n"
                 f"sds_url = \"https://127.0.0.1:{self.port}/connector.sds\"\ntls_auth = \"server-only\"\n"
-                f"server_pin_sha256 = \"{self.pin}\"\n\n")
+                f"server_pin_sha256 = \"{self.pin}\"\ntime_server = \"127.0.0.1:{self.port}\"\n\n")
         return config_text[:start] + soap + config_text[end:]
+
+
+def secret_file(directory, name, value):
+    """value as the first line of directory/name (mode 0600): a --password-file for kimctl."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    path = os.path.join(directory, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    return path
 
 
 def kas_control(kas, path, body=None):
@@ -420,17 +439,6 @@ def kas_control(kas, path, body=None):
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read() or b"null")
-
-
-
-def secret_file(directory, name, value):
-    """A 0600 file holding `value` (a password for kimctl's --password-file), in a 0700 directory."""
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    path = os.path.join(directory, name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
-    return path
 
 
 def kimctl_runner(kimctl, config):

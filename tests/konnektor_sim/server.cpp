@@ -64,6 +64,13 @@ std::uint16_t Server::port() const {
 }
 
 void Server::start() {
+  try {
+    time_ = std::make_unique<TimeService>(io_, options_.host, port());
+    time_->start();
+  } catch (const boost::system::system_error& e) {
+    // Without its time service the simulator still serves SOAP; sync_Time then times out.
+    spdlog::warn("event=sim_time_service_unavailable port={} reason=\"{}\"", port(), e.what());
+  }
   auto loop = accept_loop();
   asio::co_spawn(io_, std::move(loop), asio::detached);
 }
@@ -148,6 +155,31 @@ awaitable<Server::Reply> Server::handle(std::string method, std::string target, 
   co_return Reply{404, "text/plain", "no such resource\n"};
 }
 
+namespace {
+
+std::string trimmed(const std::string& s) {
+  const std::size_t b = s.find_first_not_of(" \t\r\n");
+  const std::size_t e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// The spec's PinStatus enumeration (CardService v8.1).
+std::optional<PinStatus> pin_status_named(const std::string& name) {
+  static const std::pair<const char*, PinStatus> kNames[] = {{"VERIFIED", PinStatus::verified},
+                                                             {"TRANSPORT_PIN", PinStatus::transport_pin},
+                                                             {"EMPTY_PIN", PinStatus::empty_pin},
+                                                             {"BLOCKED", PinStatus::blocked},
+                                                             {"VERIFIABLE", PinStatus::verifiable}};
+  for (const auto& [n, status] : kNames) {
+    if (name == n) {
+      return status;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Server::Reply Server::control(const std::string& target, const std::string& body) {
   if (target == "/sim/stop-answering") {
     answering_ = false;
@@ -155,6 +187,32 @@ Server::Reply Server::control(const std::string& target, const std::string& body
     answering_ = true;
   } else if (target == "/sim/reinsert") {
     konnektor_.reinsert_cards();
+  } else if (target == "/sim/remove") {
+    if (!konnektor_.remove_card(trimmed(body))) {
+      return Reply{404, "text/plain", "no inserted card with that ICCSN\n"};
+    }
+  } else if (target == "/sim/pin-state") {
+    const std::string line = trimmed(body);
+    const std::size_t space = line.find(' ');
+    const std::optional<PinStatus> status =
+        space == std::string::npos ? std::nullopt : pin_status_named(line.substr(space + 1));
+    if (!status) {
+      return Reply{400, "text/plain", "body: ICCSN VERIFIED|TRANSPORT_PIN|EMPTY_PIN|BLOCKED|VERIFIABLE\n"};
+    }
+    if (!konnektor_.force_pin_status(line.substr(0, space), status)) {
+      return Reply{404, "text/plain", "no inserted card with that ICCSN\n"};
+    }
+  } else if (target == "/sim/time-offset") {
+    const std::string line = trimmed(body);
+    char* end = nullptr;
+    const long seconds = std::strtol(line.c_str(), &end, 10);
+    if (line.empty() || end == nullptr || *end != '\0') {
+      return Reply{400, "text/plain", "body: SECONDS (an integer, may be negative)\n"};
+    }
+    if (!time_) {
+      return Reply{503, "text/plain", "the time service could not bind its UDP port\n"};
+    }
+    time_->set_offset(std::chrono::seconds(seconds));
   } else if (target == "/sim/fault") {
     const std::size_t space = body.find(' ');
     next_fault_ = Error{Error::Kind::other, std::atoi(body.substr(0, space).c_str()),

@@ -6,7 +6,13 @@
 //   POST /sim/stop-answering   SOAP requests are read but never answered (timeout tests)
 //   POST /sim/answer           answer again
 //   POST /sim/fault            body "CODE TEXT": the next SOAP request gets that fault
-//   POST /sim/reinsert         every card pulled and inserted again (new handles, PINs locked)
+//   POST /sim/reinsert         every card pulled and inserted again (new handles, PINs locked,
+//                              the controls below undone)
+//   POST /sim/remove           body "ICCSN": that card pulled (not in GetCards; its handle 4008)
+//   POST /sim/pin-state        body "ICCSN PinStatus" (VERIFIED, TRANSPORT_PIN, EMPTY_PIN, BLOCKED,
+//                              VERIFIABLE): what GetPinStatus answers for that card
+//   POST /sim/time-offset      body "SECONDS" (may be negative): the time service's offset
+// The time service (sync_Time, NTP) listens on UDP at the HTTPS port's number (time_service.h).
 // The control path needs the same TLS/Basic authentication as the SOAP endpoints.
 #include <map>
 #include <memory>
@@ -17,6 +23,7 @@
 #include "conf/config.h"
 #include "konnektor/local_konnektor.h"
 #include "net/asio.h"
+#include "tests/konnektor_sim/time_service.h"
 
 namespace kimgate::konnektor::sim {
 
@@ -59,6 +66,7 @@ class Server {
   net::tcp::acceptor acceptor_;
   bool answering_ = true;
   std::optional<Error> next_fault_;
+  std::unique_ptr<TimeService> time_;
   std::set<std::string> job_numbers_;
   unsigned next_job_ = 1;
 };

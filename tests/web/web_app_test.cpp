@@ -58,6 +58,24 @@ struct Fixture : ::testing::Test {
     if (op == "account.list") {
       return json{{"ok", true}, {"accounts", listed}};
     }
+    if (op == "doctor") {
+      return json{{"ok", true},
+                  {"worst", "fail"},
+                  {"lines", json::array({json{{"hop", "card"},
+                                              {"subject", "80276001011699903333"},
+                                              {"verdict", "fail"},
+                                              {"sentence", "The PIN of card 80276001011699903333 is blocked."},
+                                              {"sentence_de", "Die PIN der Karte 80276001011699903333 ist gesperrt."},
+                                              {"advice", "Unblock it with the PUK."},
+                                              {"advice_de", "Entsperren Sie sie mit der PUK."}},
+                                         json{{"hop", "clock"},
+                                              {"subject", "soap"},
+                                              {"verdict", "ok"},
+                                              {"sentence", "The clock <agrees>."},
+                                              {"sentence_de", "Die Uhr <stimmt>."},
+                                              {"advice", ""},
+                                              {"advice_de", ""}}})}};
+    }
     if (op == "account.context") {
       return json{{"ok", true},
                   {"cards", json::array({json{{"iccsn", "80276001011699903333"},
@@ -288,6 +306,24 @@ TEST_F(Fixture, OverviewListsAccountsFromTheDaemon) {
   EXPECT_NE(r.body().find("B-123456789.nordrhein@kim.example"), std::string::npos);
   EXPECT_NE(r.body().find("2029-01-01T00:00:00Z"), std::string::npos);
   EXPECT_EQ(ops.front()["op"], "account.list");
+}
+
+TEST_F(Fixture, DiagnosePageShowsTheDoctorOpsLinesInGermanOrEnglish) {
+  const std::string session = login();
+  const Response overview = send(get("/", session));
+  EXPECT_NE(overview.body().find("href=\"/doctor\""), std::string::npos);
+  const Response r = send(get("/doctor", session));
+  EXPECT_EQ(r.result(), http::status::ok);
+  EXPECT_EQ(ops.back()["op"], "doctor");
+  EXPECT_FALSE(ops.back().contains("passwords"));
+  EXPECT_NE(r.body().find("FEHLER"), std::string::npos);
+  EXPECT_NE(r.body().find("Die PIN der Karte 80276001011699903333 ist gesperrt."), std::string::npos);
+  EXPECT_NE(r.body().find("Entsperren Sie sie mit der PUK."), std::string::npos);
+  EXPECT_NE(r.body().find("Die Uhr &lt;stimmt&gt;."), std::string::npos);
+  const Response en = send(get("/doctor?lang=en", session));
+  EXPECT_NE(en.body().find("FAIL"), std::string::npos);
+  EXPECT_NE(en.body().find("The PIN of card 80276001011699903333 is blocked."), std::string::npos);
+  EXPECT_NE(en.body().find("Unblock it with the PUK."), std::string::npos);
 }
 
 TEST_F(Fixture, RegistrationBecomesOneRegisterOpAndNoPasswordComesBack) {

@@ -18,7 +18,7 @@ import re
 import sys
 from urllib.parse import unquote
 
-from accmgr_effects import CertFactory, EffectError, Mailboxes, Vzd
+from accmgr_effects import CERT_DAYS, CertFactory, EffectError, Mailboxes, Vzd
 from accmgr_jwt import JwtError, JwtVerifier, Verified
 from accmgr_store import (DEREGISTRATION_GRACE, KIM_VERSIONS, MAX_ADDRESSES_PER_TID, OPERATIONS, Account,
                           AccountStore, secret_matches, ssha256)
@@ -386,16 +386,16 @@ class AccountManager:
                     raise AmError(404, "no such account, or no version given")
                 self.vzd.place(acc.address, acc.telematik_id, version, visible=not acc.no_vzd_mail_entry)
                 return {"address": acc.address, "vzd_version": version}
-            if (method, path) == ("POST", "/cert-days"):
-                # The validity of the certificates createCert issues from now on (renewal tests).
-                days = int(req.get("days", 2 * 365))
-                if not 1 <= days <= 3650:
-                    raise AmError(400, "days must be 1 to 3650")
-                self.certs.days = days
-                return {"cert_days": days}
             if (method, path) == ("POST", "/accounts/reset"):
                 self.reset()
+                self.certs.days = CERT_DAYS
                 return self.store.settings()
+            if (method, path) == ("POST", "/cert-days"):
+                days = int(req["days"])
+                if not 1 <= days <= 2 * 365:
+                    raise AmError(400, "days must be 1 to 730")
+                self.certs.days = days   # validity of the next createCert certificates
+                return {"cert_days": days}
         raise AmError(404, "unknown control request")
 
     def set_fault(self, req: dict) -> dict:
@@ -427,7 +427,6 @@ class AccountManager:
                 self._limits(seed)
             self.store.faults.clear()
             self.store.time_shift = 0.0
-            self.certs.days = 2 * 365
             self.store.save()
 
     def sync_vzd(self) -> None:

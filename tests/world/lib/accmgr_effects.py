@@ -216,6 +216,9 @@ class Vzd:
 
 
 # --- C.CM.TLS-CS from the world PKI -----------------------------------------------------------
+CERT_DAYS = 2 * 365
+
+
 class CertFactory:
     """createCert: a C.CM.TLS-CS issued by the world's component CA (`komp`, which also
     issued the world's own C.CM.TLS-CS), recorded in its openssl-ca database, so OCSP
@@ -226,7 +229,7 @@ class CertFactory:
         self.pki = Pki(Layout(Path(cfg["world_dir"])), cfg["world_ports"])
         self.tmp_root = Path(cfg["state_dir"])
         self.lock = threading.Lock()
-        self.days = 2 * 365   # validity of the next certificates (control: POST /cert-days)
+        self.days = CERT_DAYS   # control POST /cert-days: shorter for the doctor's expiry test
 
     def issue(self, common_name: str, cert_password: str | None) -> bytes:
         with self.lock, tempfile.TemporaryDirectory(dir=self.tmp_root, prefix="cert-") as d:
