@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "net/tls.h"
 
@@ -285,6 +288,47 @@ std::shared_ptr<net::asio::ssl::context> AccountStore::tls_for(const std::string
   std::lock_guard lock(mutex_);
   const auto it = tls_.find(lower(address));
   return it == tls_.end() ? nullptr : it->second;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_iso_utc(const std::string& iso) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
+      consumed != 19) {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(iso).substr(19);
+  if (!rest.empty() && rest.front() == '.') {  // fractional seconds (RFC 3339), ignored
+    rest.remove_prefix(1);
+    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
+      rest.remove_prefix(1);
+    }
+  }
+  long offset = 0;
+  if (rest == "Z" || rest == "z") {
+    offset = 0;
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int h = 0;
+    int m = 0;
+    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &h, &m) != 2 || h > 23 || m > 59) {
+      return std::nullopt;
+    }
+    offset = (rest[0] == '+' ? 1 : -1) * (h * 3600L + m * 60L);
+  } else {
+    return std::nullopt;
+  }
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const time_t t = timegm(&tm);
+  if (t == static_cast<time_t>(-1)) {
+    return std::nullopt;
+  }
+  return std::chrono::system_clock::from_time_t(t - offset);
 }
 
 }  // namespace kimgate::daemon

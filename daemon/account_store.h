@@ -9,6 +9,7 @@
 // tls_for(address) gives the TLS context that presents it to the provider (SMTP, POP3, KAS,
 // AccountLimit, Account Manager); an address without one gets null (the caller falls back to
 // fachdienst.client_p12). Thread-safe (one mutex); no I/O besides the state files.
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -78,6 +79,9 @@ class AccountStore {
 
 // notAfter of a certificate as ISO 8601 UTC ("2027-12-04T18:00:00Z"); empty when unreadable.
 std::string not_after_iso(X509* cert);
+// An RFC 3339 date-time ("2027-12-04T18:00:00Z", "2026-12-24T00:00:00+01:00", fractions ignored)
+// as a time point; nullopt when unreadable.
+std::optional<std::chrono::system_clock::time_point> parse_iso_utc(const std::string& iso);
 // Writes `content` to `path` through a temporary file in the same directory (fsync, rename),
 // created with `mode`; a sentence on failure.
 std::optional<std::string> write_file_atomically(const std::filesystem::path& path, std::string_view content,

@@ -41,47 +41,6 @@ std::string failure_text(const json& answer) {
 
 }  // namespace
 
-std::optional<Clock::time_point> parse_iso_utc(const std::string& iso) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
-      consumed != 19) {
-    return std::nullopt;
-  }
-  std::string_view rest = std::string_view(iso).substr(19);
-  if (!rest.empty() && rest.front() == '.') {  // fractional seconds (RFC 3339), ignored
-    rest.remove_prefix(1);
-    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
-      rest.remove_prefix(1);
-    }
-  }
-  long offset = 0;
-  if (rest == "Z" || rest == "z") {
-    offset = 0;
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    int h = 0;
-    int m = 0;
-    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &h, &m) != 2 || h > 23 || m > 59) {
-      return std::nullopt;
-    }
-    offset = (rest[0] == '+' ? 1 : -1) * (h * 3600L + m * 60L);
-  } else {
-    return std::nullopt;
-  }
-  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const time_t t = timegm(&tm);
-  if (t == static_cast<time_t>(-1)) {
-    return std::nullopt;
-  }
-  return Clock::from_time_t(t - offset);
-}
-
 bool AccountUpkeep::renewal_due(const std::string& key, Clock::time_point now) const {
   const std::optional<AccountRecord> record = deps_.accounts->find(key);
   if (!record || record->certificate_not_after.empty()) {

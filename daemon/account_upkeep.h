@@ -91,8 +91,4 @@ class AccountUpkeep {
   std::map<std::string, State> state_;  // by lower-cased address
 };
 
-// An RFC 3339 date-time ("2027-12-04T18:00:00Z", "2026-12-24T00:00:00+01:00", fractions ignored)
-// as a time point; nullopt when unreadable.
-std::optional<std::chrono::system_clock::time_point> parse_iso_utc(const std::string& iso);
-
 }  // namespace kimgate::daemon

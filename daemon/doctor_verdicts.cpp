@@ -271,23 +271,6 @@ Finding pin_finding(konnektor::PinStatus status) {
   return Finding::card_pin_blocked;
 }
 
-std::optional<std::chrono::system_clock::time_point> parse_iso_utc(const std::string& iso) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
-      static_cast<std::size_t>(consumed) != iso.size()) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const std::time_t t = timegm(&tm);
-  if (t == static_cast<std::time_t>(-1)) {
-    return std::nullopt;
-  }
-  return std::chrono::system_clock::from_time_t(t);
-}
-
 Finding certificate_finding(std::chrono::system_clock::time_point not_after,
                             std::chrono::system_clock::time_point now) {
   if (not_after <= now) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/account_store.h"
 #include "konnektor/types.h"
 #include "nlohmann/json.hpp"
 
@@ -87,8 +88,7 @@ inline constexpr std::chrono::hours kCertificateWarn{24 * 30};
 
 Finding clock_finding(std::chrono::milliseconds offset);
 Finding pin_finding(konnektor::PinStatus status);
-// notAfter as ISO 8601 UTC ("2027-12-04T18:00:00Z"); nullopt when unreadable.
-std::optional<std::chrono::system_clock::time_point> parse_iso_utc(const std::string& iso);
+// parse_iso_utc(): daemon/account_store.h.
 Finding certificate_finding(std::chrono::system_clock::time_point not_after, std::chrono::system_clock::time_point now);
 // "12 s", "-7 min 3 s", "2 h 5 min": an offset or a span for the sentences.
 std::string describe_span(std::chrono::milliseconds span);
