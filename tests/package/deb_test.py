@@ -82,6 +82,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--source", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--prebuilt", nargs=2, metavar=("DEB", "UPGRADE_DEB"),
+                    help="skip scripts/package and test these two packages (when debugging the test)")
     args = ap.parse_args()
     t = Failures()
     if os.geteuid() != 0:
@@ -91,10 +93,13 @@ def main():
         print(f"kimgate is installed already ({installed_version()}); purging it first")
         purge()
     os.makedirs(args.out, exist_ok=True)
-    for old in glob.glob(os.path.join(args.out, "kimgate*.*deb")):
+    for old in glob.glob(os.path.join(args.out, "kimgate*.*deb")) if not args.prebuilt else []:
         os.unlink(old)
-    deb = build(args.source, args.out, "", t)
-    upgrade = build(args.source, args.out, "+test1", t)
+    if args.prebuilt:
+        deb, upgrade = (os.path.abspath(p) for p in args.prebuilt)
+    else:
+        deb = build(args.source, args.out, "", t)
+        upgrade = build(args.source, args.out, "+test1", t)
     if not (deb and upgrade):
         return t.finish()
     version = re.match(r"kimgate_([^_]+)_", os.path.basename(deb)).group(1)
