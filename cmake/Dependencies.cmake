@@ -21,7 +21,9 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(CLI11 REQUIRED)
-find_package(GTest REQUIRED)
+if(KIMGATE_TESTS)
+  find_package(GTest REQUIRED)
+endif()
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 
 # Boost 1.74 + g++ 12: <utility> must come before any Asio header (conventions.md);

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """systemd/: `systemd-analyze verify` accepts kimgated.service (with ExecStart pointing at the
-built binaries), and the sysusers.d and tmpfiles.d snippets apply to an empty root."""
+built binaries), `systemd-analyze security --offline=true` scores it at most 2.0 (issue 20), and the
+sysusers.d and tmpfiles.d snippets apply to an empty root."""
 import argparse
 import os
+import re
 import shutil
 import sys
 
@@ -14,6 +16,7 @@ def main():
     ap.add_argument("--source", required=True)
     ap.add_argument("--kimgated", required=True)
     ap.add_argument("--kimctl", required=True)
+    ap.add_argument("--man", required=True, help="folder of the built man pages (Documentation=man:...)")
     args = ap.parse_args()
     t = Failures()
     work = tempdir()
@@ -22,7 +25,13 @@ def main():
     path = os.path.join(work, "kimgated.service")
     with open(path, "w") as f:
         f.write(unit)
-    r = run(["systemd-analyze", "verify", path], env=dict(os.environ, SYSTEMD_LOG_LEVEL="warning"))
+    # verify runs `man` for each Documentation=man:... entry: point MANPATH at the built pages.
+    manpath = os.path.join(work, "man")
+    for page in os.listdir(args.man):
+        if re.fullmatch(r".+\.[0-9]", page):
+            os.makedirs(os.path.join(manpath, "man" + page[-1]), exist_ok=True)
+            shutil.copy(os.path.join(args.man, page), os.path.join(manpath, "man" + page[-1], page))
+    r = run(["systemd-analyze", "verify", path], env=dict(os.environ, SYSTEMD_LOG_LEVEL="warning", MANPATH=manpath))
     problems = [l for l in (r.stdout + r.stderr).splitlines() if "kimgated.service" in l]
     t.check(r.returncode == 0 and not problems, f"systemd-analyze verify: rc={r.returncode} {problems}")
     for key in ("Type=notify", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
@@ -30,6 +39,12 @@ def main():
                 "SystemCallFilter=@system-service", "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
                 "Restart=on-failure", "StateDirectory=kimgate", "RuntimeDirectory=kimgate"):
         t.check(key in unit.splitlines(), f"unit has {key}")
+    r = run(["systemd-analyze", "security", "--offline=true", path])
+    m = re.search(r"Overall exposure level for kimgated.service: ([0-9.]+)", r.stdout + r.stderr)
+    t.check(m is not None and float(m.group(1)) <= 2.0,
+            f"systemd-analyze security --offline=true: exposure {m.group(1) if m else '?'} (at most 2.0)")
+    for key in ("User=kimgate", "StateDirectoryMode=0700", "UMask=0077"):
+        t.check(key in unit.splitlines(), f"unit has {key} (state files readable only by kimgate)")
 
     root = os.path.join(work, "root")
     os.makedirs(os.path.join(root, "etc"))
