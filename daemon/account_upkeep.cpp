@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "daemon/admin_internal.h"
 #include "kim/notice_mail.h"
 #include "kim/own_version.h"
 #include "kim/send_mail.h"
@@ -19,17 +20,8 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) {
-    c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return s;
-}
-
-std::string domain_of(const std::string& address) {
-  const std::size_t at = address.rfind('@');
-  return at == std::string::npos ? std::string() : lower(address.substr(at + 1));
-}
+using admin::domain_of;
+using admin::lower;
 
 // The answer's English sentence, else a generic one.
 std::string failure_text(const json& answer) {
@@ -54,6 +46,12 @@ bool AccountUpkeep::renewal_due(const std::string& key, Clock::time_point now) c
   return it == state_.end() || it->second.renewal_tried + deps_.retry_after <= now;
 }
 
+bool AccountUpkeep::version_due(const std::string& key, Clock::time_point now) const {
+  const auto it = state_.find(key);
+  return deps_.directory != nullptr &&
+         (it == state_.end() || it->second.version_checked + deps_.version_interval <= now);
+}
+
 void AccountUpkeep::logged_in(LoginSeen seen) {
   const std::string key = lower(seen.address);
   const Clock::time_point now = deps_.now();
@@ -62,9 +60,7 @@ void AccountUpkeep::logged_in(LoginSeen seen) {
     OPENSSL_cleanse(seen.password.data(), seen.password.size());
     return;
   }
-  const bool version_due =
-      deps_.directory != nullptr && (it == state_.end() || it->second.version_checked + deps_.version_interval <= now);
-  if (!version_due && !renewal_due(key, now)) {
+  if (!version_due(key, now) && !renewal_due(key, now)) {
     OPENSSL_cleanse(seen.password.data(), seen.password.size());
     return;
   }
@@ -88,7 +84,7 @@ awaitable<void> AccountUpkeep::run(LoginSeen seen) {
     state_[key].renewal_tried = deps_.now();
     co_await renew(seen, *record);
   }
-  if (deps_.directory != nullptr && state_[key].version_checked + deps_.version_interval <= deps_.now()) {
+  if (version_due(key, deps_.now())) {
     state_[key].version_checked = deps_.now();
     co_await check_version(seen, record.has_value() && !record->card.empty());
   }

@@ -80,6 +80,7 @@ class AccountUpkeep {
     std::map<kim::NoticeKind, std::chrono::system_clock::time_point> notices;  // last sent
   };
   net::awaitable<void> run_and_forget(LoginSeen seen);
+  bool version_due(const std::string& key, std::chrono::system_clock::time_point now) const;
   bool renewal_due(const std::string& key, std::chrono::system_clock::time_point now) const;
   net::awaitable<void> renew(const LoginSeen& seen, const AccountRecord& record);
   net::awaitable<void> check_version(const LoginSeen& seen, bool known_card);

@@ -16,6 +16,9 @@ std::string text(const nlohmann::json& request, const char* key);
 std::string lower(std::string s);
 // The domain part of a KIM address, lower-cased ("" without '@').
 std::string domain_of(const std::string& address);
+// The provider's SMTP (or POP3) server of a mailbox domain as "host:port": [[services.provider]]
+// smtp_server / pop3_server, else "<domain>:465" / "<domain>:995" as in the spec's example user name.
+std::string provider_mail_server(const conf::Config& config, const std::string& domain, bool smtp);
 // The call context a request names ("mandant", "client_system", "workplace", "user_id"); empty parts otherwise.
 konnektor::CallContext requested_context(const nlohmann::json& request);
 

@@ -45,6 +45,16 @@ std::string domain_of(const std::string& address) {
   return at == std::string::npos ? std::string() : lower(address.substr(at + 1));
 }
 
+std::string provider_mail_server(const conf::Config& config, const std::string& domain, bool smtp) {
+  for (const conf::ProviderServices& p : config.services.providers) {
+    const std::string& configured = smtp ? p.smtp_server : p.pop3_server;
+    if (p.domain == domain && !configured.empty()) {
+      return configured;
+    }
+  }
+  return domain + (smtp ? ":465" : ":995");
+}
+
 konnektor::CallContext requested_context(const json& request) {
   return konnektor::CallContext{text(request, "mandant"), text(request, "client_system"), text(request, "workplace"),
                                 text(request, "user_id")};
@@ -211,14 +221,8 @@ json AdminService::pvs_settings(const json& request) const {
     if (!only.empty() && admin::lower(only) != admin::lower(r.address)) {
       continue;
     }
-    std::string smtp_server = r.provider + ":465";
-    std::string pop3_server = r.provider + ":995";
-    for (const auto& p : deps_.config->services.providers) {
-      if (p.domain == r.provider) {
-        smtp_server = p.smtp_server.empty() ? smtp_server : p.smtp_server;
-        pop3_server = p.pop3_server.empty() ? pop3_server : p.pop3_server;
-      }
-    }
+    const std::string smtp_server = admin::provider_mail_server(*deps_.config, r.provider, true);
+    const std::string pop3_server = admin::provider_mail_server(*deps_.config, r.provider, false);
     const std::string context = "#" + r.mandant_id + "#" + r.client_system_id + "#" + r.workplace_id;
     // POP3: position 5 is the UserId (an eHBA account), skipped as "*" otherwise (A_21519-02).
     names.push_back(

@@ -1,5 +1,7 @@
 #include "daemon/doctor_checks.h"
 
+#include "daemon/admin_internal.h"
+#include "kim/user_name.h"
 #include "ldap/directory.h"
 #include "pop3/client.h"
 #include "rest/dnssd.h"
@@ -37,17 +39,6 @@ std::string_view pin_status_name(konnektor::PinStatus s) {
       return "VERIFIABLE";
   }
   return "?";
-}
-
-std::pair<std::string, std::uint16_t> split_host_port(const std::string& hostport, std::uint16_t fallback) {
-  const std::size_t colon = hostport.rfind(':');
-  if (colon == std::string::npos) {
-    return {hostport, fallback};
-  }
-  const std::string port = hostport.substr(colon + 1);
-  const bool numeric = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
-  const int n = numeric ? std::stoi(port) : 0;
-  return {hostport.substr(0, colon), n > 0 && n < 65536 ? static_cast<std::uint16_t>(n) : fallback};
 }
 
 constexpr std::chrono::seconds kConnect{10};
@@ -92,14 +83,12 @@ konnektor::Konnektor* DoctorService::Checks::konnektor_of(const AccountRecord& r
 }
 
 std::pair<std::string, std::uint16_t> DoctorService::Checks::mail_server(const AccountRecord& record, bool smtp) const {
-  const std::uint16_t standard = smtp ? 465 : 995;
-  for (const auto& p : deps_.config->services.providers) {
-    const std::string& configured = smtp ? p.smtp_server : p.pop3_server;
-    if (p.domain == record.provider && !configured.empty()) {
-      return split_host_port(configured, standard);
-    }
+  const std::optional<kim::ServerAddress> at =
+      kim::parse_server(admin::provider_mail_server(*deps_.config, record.provider, smtp));
+  if (!at) {
+    return {record.provider, static_cast<std::uint16_t>(smtp ? 465 : 995)};
   }
-  return {record.provider, standard};
+  return {at->host, at->port};
 }
 
 awaitable<DoctorLine> DoctorService::Checks::konnektor(std::string id) {

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include "kim/user_name.h"
 #include "smtp/transaction.h"
 
 namespace kimgate::daemon {
@@ -10,16 +11,10 @@ using net::awaitable;
 
 awaitable<std::string> send_to_own_mailbox(smtp::ClientSettings settings, std::shared_ptr<net::asio::ssl::context> tls,
                                            OwnMail mail) {
-  const std::size_t colon = mail.smtp_server.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
+  const std::optional<kim::ServerAddress> at = kim::parse_server(mail.smtp_server);
+  if (!at || at->port == 0) {
     OPENSSL_cleanse(mail.password.data(), mail.password.size());
-    co_return "no SMTP server known for " + mail.address + " (\"" + mail.smtp_server + "\")";
-  }
-  const std::string host = mail.smtp_server.substr(0, colon);
-  const int port = std::atoi(mail.smtp_server.c_str() + colon + 1);
-  if (port <= 0 || port > 65535) {
-    OPENSSL_cleanse(mail.password.data(), mail.password.size());
-    co_return "bad SMTP server \"" + mail.smtp_server + "\" for " + mail.address;
+    co_return "no usable SMTP server for " + mail.address + " (\"" + mail.smtp_server + "\")";
   }
   if (!tls && !settings.tls) {
     OPENSSL_cleanse(mail.password.data(), mail.password.size());
@@ -30,8 +25,8 @@ awaitable<std::string> send_to_own_mailbox(smtp::ClientSettings settings, std::s
     client.use_tls(std::move(tls));
   }
   std::string detail;
-  const smtp::Client::LoginResult login = co_await client.login(
-      host, static_cast<std::uint16_t>(port), "kimgate", mail.address, mail.password, detail, mail.check_provider);
+  const smtp::Client::LoginResult login =
+      co_await client.login(at->host, at->port, "kimgate", mail.address, mail.password, detail, mail.check_provider);
   OPENSSL_cleanse(mail.password.data(), mail.password.size());
   if (login != smtp::Client::LoginResult::ok) {
     co_return "login at " + mail.smtp_server + " failed: " + detail;

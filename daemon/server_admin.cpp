@@ -3,6 +3,7 @@
 // (daemon/account_upkeep.h: certificate renewal, own KIM version).
 #include "daemon/account_upkeep.h"
 #include "daemon/admin_card.h"
+#include "daemon/admin_internal.h"
 #include "daemon/admin_ops.h"
 #include "daemon/control_requests.h"
 #include "daemon/own_mailbox.h"
@@ -46,12 +47,7 @@ void Server::open_admin() {
     co_return failed;
   };
   upkeep.smtp_server_of = [this](const std::string& domain) {
-    for (const conf::ProviderServices& p : config_.services.providers) {
-      if (p.domain == domain && !p.smtp_server.empty()) {
-        return p.smtp_server;
-      }
-    }
-    return domain + ":465";
+    return admin::provider_mail_server(config_, domain, true);
   };
   upkeep.kim_version = kim_version;
   upkeep.product = std::string("kimgate ") + KIMGATE_VERSION;

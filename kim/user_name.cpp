@@ -35,6 +35,12 @@ bool host_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
 }
 
+std::string optional_field(std::string_view f) {
+  return f == "*" ? std::string() : std::string(f);
+}
+
+}  // namespace
+
 std::optional<ServerAddress> parse_server(std::string_view text) {
   std::string_view host;
   std::string_view port;
@@ -78,12 +84,6 @@ std::optional<ServerAddress> parse_server(std::string_view text) {
   }
   return ServerAddress{std::string(host), static_cast<std::uint16_t>(p)};
 }
-
-std::string optional_field(std::string_view f) {
-  return f == "*" ? std::string() : std::string(f);
-}
-
-}  // namespace
 
 bool is_kim_address(std::string_view address) {
   const std::size_t at = address.find('@');

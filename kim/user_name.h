@@ -23,6 +23,9 @@ struct ServerAddress {
   std::uint16_t port = 0;
 };
 
+// "host:port" or "[IPv6]:port" as a user name's position 1 writes it; nullopt when malformed.
+std::optional<ServerAddress> parse_server(std::string_view text);
+
 struct UserName {
   std::string address;                  // the mailbox name, exactly as given (never re-cased)
   std::optional<ServerAddress> server;  // nullopt: "*" or empty, locate via DNS-SD

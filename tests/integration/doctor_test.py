@@ -7,15 +7,14 @@ and must be named by its hop with exit status 1: a clock offset (warn at 120 s, 
 PIN state BLOCKED / TRANSPORT_PIN / VERIFIABLE, the card removed, a wrong mailbox password, a client
 certificate that expires in 10 days (the world's Account Manager issues it), and slapd stopped. The
 world is restored afterwards (slapd started, the card re-inserted, the Account Manager reset)."""
-import json
 import os
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Failures, Kimgated, SoapKonnektor, kas_control, load_world, secret_file,  # noqa: E402
-                     world_test_args, wrap_up)
+from harness import (Failures, Kimgated, SoapKonnektor, kas_control, kimctl_runner, load_world,  # noqa: E402
+                     secret_file, world_test_args, wrap_up)
 
 PASSWORD = "Praxis-C.Doktor2026!"
 
@@ -40,13 +39,7 @@ def main():
     def secret(name, value):
         return secret_file(secrets, name, value)
 
-    def kimctl(*argv, timeout=180):
-        r = subprocess.run([args.kimctl, "--config", kg.config, *argv], capture_output=True, text=True, timeout=timeout)
-        try:
-            body = json.loads(r.stdout) if "--json" in argv else None
-        except ValueError:
-            body = None
-        return r, body
+    kimctl = kimctl_runner(args.kimctl, kg.config)
 
     good = secret("password", PASSWORD)
     wrong = secret("wrong", PASSWORD + "-falsch")
