@@ -134,10 +134,20 @@ def main():
         t.check(r.returncode == 1 and named(lines, "vzd", "fail", "cannot be reached") and
                 all(x["verdict"] == "ok" for x in lines if x["hop"] in ("konnektor", "card", "kas", "clock")),
                 f"slapd stopped: vzd FAIL, the other hops unaffected ({took:.1f} s; {show(lines)})")
-        t.check(took < 40, f"the doctor answers within its deadlines ({took:.1f} s)")
         r = subprocess.run([os.path.join(args.source, "tests", "world", "up")], env=world, capture_output=True,
                            timeout=300)
         t.check(r.returncode == 0, f"slapd started again ({r.stderr[-300:]})")
+
+        # A Konnektor that accepts the SOAP requests but never answers: the card hop ends at its own
+        # deadline with a sentence; the hops that do not need the Konnektor's SOAP answers still report
+        # (the VZD lost the new address when slapd was seeded again; its line says so, not a timeout).
+        sim.control("/sim/stop-answering")
+        r, lines, took = doctor()
+        sim.control("/sim/answer")
+        t.check(r.returncode == 1 and named(lines, "card", "fail", "no answer within") and
+                all(x["verdict"] == "ok" for x in lines if x["hop"] in ("kas", "account_manager", "clock")) and
+                not any("no answer within" in x["sentence"] for x in lines if x["hop"] != "card"),
+                f"a hanging Konnektor: card FAIL at its deadline, the other hops answer ({took:.1f} s; {show(lines)})")
 
         # A certificate that expires in 10 days, issued by the world's Account Manager (createCert needs
         # ExternalAuthenticate with the card: kimgated back on the local Konnektor for that).
