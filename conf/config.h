@@ -225,6 +225,20 @@ struct RoutingSection {
   bool operator==(const RoutingSection&) const = default;
 };
 
+// Receive filtering by application (issue 18; kim/receive_filter.h): a POP3 login of `mailbox`
+// from the workplace and client system named (empty: any) sees only the messages whose outer
+// X-KIM-Dienstkennung matches one of `applications`, and with `unclaimed` also those no filter
+// of the mailbox takes. The first matching entry in file order applies; a login no entry
+// matches sees the whole mailbox.
+struct ReceiveFilter {
+  std::string mailbox;
+  std::string workplace;      // WorkplaceId of the POP3 user name
+  std::string client_system;  // ClientSystemId of the POP3 user name
+  std::vector<std::string> applications;
+  bool unclaimed = false;
+  bool operator==(const ReceiveFilter&) const = default;
+};
+
 struct Config {
   Path source;
   DaemonSection daemon;
@@ -239,6 +253,7 @@ struct Config {
   LimitsSection limits;
   WebSection web;
   RoutingSection routing;
+  std::vector<ReceiveFilter> receive_filters;
 
   // The Konnektor marked default (verify() guarantees there is exactly one).
   const Konnektor& default_konnektor() const;

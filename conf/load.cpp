@@ -353,6 +353,57 @@ void read_routing(Context& ctx, const toml::table* t, RoutingSection& rt) {
   r.finish();
 }
 
+// Empty when `pattern` is an application pattern (kim/receive_filter.h), else what is wrong.
+std::string pattern_problem(std::string_view pattern) {
+  const std::string quoted = "\"" + std::string(pattern) + "\"";
+  std::size_t parts = 0;
+  for (std::size_t start = 0;; ++parts) {
+    const std::size_t semi = pattern.find(';', start);
+    if (pattern.substr(start, semi == std::string_view::npos ? semi : semi - start).empty()) {
+      return quoted + " has an empty part";
+    }
+    if (semi == std::string_view::npos) {
+      break;
+    }
+    start = semi + 1;
+  }
+  if (parts >= 3) {
+    return quoted + " has more than the three parts <application>;<type>;<version>";
+  }
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const auto c = static_cast<unsigned char>(pattern[i]);
+    if (c <= 0x20 || c >= 0x7f) {
+      return quoted + " contains a space or a character outside printable ASCII";
+    }
+    if (c == '*' && i + 1 != pattern.size()) {
+      return quoted + " has '*' elsewhere than at the very end";
+    }
+  }
+  return {};
+}
+
+void read_receive_filter(Context& ctx, const toml::table* t, const std::string& path, ReceiveFilter& f) {
+  TableReader r(ctx, t, path);
+  r.string("mailbox", f.mailbox, true);
+  r.string("workplace", f.workplace);
+  r.string("client_system", f.client_system);
+  r.strings("applications", f.applications);
+  r.boolean("unclaimed", f.unclaimed);
+  if (!f.mailbox.empty() && f.mailbox.find('@') == std::string::npos) {
+    r.error_at("mailbox", path + ".mailbox is \"" + f.mailbox + "\", which is not a KIM address");
+  }
+  if (f.applications.empty() && !f.unclaimed) {
+    r.error_at("applications", path + " shows nothing: name applications (e.g. [\"eAU\"]) or set unclaimed = true");
+  }
+  for (const std::string& a : f.applications) {
+    if (std::string problem = pattern_problem(a); !problem.empty()) {
+      r.error_at("applications", path + ".applications: " + problem +
+                                     " (a pattern is <application>[;<type>[;<version>]], the last part may end in *)");
+    }
+  }
+  r.finish();
+}
+
 void verify(Context& ctx, const toml::table& root, Config& c) {
   TableReader r(ctx, &root, "");
   const auto* ks = root.get("konnektor");
@@ -390,6 +441,19 @@ void verify(Context& ctx, const toml::table& root, Config& c) {
   }
 }
 
+// An array of tables `key` of the top level, each read by `read` under the path "key[i]".
+template <class T, class Read>
+void read_tables(Context& ctx, TableReader& top, const std::string& key, std::vector<T>& out, Read read) {
+  if (const toml::array* arr = top.array_of_tables(key)) {
+    std::size_t i = 0;
+    for (const auto& node : *arr) {
+      T item;
+      read(ctx, node.as_table(), key + "[" + std::to_string(i++) + "]", item);
+      out.push_back(std::move(item));
+    }
+  }
+}
+
 LoadResult load_table(const toml::table& root, std::string name, const Path& base_dir) {
   LoadResult result;
   Context ctx{std::move(name), base_dir, result.errors, result.effective};
@@ -398,14 +462,7 @@ LoadResult load_table(const toml::table& root, std::string name, const Path& bas
   read_daemon(ctx, top.table("daemon"), c.daemon);
   read_log(ctx, top.table("log"), c.log);
   read_pvs(ctx, top.table("pvs"), c.pvs);
-  if (const toml::array* arr = top.array_of_tables("konnektor")) {
-    std::size_t i = 0;
-    for (const auto& node : *arr) {
-      Konnektor k;
-      read_konnektor(ctx, node.as_table(), "konnektor[" + std::to_string(i++) + "]", k);
-      c.konnektors.push_back(std::move(k));
-    }
-  }
+  read_tables(ctx, top, "konnektor", c.konnektors, read_konnektor);
   read_directory(ctx, top.table("directory"), c.directory);
   read_fachdienst(ctx, top.table("fachdienst"), c.fachdienst);
   read_services(ctx, top.table("services"), c.services);
@@ -414,6 +471,7 @@ LoadResult load_table(const toml::table& root, std::string name, const Path& bas
   read_limits(ctx, top.table("limits"), c.limits);
   read_web(ctx, top.table("web"), c.web);
   read_routing(ctx, top.table("routing"), c.routing);
+  read_tables(ctx, top, "receive_filter", c.receive_filters, read_receive_filter);
   top.finish();
   verify(ctx, root, c);
   if (result.errors.empty()) {

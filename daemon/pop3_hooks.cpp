@@ -15,11 +15,17 @@ namespace {
 class KimMailbox final : public pop3::MailboxHooks {
  public:
   KimMailbox(konnektor::Konnektor& k, CardFinder& cards, net::asio::thread_pool& pool, Recipient who,
-             const KasAccess* kas, net::PeerCheck check, std::function<void(LoginSeen)> observer)
+             const KasAccess* kas, net::PeerCheck check, std::function<void(LoginSeen)> observer,
+             std::optional<LoginFilter> filter)
       : deps_{k, cards, pool, kas, check},
         who_(std::move(who)),
         check_(std::move(check)),
-        observer_(std::move(observer)) {}
+        observer_(std::move(observer)),
+        filter_(std::move(filter)) {}
+
+  bool filtered() const override { return filter_.has_value(); }
+  std::optional<bool> known_visibility(const std::string& uid) override { return filter_->known(uid); }
+  bool visible(const std::string& uid, std::string_view headers) override { return filter_->judge(uid, headers); }
 
   void authenticated(const std::string& password) override {
     if (observer_) {
@@ -45,6 +51,7 @@ class KimMailbox final : public pop3::MailboxHooks {
   Recipient who_;
   net::PeerCheck check_;
   std::function<void(LoginSeen)> observer_;
+  std::optional<LoginFilter> filter_;
 };
 
 }  // namespace
@@ -86,8 +93,16 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
     plan.target.tls = account_tls_(name.address);
   }
   net::PeerCheck kas_check = providers_.check_for(&k, who.context);
-  plan.mailbox =
-      std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check), observer_);
+  std::optional<LoginFilter> filter;
+  if (filters_) {
+    if (std::optional<kim::ApplicationFilter> f = select_filter(*filters_, name)) {
+      spdlog::info("event=pop3_filter mailbox={} workplace={} applications={} unclaimed={}", name.address,
+                   name.workplace_id, f->applications.size(), f->unclaimed);
+      filter.emplace(std::move(*f), name.address, dienstkennungen_);
+    }
+  }
+  plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check),
+                                              observer_, std::move(filter));
   co_return R{std::move(plan)};
 }
 

@@ -14,6 +14,7 @@
 
 #include "daemon/account_upkeep.h"
 #include "daemon/konnektor_routes.h"
+#include "daemon/pop3_filter.h"
 #include "daemon/provider_check.h"
 #include "daemon/receive_kas.h"
 #include "pop3/server_session.h"
@@ -35,11 +36,17 @@ class KimPop3Hooks final : public pop3::ProxyHooks {
   }
   // Told of every login the provider accepted (daemon/account_upkeep.h).
   void set_login_observer(std::function<void(LoginSeen)> observer) { observer_ = std::move(observer); }
+  // Receive filtering (daemon/pop3_filter.h): applies to logins from now on (SIGHUP reloads it).
+  void set_receive_filters(std::vector<conf::ReceiveFilter> filters) {
+    filters_ = std::make_shared<const std::vector<conf::ReceiveFilter>>(std::move(filters));
+  }
 
  private:
   const KasAccess* kas_ = nullptr;
   std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
   std::function<void(LoginSeen)> observer_;
+  std::shared_ptr<const std::vector<conf::ReceiveFilter>> filters_;
+  DienstkennungCache dienstkennungen_;
   KonnektorRoutes& routes_;
   net::asio::thread_pool& pool_;
   ProviderCertificates& providers_;

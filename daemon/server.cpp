@@ -191,6 +191,7 @@ void Server::open_send_path() {
   smtp_hooks_->set_account_tls(own_tls);
   smtp_hooks_->set_routing(load_routing(config_));
   receive_->set_account_tls(own_tls);
+  receive_->set_receive_filters(config_.receive_filters);
   open_admin();
 }
 
@@ -535,6 +536,9 @@ void Server::reload() {
                            next.pvs.client_ca != config_.pvs.client_ca ||
                            next.pvs.require_client_certificate != config_.pvs.require_client_certificate;
   report("pvs.tls", tls_changed, true);
+  report("receive_filter", next.receive_filters != config_.receive_filters, true);
+  receive_->set_receive_filters(next.receive_filters);
+  config_.receive_filters = next.receive_filters;
   setup_logging(next.log);
   runtime_ = std::move(fresh);
   // Kept until restart: what is bound or connected at start-up.

@@ -63,6 +63,13 @@ inline constexpr Reply retr_syntax{false, "RETR needs a message number"};
 inline constexpr Reply no_message_processing{
     false, "[SYS/TEMP] no message processing for this session; the message stays on the server"};
 inline constexpr Reply retr_follows{true, "{} octets"};
+// A filtered login (receive filtering, mailbox_view.h): numbers are the view's.
+inline constexpr Reply no_such_message{false, "no such message"};
+inline constexpr Reply message_deleted{true, "message {} deleted"};
+inline constexpr Reply view_reset{true, "{}"};  // the view's STAT after RSET
+inline constexpr Reply view_unreadable{
+    false, "[SYS/TEMP] the KIM provider's message listing could not be read ({}); try again later"};
+inline constexpr Reply list_syntax{false, "LIST and UIDL take at most a message number"};
 }  // namespace replies
 
 // "+OK text" / "-ERR text" without CRLF, "{}" replaced by `detail`.

@@ -266,6 +266,15 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   if (mailbox_) {
     mailbox_->authenticated(password);
   }
+  if (mailbox_ && mailbox_->filtered()) {
+    const std::optional<std::string> failure = co_await build_view();
+    if (failure) {
+      log_.warn("event=view_failed mailbox={} reason=\"{}\"", target.mailbox, *failure);
+      const std::string line = format_reply(replies::view_unreadable, *failure);
+      co_await send(line);
+      co_return Flow::close;
+    }
+  }
   enter(State::proxy);
   co_return co_await reply(replies::logged_in);
 }
@@ -279,6 +288,9 @@ awaitable<ServerSession::Flow> ServerSession::upstream_lost(const Command& cmd, 
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_relay(const Command& cmd) {
+  if (view_ && cmd.verb != Verb::noop) {
+    co_return co_await on_view_command(cmd);
+  }
   const std::string request = cmd.verb_text + (cmd.args.empty() ? "" : " " + cmd.args.front());
   const UpstreamReply answer = co_await upstream_->command(request);
   if (answer.lost()) {
@@ -288,6 +300,9 @@ awaitable<ServerSession::Flow> ServerSession::on_relay(const Command& cmd) {
 }
 
 awaitable<ServerSession::Flow> ServerSession::on_relay_multiline(const Command& cmd) {
+  if (view_) {
+    co_return co_await on_view_command(cmd);
+  }
   if (!cmd.args.empty()) {
     co_return co_await on_relay(cmd);  // "LIST n" / "UIDL n" answer on one line
   }
@@ -307,8 +322,12 @@ awaitable<ServerSession::Flow> ServerSession::on_top(const Command& cmd) {
   if (cmd.args.size() != 2 || !is_number(cmd.args[0]) || !is_number(cmd.args[1])) {
     co_return co_await reply(replies::top_syntax);
   }
+  const std::optional<std::string> number = upstream_number(cmd.args[0]);
+  if (!number) {
+    co_return co_await reply(replies::no_such_message);
+  }
   // KOM-LE-A_2041: only the outer headers ever leave, so no S/MIME body fragment does.
-  const std::string request = "TOP " + cmd.args[0] + " 0";
+  const std::string request = "TOP " + *number + " 0";
   const MultilineReply answer = co_await upstream_->command_multiline(request, pop3_.header_section);
   if (answer.status.lost() || (answer.status.ok() && !answer.complete)) {
     co_return co_await upstream_lost(cmd, answer.status.failure);
@@ -349,7 +368,11 @@ awaitable<ServerSession::Flow> ServerSession::on_retr(const Command& cmd) {
   if (cmd.args.size() != 1 || !is_number(cmd.args[0])) {
     co_return co_await reply(replies::retr_syntax);
   }
-  const std::string request = "RETR " + cmd.args[0];
+  const std::optional<std::string> number = upstream_number(cmd.args[0]);
+  if (!number) {
+    co_return co_await reply(replies::no_such_message);
+  }
+  const std::string request = "RETR " + *number;
   MultilineReply answer = co_await upstream_->command_multiline(request, pop3_.max_message_size);
   OPENSSL_cleanse(answer.raw.data(), answer.raw.size());
   answer.raw.clear();

@@ -14,13 +14,16 @@
 // without QUIT commits nothing. The session speaks only to the PVS: every upstream exchange
 // goes through pop3::Client, and every text of its own comes from pop3/replies.h.
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "net/line_session.h"
 #include "net/login_guard.h"
 #include "pop3/client.h"
 #include "pop3/command.h"
+#include "pop3/mailbox_view.h"
 #include "pop3/replies.h"
 
 namespace kimgate::pop3 {
@@ -64,6 +67,13 @@ class MailboxHooks {
   // Called once when the provider accepted the login, with the password the PVS used (never
   // logged; the hooks may need it for the provider's other services).
   virtual void authenticated(const std::string& /*password*/) {}
+  // Receive filtering: when filtered() is true the session shows this login only the messages
+  // the hooks call visible (MailboxView). For each message of the maildrop it asks
+  // known_visibility(uid) first and, when that has no answer, fetches the message's header
+  // section with TOP n 0 and asks visible(uid, headers).
+  virtual bool filtered() const { return false; }
+  virtual std::optional<bool> known_visibility(const std::string& /*uid*/) { return std::nullopt; }
+  virtual bool visible(const std::string& /*uid*/, std::string_view /*headers*/) { return true; }
 };
 
 // What a user name resolves to: where to log in, and the hooks for the session's messages.
@@ -140,6 +150,11 @@ class ServerSession final : public net::LineSession {
   net::awaitable<Flow> on_top(const Command& cmd);
   net::awaitable<Flow> send_stream(const std::string& number, MessageStream& stream);
   net::awaitable<Flow> on_retr(const Command& cmd);
+  // Receive filtering (server_session_view.cpp): the view built after login, the commands it
+  // answers itself (STAT, LIST, UIDL, DELE, RSET), and the provider's number of a PVS number.
+  net::awaitable<std::optional<std::string>> build_view();
+  net::awaitable<Flow> on_view_command(const Command& cmd);
+  std::optional<std::string> upstream_number(const std::string& n) const;
 
   const ServerSettings& pop3_;
   State state_ = State::connect;
@@ -147,6 +162,7 @@ class ServerSession final : public net::LineSession {
   bool awaiting_sasl_ = false;
   std::unique_ptr<Client> upstream_;
   std::unique_ptr<MailboxHooks> mailbox_;
+  std::optional<MailboxView> view_;  // set for a filtered login
 };
 
 }  // namespace kimgate::pop3

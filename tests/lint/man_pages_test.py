@@ -96,6 +96,9 @@ ca_file = "{d}/f"
 [[services.provider]]
 domain = "example.kim.telematik"
 [web]
+[[receive_filter]]
+mailbox = "praxis@example.kim.telematik"
+applications = ["eAU"]
 """
 
 

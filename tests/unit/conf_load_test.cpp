@@ -202,5 +202,29 @@ TEST(ConfLoad, WebPageIsOffByDefaultAndLoopbackOnly) {
       << all_errors(lan);
 }
 
+TEST(ConfLoad, ReceiveFiltersNameAMailboxAndWellFormedApplicationPatterns) {
+  const LoadResult ok = load(std::string(kValid) +
+                             "\n[[receive_filter]]\nmailbox = \"praxis@kim.example\"\nworkplace = \"AP-1\"\n"
+                             "applications = [\"eAU\", \"eDokumentation-*\", \"1ClickAbrechnung;Rueckmeldung;V2.0\"]\n"
+                             "\n[[receive_filter]]\nmailbox = \"praxis@kim.example\"\nunclaimed = true\n");
+  ASSERT_TRUE(ok.ok()) << all_errors(ok);
+  ASSERT_EQ(ok.config->receive_filters.size(), 2u);
+  EXPECT_EQ(ok.config->receive_filters[0].workplace, "AP-1");
+  EXPECT_EQ(ok.config->receive_filters[0].applications.size(), 3u);
+  EXPECT_TRUE(ok.config->receive_filters[1].unclaimed);
+  const LoadResult bad = load(std::string(kValid) +
+                              "\n[[receive_filter]]\nmailbox = \"praxis\"\n"
+                              "applications = [\"eAU;\", \"e*AU\", \"a;b;c;d\", \"e AU\"]\n"
+                              "\n[[receive_filter]]\nmailbox = \"praxis@kim.example\"\n");
+  EXPECT_FALSE(bad.ok());
+  const std::string errors = all_errors(bad);
+  for (const char* expected :
+       {"receive_filter[0].mailbox is \"praxis\", which is not a KIM address", "\"eAU;\" has an empty part",
+        "\"e*AU\" has '*' elsewhere than at the very end", "\"a;b;c;d\" has more than the three parts",
+        "\"e AU\" contains a space", "receive_filter[1] shows nothing"}) {
+    EXPECT_NE(errors.find(expected), std::string::npos) << expected << "\n" << errors;
+  }
+}
+
 }  // namespace
 }  // namespace kimgate::conf

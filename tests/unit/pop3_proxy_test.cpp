@@ -255,6 +255,15 @@ class PieceStream final : public MessageStream {
 
 class FixedMailbox final : public MailboxHooks {
  public:
+  explicit FixedMailbox(bool filter = false) : filter_(filter) {}
+  // Filtered: eAU messages by their headers; "uid-known" was judged visible before.
+  bool filtered() const override { return filter_; }
+  std::optional<bool> known_visibility(const std::string& uid) override {
+    return uid == "uid-known" ? std::optional<bool>(true) : std::nullopt;
+  }
+  bool visible(const std::string& /*uid*/, std::string_view headers) override {
+    return headers.find("X-KIM-Dienstkennung: eAU;") != std::string_view::npos;
+  }
   awaitable<RetrDecision> on_retrieved(const std::string& message) override {
     RetrDecision d;
     if (message.find("stream me") != std::string::npos || message.find("break me") != std::string::npos) {
@@ -269,12 +278,16 @@ class FixedMailbox final : public MailboxHooks {
     d.refusal = "-ERR [SYS/TEMP] not today";
     co_return d;
   }
+
+ private:
+  bool filter_;
 };
 
 class FixedHooks final : public ProxyHooks {
  public:
   std::uint16_t port = 0;
   net::PeerCheck check;  // the provider's certificate (KOM-LE-A_2075-01); empty: none
+  bool filter = false;   // the mailbox hooks filter (receive filtering)
   awaitable<std::variant<LoginPlan, std::string>> resolve_user(const std::string& user) override {
     using R = std::variant<LoginPlan, std::string>;
     if (user.find('#') == std::string::npos) {
@@ -282,20 +295,21 @@ class FixedHooks final : public ProxyHooks {
     }
     LoginPlan plan;
     plan.target = LoginTarget{"127.0.0.1", port, "praxis.b@fd-b.test", check, nullptr};
-    plan.mailbox = std::make_unique<FixedMailbox>();
+    plan.mailbox = std::make_unique<FixedMailbox>(filter);
     co_return R{std::move(plan)};
   }
 };
 
 // A PVS script against a session whose provider follows `script`.
 std::vector<std::string> run_proxy(const ProviderScript& script, const kimgate::testing::ScriptFn& pvs,
-                                   net::PeerCheck check = {}) {
+                                   net::PeerCheck check = {}, bool filter = false) {
   asio::io_context io;
   Provider provider(io, script);
   provider.start();
   FixedHooks hooks;
   hooks.port = provider.port();
   hooks.check = std::move(check);
+  hooks.filter = filter;
   ServerSettings settings;
   settings.hostname = "kimgate.test";
   settings.implicit_tls = false;
@@ -396,6 +410,107 @@ TEST(Pop3Proxy, RelaysRewritesTopAndRetrievesThroughTheMailboxHooks) {
   EXPECT_EQ(got[7].front(), "-ERR There's no message 3.") << "a provider's -ERR is relayed unchanged";
   EXPECT_EQ(got[8].front(), "+OK Marked to be deleted.");
   EXPECT_EQ(got[9].front(), "+OK Logging out, messages deleted.");
+}
+
+TEST(Pop3Proxy, AFilteredLoginSeesOnlyItsMessagesNumberedOneToN) {
+  ProviderScript script;
+  script.steps = {
+      {"USER praxis.b@fd-b.test", "+OK\r\n"},
+      {"PASS geheim", "+OK Logged in.\r\n"},
+      {"LIST", "+OK 3 messages:\r\n1 100\r\n2 200\r\n3 300\r\n.\r\n"},
+      {"UIDL", "+OK\r\n1 uid-a\r\n2 uid-b\r\n3 uid-known\r\n.\r\n"},
+      {"TOP 1 0", "+OK\r\nSubject: KOM-LE-Nachricht\r\nX-KIM-Dienstkennung: eAU;Fehler-Kasse;V1.0\r\n\r\n.\r\n"},
+      {"TOP 2 0", "+OK\r\nSubject: KOM-LE-Nachricht\r\nX-KIM-Dienstkennung: KIM-Mail;Default;V1.0\r\n\r\n.\r\n"},
+      {"RETR 3", "+OK 30 octets\r\nSubject: c\r\n\r\nthird\r\n.\r\n"},
+      {"TOP 3 0", "+OK\r\nSubject: KOM-LE-Nachricht\r\n\r\n.\r\n"},
+      {"DELE 3", "+OK Marked to be deleted.\r\n"},
+      {"RSET", "+OK\r\n"},
+      {"NOOP", "+OK\r\n"},
+      {"QUIT", "+OK Logging out.\r\n"},
+  };
+  std::vector<std::vector<std::string>> got;
+  const auto pvs = [&](PvsClient& c) -> awaitable<void> {
+    co_await c.line();
+    const std::vector<std::pair<std::string, bool>> dialogue = {{"USER praxis.b@fd-b.test#127.0.0.1:995#M#C#W", false},
+                                                                {"PASS geheim", false},
+                                                                {"STAT", false},
+                                                                {"LIST", true},
+                                                                {"UIDL", true},
+                                                                {"UIDL 2", false},
+                                                                {"LIST 3", false},
+                                                                {"RETR 2", true},
+                                                                {"TOP 2 5", true},
+                                                                {"DELE 2", false},
+                                                                {"STAT", false},
+                                                                {"RETR 2", false},
+                                                                {"DELE 2", false},
+                                                                {"RSET", false},
+                                                                {"NOOP", false},
+                                                                {"LIST 2", false},
+                                                                {"QUIT", false}};
+    for (const auto& [line, multiline] : dialogue) {
+      got.push_back(co_await ask(c, line, multiline));
+    }
+  };
+  const std::vector<std::string> upstream = run_proxy(script, pvs, {}, true);
+  EXPECT_EQ(upstream, (std::vector<std::string>{"USER praxis.b@fd-b.test", "PASS geheim", "LIST", "UIDL", "TOP 1 0",
+                                                "TOP 2 0", "RETR 3", "TOP 3 0", "DELE 3", "RSET", "NOOP", "QUIT"}))
+      << "uid-known is not looked at; hidden message 2 is never fetched or deleted";
+  ASSERT_EQ(got.size(), 17u);
+  EXPECT_EQ(got[1].front(), "+OK logged in at the KIM provider");
+  EXPECT_EQ(got[2].front(), "+OK 2 400");
+  EXPECT_EQ(got[3], (std::vector<std::string>{"+OK scan listing follows", "1 100", "2 300"}));
+  EXPECT_EQ(got[4], (std::vector<std::string>{"+OK unique-id listing follows", "1 uid-a", "2 uid-known"}));
+  EXPECT_EQ(got[5].front(), "+OK 2 uid-known");
+  EXPECT_EQ(got[6].front(), "-ERR no such message");
+  EXPECT_EQ(got[7], (std::vector<std::string>{"+OK 39 octets", "X-Processed: yes", "Subject: c", "", "third"}));
+  EXPECT_EQ(got[8], (std::vector<std::string>{"+OK", "Subject: KOM-LE-Nachricht", ""}));
+  EXPECT_EQ(got[9].front(), "+OK message 2 deleted");
+  EXPECT_EQ(got[10].front(), "+OK 1 100");
+  EXPECT_EQ(got[11].front(), "-ERR no such message") << "deleted in this session";
+  EXPECT_EQ(got[12].front(), "-ERR no such message");
+  EXPECT_EQ(got[13].front(), "+OK maildrop has 2 messages (400 octets)");
+  EXPECT_EQ(got[14].front(), "+OK");
+  EXPECT_EQ(got[15].front(), "+OK 2 300") << "RSET undid the deletion";
+  EXPECT_EQ(got[16].front(), "+OK Logging out.");
+}
+
+TEST(Pop3Proxy, AnUnreadableListingEndsAFilteredLoginWithoutTouchingTheMailbox) {
+  ProviderScript script;
+  script.steps = {
+      {"USER praxis.b@fd-b.test", "+OK\r\n"},
+      {"PASS geheim", "+OK Logged in.\r\n"},
+      {"LIST", "+OK\r\n1 100\r\n.\r\n"},
+      {"UIDL", "+OK\r\n1\r\n.\r\n"},
+  };
+  std::vector<std::string> got;
+  const auto pvs = [&](PvsClient& c) -> awaitable<void> {
+    co_await c.line();
+    co_await ask(c, "USER praxis.b@fd-b.test#127.0.0.1:995#M#C#W", false);
+    got = co_await ask(c, "PASS geheim", false);
+  };
+  const std::vector<std::string> upstream = run_proxy(script, pvs, {}, true);
+  EXPECT_EQ(upstream, (std::vector<std::string>{"USER praxis.b@fd-b.test", "PASS geheim", "LIST", "UIDL"}))
+      << "no QUIT: nothing is committed";
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.front(),
+            "-ERR [SYS/TEMP] the KIM provider's message listing could not be read (a malformed LIST or UIDL line); "
+            "try again later");
+}
+
+TEST(Pop3MailboxView, ListingsParseStrictly) {
+  const auto ok = parse_listing("1 100\r\n2 uid-\x21~\r\n");
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->size(), 2u);
+  EXPECT_EQ((*ok)[1].number, 2u);
+  EXPECT_EQ((*ok)[1].value, "uid-!~");
+  EXPECT_TRUE(parse_listing("")->empty());
+  EXPECT_FALSE(parse_listing("1\r\n"));
+  EXPECT_FALSE(parse_listing("0 100\r\n"));
+  EXPECT_FALSE(parse_listing("x 100\r\n"));
+  EXPECT_FALSE(parse_listing("1 a b\r\n")) << "a unique id has no space";
+  EXPECT_FALSE(parse_listing("1 " + std::string(71, 'u') + "\r\n")) << "RFC 1939: at most 70 characters";
+  EXPECT_FALSE(parse_listing("99999999999 1\r\n"));
 }
 
 TEST(Pop3Proxy, StreamedMessagesAreDotStuffedAndAnAbortLeavesNoFinalDot) {
