@@ -225,6 +225,17 @@ struct RoutingSection {
   bool operator==(const RoutingSection&) const = default;
 };
 
+// Tracking of routed submissions (issue 18; docs/decisions.md "Tracking (issue 18)"): each
+// routed mail the provider accepted becomes a Vorgang in <state_dir>/track.sqlite; answers that
+// pass the POP3 receive path are matched to it.
+struct TrackingSection {
+  bool enabled = true;
+  Path database;                // empty: <state_dir>/track.sqlite
+  double deadline_scale = 1.0;  // multiplies every application's deadline (tests shrink it)
+  bool notices = true;          // overdue/ERROR notices to the practice's own address
+  bool operator==(const TrackingSection&) const = default;
+};
+
 struct Config {
   Path source;
   DaemonSection daemon;
@@ -239,12 +250,15 @@ struct Config {
   LimitsSection limits;
   WebSection web;
   RoutingSection routing;
+  TrackingSection tracking;
 
   // The Konnektor marked default (verify() guarantees there is exactly one).
   const Konnektor& default_konnektor() const;
   const Konnektor* find_konnektor(std::string_view id) const;
   // web.admin_password_hash_file, or <state_dir>/web-admin.argon2.
   Path web_password_file() const;
+  // tracking.database, or <state_dir>/track.sqlite.
+  Path tracking_database() const;
   bool operator==(const Config&) const = default;
 };
 

@@ -353,6 +353,15 @@ void read_routing(Context& ctx, const toml::table* t, RoutingSection& rt) {
   r.finish();
 }
 
+void read_tracking(Context& ctx, const toml::table* t, TrackingSection& tr) {
+  TableReader r(ctx, t, "tracking");
+  r.boolean("enabled", tr.enabled);
+  r.path("database", tr.database, FileCheck::none);
+  r.real("deadline_scale", tr.deadline_scale, 0.000001, 1000.0);
+  r.boolean("notices", tr.notices);
+  r.finish();
+}
+
 void verify(Context& ctx, const toml::table& root, Config& c) {
   TableReader r(ctx, &root, "");
   const auto* ks = root.get("konnektor");
@@ -414,6 +423,7 @@ LoadResult load_table(const toml::table& root, std::string name, const Path& bas
   read_limits(ctx, top.table("limits"), c.limits);
   read_web(ctx, top.table("web"), c.web);
   read_routing(ctx, top.table("routing"), c.routing);
+  read_tracking(ctx, top.table("tracking"), c.tracking);
   top.finish();
   verify(ctx, root, c);
   if (result.errors.empty()) {

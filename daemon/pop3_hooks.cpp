@@ -15,8 +15,10 @@ namespace {
 class KimMailbox final : public pop3::MailboxHooks {
  public:
   KimMailbox(konnektor::Konnektor& k, CardFinder& cards, net::asio::thread_pool& pool, Recipient who,
-             const KasAccess* kas, net::PeerCheck check, std::function<void(LoginSeen)> observer)
-      : deps_{k, cards, pool, kas, check},
+             const KasAccess* kas, net::PeerCheck check, std::function<void(LoginSeen)> observer,
+             const TrackRecorder* tracking)
+      : tracking_(tracking),
+        deps_{k, cards, pool, kas, check},
         who_(std::move(who)),
         check_(std::move(check)),
         observer_(std::move(observer)) {}
@@ -33,6 +35,7 @@ class KimMailbox final : public pop3::MailboxHooks {
       spdlog::info("event=kim_retr decryption={} integrity={} detail=\"{}\"", outcome.decryption_result,
                    outcome.integrity_result.empty() ? "-" : outcome.integrity_result, outcome.detail);
     }
+    co_await track_answer(outcome);
     pop3::RetrDecision d;
     d.deliver = true;
     d.message = std::move(outcome.mail);
@@ -41,6 +44,14 @@ class KimMailbox final : public pop3::MailboxHooks {
   }
 
  private:
+  // Tracking (issue 18): a decrypted answer updates its Vorgang.
+  awaitable<void> track_answer(const ReceiveOutcome& outcome) {
+    if (tracking_ != nullptr && tracking_->enabled()) {
+      co_await tracking_->answer(who_.address, outcome);
+    }
+  }
+
+  const TrackRecorder* tracking_ = nullptr;
   ReceiveDeps deps_;
   Recipient who_;
   net::PeerCheck check_;
@@ -86,8 +97,8 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
     plan.target.tls = account_tls_(name.address);
   }
   net::PeerCheck kas_check = providers_.check_for(&k, who.context);
-  plan.mailbox =
-      std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check), observer_);
+  plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check),
+                                              observer_, &tracking_);
   co_return R{std::move(plan)};
 }
 

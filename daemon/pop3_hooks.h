@@ -16,6 +16,7 @@
 #include "daemon/konnektor_routes.h"
 #include "daemon/provider_check.h"
 #include "daemon/receive_kas.h"
+#include "daemon/track_hooks.h"
 #include "pop3/server_session.h"
 
 namespace kimgate::daemon {
@@ -35,8 +36,11 @@ class KimPop3Hooks final : public pop3::ProxyHooks {
   }
   // Told of every login the provider accepted (daemon/account_upkeep.h).
   void set_login_observer(std::function<void(LoginSeen)> observer) { observer_ = std::move(observer); }
+  // Tracking (daemon/track_hooks.h): every retrieved answer is matched to its Vorgang.
+  void set_tracking(TrackRecorder tracking) { tracking_ = std::move(tracking); }
 
  private:
+  TrackRecorder tracking_;
   const KasAccess* kas_ = nullptr;
   std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
   std::function<void(LoginSeen)> observer_;

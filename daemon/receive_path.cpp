@@ -17,6 +17,10 @@ void ReceivePath::set_login_observer(std::function<void(LoginSeen)> observer) {
   hooks_->set_login_observer(std::move(observer));
 }
 
+void ReceivePath::set_tracking(const TrackRecorder& tracking) {
+  hooks_->set_tracking(tracking);
+}
+
 void ReceivePath::set_kas(const KasAccess* kas) {
   hooks_->set_kas(kas);
 }

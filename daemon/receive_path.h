@@ -31,6 +31,8 @@ class ReceivePath {
   void set_account_tls(AccountTls tls);
   // Told of every POP3 login the provider accepted (daemon/account_upkeep.h).
   void set_login_observer(std::function<void(struct LoginSeen)> observer);
+  // Tracking of routed submissions: answers matched on RETR (daemon/track_hooks.h).
+  void set_tracking(const class TrackRecorder& tracking);
 
   // The POP3 settings for `config` (timeouts, limits, host name); `upstream_tls` is the
   // C.CM.TLS-CS context towards the providers, null when [fachdienst] is not configured.
