@@ -228,9 +228,15 @@ struct RoutingSection {
 // Tracking of routed submissions (issue 18; docs/decisions.md "Tracking (issue 18)"): each
 // routed mail the provider accepted becomes a Vorgang in <state_dir>/track.sqlite; answers that
 // pass the POP3 receive path are matched to it.
+enum class TrackBackend { sqlite, postgresql };
+
 struct TrackingSection {
   bool enabled = true;
-  Path database;                // empty: <state_dir>/track.sqlite
+  // sqlite: embedded, one instance; postgresql: one database that several instances share (issue 20).
+  TrackBackend backend = TrackBackend::sqlite;
+  Path database;                // sqlite; empty: <state_dir>/track.sqlite
+  std::string postgresql;       // libpq connection string, e.g. "host=db.example port=5432 dbname=kimgate user=kimgate"
+  Secret postgresql_password;   // never in the connection string
   double deadline_scale = 1.0;  // multiplies every application's deadline (tests shrink it)
   bool notices = true;          // overdue/ERROR notices to the practice's own address
   bool operator==(const TrackingSection&) const = default;

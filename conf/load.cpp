@@ -356,7 +356,18 @@ void read_routing(Context& ctx, const toml::table* t, RoutingSection& rt) {
 void read_tracking(Context& ctx, const toml::table* t, TrackingSection& tr) {
   TableReader r(ctx, t, "tracking");
   r.boolean("enabled", tr.enabled);
+  r.choice("backend", tr.backend, {{"sqlite", TrackBackend::sqlite}, {"postgresql", TrackBackend::postgresql}});
   r.path("database", tr.database, FileCheck::none);
+  r.string("postgresql", tr.postgresql);
+  r.secret("postgresql_password", tr.postgresql_password);
+  if (tr.enabled && tr.backend == TrackBackend::postgresql && tr.postgresql.empty()) {
+    r.error_at("postgresql",
+               "tracking.backend is \"postgresql\" but tracking.postgresql (the libpq connection "
+               "string, e.g. \"host=127.0.0.1 dbname=kimgate user=kimgate\") is not set");
+  }
+  if (tr.postgresql.find("password") != std::string::npos) {
+    r.error_at("postgresql", "tracking.postgresql must not hold the password; use tracking.postgresql_password_file");
+  }
   r.real("deadline_scale", tr.deadline_scale, 0.000001, 1000.0);
   r.boolean("notices", tr.notices);
   r.finish();

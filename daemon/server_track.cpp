@@ -13,6 +13,7 @@
 #include "daemon/smtp_hooks.h"
 #include "daemon/track_control.h"
 #include "daemon/track_hooks.h"
+#include "daemon/track_postgres.h"
 #include "daemon/track_sqlite.h"
 #include "net/run_blocking.h"
 
@@ -32,13 +33,27 @@ std::optional<std::string> Server::open_track_store() {
     spdlog::info("event=tracking_off");
     return std::nullopt;
   }
-  const std::filesystem::path file = config_.tracking_database();
   std::string error;
+  if (config_.tracking.backend == conf::TrackBackend::postgresql) {
+    const std::optional<std::string> password = conf::read_secret(config_.tracking.postgresql_password);
+    if (!password) {
+      return std::string("cannot read tracking.postgresql_password_file");
+    }
+    std::unique_ptr<PostgresTrackStore> store = PostgresTrackStore::open(config_.tracking.postgresql, *password, error);
+    if (!store) {
+      return error;
+    }
+    spdlog::info("event=tracking_opened backend=postgresql database=\"{}\" deadline_scale={}",
+                 config_.tracking.postgresql, config_.tracking.deadline_scale);
+    track_store_ = std::move(store);
+    return std::nullopt;
+  }
+  const std::filesystem::path file = config_.tracking_database();
   std::unique_ptr<SqliteTrackStore> store = SqliteTrackStore::open(file, error);
   if (!store) {
     return error;
   }
-  spdlog::info("event=tracking_opened database=\"{}\" deadline_scale={}", file.string(),
+  spdlog::info("event=tracking_opened backend=sqlite database=\"{}\" deadline_scale={}", file.string(),
                config_.tracking.deadline_scale);
   track_store_ = std::move(store);
   return std::nullopt;

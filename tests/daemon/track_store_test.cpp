@@ -1,14 +1,23 @@
-// SqliteTrackStore on a temporary file: a submission recorded and found again by id and by
-// Message-ID, the status path sent -> received -> WARNING with Vorgangsnummer and summary,
+// The TrackStore contract, on SqliteTrackStore with a temporary file and (built as
+// track_postgres_test, KIMGATE_TRACK_POSTGRES) on PostgresTrackStore with a private PostgreSQL
+// cluster that tests/world/lib/postgres.py starts: a submission recorded and found again by id
+// and by Message-ID, the status path sent -> received -> WARNING with Vorgangsnummer and summary,
 // matching by GUID and archive name only within the account, duplicates ignored, overdue and
-// notice bookkeeping, the file's mode 0600, and a second open of the same file (restart).
+// notice bookkeeping, the SQLite file's mode 0600, and a second open of the same store (restart).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
+#ifdef KIMGATE_TRACK_POSTGRES
+#include <libpq-fe.h>
+
+#include "daemon/track_postgres.h"
+#else
 #include "daemon/track_sqlite.h"
+#endif
 
 namespace kimgate::daemon {
 namespace {
@@ -19,10 +28,36 @@ class TrackStoreTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("track-test-" + std::to_string(::getpid()) + "-" +
                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    std::string error;
-    store_ = SqliteTrackStore::open(dir_ / "track.sqlite", error);
-    ASSERT_NE(store_, nullptr) << error;
+#ifdef KIMGATE_TRACK_POSTGRES
+    const char* conninfo = std::getenv("KIMGATE_TEST_POSTGRES");
+    ASSERT_NE(conninfo, nullptr) << "run through tests/world/lib/postgres.py run, which starts PostgreSQL";
+    PGconn* admin = PQconnectdb((std::string(conninfo) + " password=" + password()).c_str());
+    ASSERT_EQ(PQstatus(admin), CONNECTION_OK) << PQerrorMessage(admin);
+    PQclear(PQexec(admin, "DROP TABLE IF EXISTS vorgang"));  // each test starts empty
+    PQfinish(admin);
+#endif
+    store_ = open_store();
+    ASSERT_NE(store_, nullptr);
   }
+#ifdef KIMGATE_TRACK_POSTGRES
+  static std::string password() {
+    const char* p = std::getenv("KIMGATE_TEST_POSTGRES_PASSWORD");
+    return p == nullptr ? "" : p;
+  }
+  std::unique_ptr<TrackStore> open_store() {
+    std::string error;
+    auto store = PostgresTrackStore::open(std::getenv("KIMGATE_TEST_POSTGRES"), password(), error);
+    EXPECT_NE(store, nullptr) << error;
+    return store;
+  }
+#else
+  std::unique_ptr<TrackStore> open_store() {
+    std::string error;
+    auto store = SqliteTrackStore::open(dir_ / "track.sqlite", error);
+    EXPECT_NE(store, nullptr) << error;
+    return store;
+  }
+#endif
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -39,7 +74,7 @@ class TrackStoreTest : public ::testing::Test {
     return s;
   }
   std::filesystem::path dir_;
-  std::unique_ptr<SqliteTrackStore> store_;
+  std::unique_ptr<TrackStore> store_;
 };
 
 TEST_F(TrackStoreTest, SubmissionIsRecordedOnceAndFoundByIdAndMessageId) {
@@ -53,9 +88,11 @@ TEST_F(TrackStoreTest, SubmissionIsRecordedOnceAndFoundByIdAndMessageId) {
   EXPECT_EQ(store_->find("m1@x").size(), 1U);
   EXPECT_EQ(store_->find("<m1@x>").size(), 1U);
   EXPECT_TRUE(store_->find("<nope@x>").empty());
+#ifndef KIMGATE_TRACK_POSTGRES
   struct stat st {};
   ASSERT_EQ(::stat((dir_ / "track.sqlite").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
+#endif
 }
 
 TEST_F(TrackStoreTest, MdnThenProtocolMovesTheStatusAndKeepsTheAnswerTimes) {
@@ -143,9 +180,8 @@ TEST_F(TrackStoreTest, OverdueAndNoticesOncePerVorgang) {
 
 TEST_F(TrackStoreTest, ASecondOpenSeesWhatTheFirstCommitted) {
   ASSERT_FALSE(store_->record_submission(submission("<m5@x>")).has_value());
-  std::string error;
-  auto again = SqliteTrackStore::open(dir_ / "track.sqlite", error);
-  ASSERT_NE(again, nullptr) << error;
+  auto again = open_store();
+  ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->find("<m5@x>").size(), 1U);
 }
 
