@@ -10,6 +10,7 @@
 #include "admin/message_command.h"
 #include "admin/route_command.h"
 #include "admin/status_command.h"
+#include "admin/track_command.h"
 #include "admin/vzd_command.h"
 #include "admin/web_command.h"
 #include "kimgate_version.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   // command groups register here (one line each)
   groups.push_back(kimgate::admin::register_vzd_commands(app, config_path));
   groups.push_back(kimgate::admin::register_route_commands(app, config_path));
+  groups.push_back(kimgate::admin::register_track_commands(app, config_path));
   groups.push_back(kimgate::admin::register_message_commands(app));
   groups.push_back(kimgate::admin::register_status_commands(app, config_path));
   groups.push_back(kimgate::admin::register_doctor_commands(app, config_path));

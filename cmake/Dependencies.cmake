@@ -25,6 +25,10 @@ if(KIMGATE_TESTS)
   find_package(GTest REQUIRED)
 endif()
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# The Vorgang store of tracking (daemon/track_sqlite.cpp, issue 18).
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+# The shared Vorgang store for several instances (daemon/track_postgres.cpp, issue 20).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 
 # Boost 1.74 + g++ 12: <utility> must come before any Asio header (conventions.md);
 # our headers include it first. Asio is used header-only with coroutines.

@@ -26,6 +26,10 @@ Path Config::web_password_file() const {
   return web.admin_password_hash_file.empty() ? daemon.state_dir / "web-admin.argon2" : web.admin_password_hash_file;
 }
 
+Path Config::tracking_database() const {
+  return tracking.database.empty() ? daemon.state_dir / "track.sqlite" : tracking.database;
+}
+
 std::string_view to_string(ListenerProtocol p) {
   return p == ListenerProtocol::smtp ? "smtp" : "pop3";
 }

@@ -239,6 +239,23 @@ struct ReceiveFilter {
   bool operator==(const ReceiveFilter&) const = default;
 };
 
+// Tracking of routed submissions (issue 18; docs/decisions.md "Tracking (issue 18)"): each
+// routed mail the provider accepted becomes a Vorgang in <state_dir>/track.sqlite; answers that
+// pass the POP3 receive path are matched to it.
+enum class TrackBackend { sqlite, postgresql };
+
+struct TrackingSection {
+  bool enabled = true;
+  // sqlite: embedded, one instance; postgresql: one database that several instances share (issue 20).
+  TrackBackend backend = TrackBackend::sqlite;
+  Path database;                // sqlite; empty: <state_dir>/track.sqlite
+  std::string postgresql;       // libpq connection string, e.g. "host=db.example port=5432 dbname=kimgate user=kimgate"
+  Secret postgresql_password;   // never in the connection string
+  double deadline_scale = 1.0;  // multiplies every application's deadline (tests shrink it)
+  bool notices = true;          // overdue/ERROR notices to the practice's own address
+  bool operator==(const TrackingSection&) const = default;
+};
+
 struct Config {
   Path source;
   DaemonSection daemon;
@@ -254,12 +271,15 @@ struct Config {
   WebSection web;
   RoutingSection routing;
   std::vector<ReceiveFilter> receive_filters;
+  TrackingSection tracking;
 
   // The Konnektor marked default (verify() guarantees there is exactly one).
   const Konnektor& default_konnektor() const;
   const Konnektor* find_konnektor(std::string_view id) const;
   // web.admin_password_hash_file, or <state_dir>/web-admin.argon2.
   Path web_password_file() const;
+  // tracking.database, or <state_dir>/track.sqlite.
+  Path tracking_database() const;
   bool operator==(const Config&) const = default;
 };
 

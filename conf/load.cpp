@@ -404,6 +404,26 @@ void read_receive_filter(Context& ctx, const toml::table* t, const std::string& 
   r.finish();
 }
 
+void read_tracking(Context& ctx, const toml::table* t, TrackingSection& tr) {
+  TableReader r(ctx, t, "tracking");
+  r.boolean("enabled", tr.enabled);
+  r.choice("backend", tr.backend, {{"sqlite", TrackBackend::sqlite}, {"postgresql", TrackBackend::postgresql}});
+  r.path("database", tr.database, FileCheck::none);
+  r.string("postgresql", tr.postgresql);
+  r.secret("postgresql_password", tr.postgresql_password);
+  if (tr.enabled && tr.backend == TrackBackend::postgresql && tr.postgresql.empty()) {
+    r.error_at("postgresql",
+               "tracking.backend is \"postgresql\" but tracking.postgresql (the libpq connection "
+               "string, e.g. \"host=127.0.0.1 dbname=kimgate user=kimgate\") is not set");
+  }
+  if (tr.postgresql.find("password") != std::string::npos) {
+    r.error_at("postgresql", "tracking.postgresql must not hold the password; use tracking.postgresql_password_file");
+  }
+  r.real("deadline_scale", tr.deadline_scale, 0.000001, 1000.0);
+  r.boolean("notices", tr.notices);
+  r.finish();
+}
+
 void verify(Context& ctx, const toml::table& root, Config& c) {
   TableReader r(ctx, &root, "");
   const auto* ks = root.get("konnektor");
@@ -472,6 +492,7 @@ LoadResult load_table(const toml::table& root, std::string name, const Path& bas
   read_web(ctx, top.table("web"), c.web);
   read_routing(ctx, top.table("routing"), c.routing);
   read_tables(ctx, top, "receive_filter", c.receive_filters, read_receive_filter);
+  read_tracking(ctx, top.table("tracking"), c.tracking);
   top.finish();
   verify(ctx, root, c);
   if (result.errors.empty()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "conf/units.h"
@@ -143,6 +144,38 @@ void TableReader::integer(std::string_view key, std::uint64_t& out, std::uint64_
   }
   out = static_cast<std::uint64_t>(v);
   record(key, std::to_string(out), false);
+}
+
+namespace {
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
+
+void TableReader::real(std::string_view key, double& out, double min, double max) {
+  const toml::node* node = take(key);
+  if (node == nullptr) {
+    record(key, number_text(out), true);
+    return;
+  }
+  double v = 0;
+  if (const auto* f = node->as_floating_point()) {
+    v = f->get();
+  } else if (const auto* i = node->as_integer()) {
+    v = static_cast<double>(i->get());
+  } else {
+    type_error(key, *node, "a number");
+    return;
+  }
+  if (!(v >= min && v <= max)) {
+    error(node->source(), full(key) + " is " + number_text(v) + ", outside the allowed range " + number_text(min) +
+                              " to " + number_text(max));
+    return;
+  }
+  out = v;
+  record(key, number_text(out), false);
 }
 
 void TableReader::port(std::string_view key, std::uint16_t& out, bool required) {

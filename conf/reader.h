@@ -28,6 +28,8 @@ class TableReader {
   void boolean(std::string_view key, bool& out);
   void string(std::string_view key, std::string& out, bool required = false);
   void integer(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
+  // A TOML float or integer within [min, max].
+  void real(std::string_view key, double& out, double min, double max);
   void port(std::string_view key, std::uint16_t& out, bool required);
   void size(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
   void duration(std::string_view key, Duration& out, Duration min, Duration max);

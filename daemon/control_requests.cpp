@@ -30,6 +30,13 @@ awaitable<json> ControlRequests::handle(const json& request, AdminProgress progr
     json answer = co_await doctor_->handle(request);
     co_return answer;
   }
+  if (op.rfind("track.", 0) == 0) {
+    if (!track_) {
+      co_return json{{"ok", false}, {"error", "tracking is off (tracking.enabled = false) or not ready yet"}};
+    }
+    json answer = co_await track_(request);
+    co_return answer;
+  }
   if (op == "status") {
     co_return status();
   }
@@ -40,9 +47,9 @@ awaitable<json> ControlRequests::handle(const json& request, AdminProgress progr
     json answer = co_await unlock(request);
     co_return answer;
   }
-  co_return json{
-      {"ok", false},
-      {"error", "unknown op \"" + op + "\"; known: status, cards, card.unlock, doctor, account.*, pvs.settings"}};
+  co_return json{{"ok", false},
+                 {"error", "unknown op \"" + op +
+                               "\"; known: status, cards, card.unlock, doctor, track.*, account.*, pvs.settings"}};
 }
 
 std::string_view ControlRequests::kind_of(const std::string& id) const {

@@ -7,6 +7,7 @@
 //   {"op":"card.unlock","iccsn":..,"konnektor":..} -> VerifyPin by ICCSN (Konnektor::unlock_card)
 //   {"op":"doctor","passwords":{..}}              -> every hop checked (DoctorService, doctor.h);
 //                                                     the passwords are used for the logins only
+//   {"op":"track.*"}                              -> tracking of routed submissions (track_control.h)
 //   {"op":"account.*"} / {"op":"pvs.settings"}     -> the administration module (AdminService,
 //                                                     admin_ops.h); its requests may carry mailbox
 //                                                     passwords, never echoed or logged
@@ -47,6 +48,10 @@ class ControlRequests {
   net::awaitable<nlohmann::json> handle(const nlohmann::json& request, AdminProgress progress = {});
   // The administration module, once the daemon has wired it (null before: its ops are refused).
   void set_admin(AdminService* admin) { admin_ = admin; }
+  // The track.* ops (daemon/track_control.h), once tracking is wired (unset: refused).
+  void set_tracking(std::function<net::awaitable<nlohmann::json>(nlohmann::json request)> track) {
+    track_ = std::move(track);
+  }
   // The doctor, once the daemon has wired it (null before: "doctor" is refused).
   void set_doctor(DoctorService* doctor) { doctor_ = doctor; }
 
@@ -61,6 +66,7 @@ class ControlRequests {
   StatusFn status_;
   AdminService* admin_ = nullptr;
   DoctorService* doctor_ = nullptr;
+  std::function<net::awaitable<nlohmann::json>(nlohmann::json request)> track_;
 };
 
 }  // namespace kimgate::daemon

@@ -16,8 +16,9 @@ class KimMailbox final : public pop3::MailboxHooks {
  public:
   KimMailbox(konnektor::Konnektor& k, CardFinder& cards, net::asio::thread_pool& pool, Recipient who,
              const KasAccess* kas, net::PeerCheck check, std::function<void(LoginSeen)> observer,
-             std::optional<LoginFilter> filter)
-      : deps_{k, cards, pool, kas, check},
+             const TrackRecorder* tracking, std::optional<LoginFilter> filter)
+      : tracking_(tracking),
+        deps_{k, cards, pool, kas, check},
         who_(std::move(who)),
         check_(std::move(check)),
         observer_(std::move(observer)),
@@ -39,6 +40,7 @@ class KimMailbox final : public pop3::MailboxHooks {
       spdlog::info("event=kim_retr decryption={} integrity={} detail=\"{}\"", outcome.decryption_result,
                    outcome.integrity_result.empty() ? "-" : outcome.integrity_result, outcome.detail);
     }
+    co_await track_answer(outcome);
     pop3::RetrDecision d;
     d.deliver = true;
     d.message = std::move(outcome.mail);
@@ -47,6 +49,14 @@ class KimMailbox final : public pop3::MailboxHooks {
   }
 
  private:
+  // Tracking (issue 18): a decrypted answer updates its Vorgang.
+  awaitable<void> track_answer(const ReceiveOutcome& outcome) {
+    if (tracking_ != nullptr && tracking_->enabled()) {
+      co_await tracking_->answer(who_.address, outcome);
+    }
+  }
+
+  const TrackRecorder* tracking_ = nullptr;
   ReceiveDeps deps_;
   Recipient who_;
   net::PeerCheck check_;
@@ -102,7 +112,7 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
     }
   }
   plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check),
-                                              observer_, std::move(filter));
+                                              observer_, &tracking_, std::move(filter));
   co_return R{std::move(plan)};
 }
 

@@ -17,6 +17,7 @@
 #include "daemon/pop3_filter.h"
 #include "daemon/provider_check.h"
 #include "daemon/receive_kas.h"
+#include "daemon/track_hooks.h"
 #include "pop3/server_session.h"
 
 namespace kimgate::daemon {
@@ -40,8 +41,11 @@ class KimPop3Hooks final : public pop3::ProxyHooks {
   void set_receive_filters(std::vector<conf::ReceiveFilter> filters) {
     filters_ = std::make_shared<const std::vector<conf::ReceiveFilter>>(std::move(filters));
   }
+  // Tracking (daemon/track_hooks.h): every retrieved answer is matched to its Vorgang.
+  void set_tracking(TrackRecorder tracking) { tracking_ = std::move(tracking); }
 
  private:
+  TrackRecorder tracking_;
   const KasAccess* kas_ = nullptr;
   std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
   std::function<void(LoginSeen)> observer_;

@@ -21,6 +21,10 @@ void ReceivePath::set_receive_filters(std::vector<conf::ReceiveFilter> filters) 
   hooks_->set_receive_filters(std::move(filters));
 }
 
+void ReceivePath::set_tracking(const TrackRecorder& tracking) {
+  hooks_->set_tracking(tracking);
+}
+
 void ReceivePath::set_kas(const KasAccess* kas) {
   hooks_->set_kas(kas);
 }

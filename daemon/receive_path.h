@@ -33,6 +33,8 @@ class ReceivePath {
   void set_login_observer(std::function<void(struct LoginSeen)> observer);
   // Receive filtering by application for logins from now on (daemon/pop3_filter.h).
   void set_receive_filters(std::vector<conf::ReceiveFilter> filters);
+  // Tracking of routed submissions: answers matched on RETR (daemon/track_hooks.h).
+  void set_tracking(const class TrackRecorder& tracking);
 
   // The POP3 settings for `config` (timeouts, limits, host name); `upstream_tls` is the
   // C.CM.TLS-CS context towards the providers, null when [fachdienst] is not configured.

@@ -8,6 +8,7 @@
 
 #include "daemon/route_resolve.h"
 #include "kim/route_sources.h"
+#include "kim/track_match.h"
 
 namespace kimgate::daemon {
 
@@ -30,9 +31,37 @@ std::shared_ptr<const RouteData> load_routing(const conf::Config& config) {
   return loaded.data;
 }
 
+namespace {
+
+// The targets of the routing steps (KV-Connect mappings take their service from the
+// Dienstkennung), the GUID and the eDoku archive name, for tracking.
+void note_track(const RouteData& routing, const RouteOutcome& outcome, const std::string& original,
+                const kim::RawMessage& mail, RouteTrack& track) {
+  const std::string_view routed = outcome.message ? std::string_view(*outcome.message) : std::string_view(original);
+  const std::optional<kim::RawMessage> parsed = kim::parse_raw_message(routed);
+  const kim::RawMessage& m = parsed ? *parsed : mail;
+  track.dienstkennung = kim::header_value(m, "X-KIM-Dienstkennung").value_or("");
+  const kim::RouteService* by_dk = routing.services.by_dienstkennung(track.dienstkennung);
+  for (const auto& step : outcome.steps) {
+    if (step.to.find('@') == std::string::npos) {
+      continue;  // a header mapping (X-KVC-Dienstkennung), not an address
+    }
+    std::string service = step.service;
+    if (service == "kv-connect") {
+      service = by_dk != nullptr ? by_dk->name : "kv-connect";
+    }
+    track.targets.push_back(RoutedTarget{step.to, std::move(service)});
+  }
+  track.guid = outcome.guid;
+  const std::vector<std::string> archives = kim::archive_names(routed);
+  track.archive = archives.empty() ? "" : archives.front();
+}
+
+}  // namespace
+
 net::awaitable<std::optional<smtp::Answer>> route_mail(const RouteData& routing, ldap::Directory& directory,
                                                        smtp::Envelope& envelope, std::shared_ptr<std::string>& message,
-                                                       std::optional<kim::RawMessage>& mail) {
+                                                       std::optional<kim::RawMessage>& mail, RouteTrack* track) {
   const auto now = std::chrono::system_clock::now();
   RouteRequest request;
   request.data = &routing;
@@ -51,6 +80,9 @@ net::awaitable<std::optional<smtp::Answer>> route_mail(const RouteData& routing,
   for (const auto& step : outcome.steps) {
     spdlog::info("event=route_resolved message_id={} service={} from=<{}> to=<{}> guid={} reason=\"{}\"", message_id,
                  step.service, step.from, step.to, outcome.guid.empty() ? "-" : outcome.guid, step.reason);
+  }
+  if (track != nullptr && !outcome.steps.empty()) {
+    note_track(routing, outcome, *message, *mail, *track);
   }
   if (outcome.message) {
     OPENSSL_cleanse(message->data(), message->size());

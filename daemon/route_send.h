@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "conf/config.h"
 #include "daemon/route_data.h"
@@ -22,12 +23,25 @@ namespace kimgate::daemon {
 // problem when a configured file does not load.
 std::shared_ptr<const RouteData> load_routing(const conf::Config& config);
 
+// What tracking (issue 18) needs of a routed mail: one entry per resolved KIM address.
+struct RoutedTarget {
+  std::string recipient;  // the KIM address the routing address became
+  std::string service;    // route service ("1click", "eau", ...)
+};
+struct RouteTrack {
+  std::vector<RoutedTarget> targets;  // empty: nothing was routed
+  std::string dienstkennung;
+  std::string guid;     // 1-Click GUID
+  std::string archive;  // eDoku archive name (the first)
+};
+
 // Resolves the routing addresses of `message`; on success `envelope`, `message` and `mail`
 // (views into `message`) describe the rewritten mail and nullopt is returned; otherwise the
 // answer the PVS gets (554 5.6.0 for a rule, 553 5.1.3 for a malformed routing address,
 // 550 5.1.1 for an unknown recipient, 451 4.4.3 when the directory cannot be asked).
 net::awaitable<std::optional<smtp::Answer>> route_mail(const RouteData& routing, ldap::Directory& directory,
                                                        smtp::Envelope& envelope, std::shared_ptr<std::string>& message,
-                                                       std::optional<kim::RawMessage>& mail);
+                                                       std::optional<kim::RawMessage>& mail,
+                                                       RouteTrack* track = nullptr);
 
 }  // namespace kimgate::daemon

@@ -22,6 +22,8 @@
 #include "daemon/receive_path.h"
 #include "daemon/route_send.h"
 #include "daemon/smtp_hooks.h"
+#include "daemon/track_hooks.h"
+#include "daemon/track_store.h"
 #include "kimgate_version.h"
 #include "konnektor/make_konnektor.h"
 #include "ldap/configure.h"
@@ -361,6 +363,9 @@ std::optional<std::string> Server::open() {
     return err;
   }
   if (auto err = open_web(handler)) {
+    return err;
+  }
+  if (auto err = open_track_store()) {
     return err;
   }
   open_konnektors();

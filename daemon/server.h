@@ -80,7 +80,11 @@ class Server {
   std::optional<std::string> open_web(std::function<net::awaitable<nlohmann::json>(
                                           const nlohmann::json&, std::function<net::awaitable<void>(std::string)>)>
                                           control_handler);
-  void open_admin();  // the administration module, after the send path (server_admin.cpp)
+  void open_admin();
+  // Tracking of routed submissions (server_track.cpp): the store at open(), the hooks after the
+  // send path; a sentence when the database cannot be opened.
+  std::optional<std::string> open_track_store();
+  void wire_tracking();  // the administration module, after the send path (server_admin.cpp)
   PvsSide pvs_side() const;
   // The settings of kimgated's SMTP client towards the providers (the current generation's).
   smtp::ClientSettings upstream_settings() const;
@@ -111,7 +115,10 @@ class Server {
   std::unique_ptr<class AdminCards> admin_cards_;     // the administration module's way to the cards
   std::unique_ptr<class AdminService> admin_;         // the administration flows (control socket, web page)
   std::unique_ptr<class AccountUpkeep> upkeep_;       // certificate renewal and own KIM version, at login
-  std::unique_ptr<class DoctorService> doctor_;       // kimctl doctor and the web page's Diagnose view
+  std::unique_ptr<class DoctorService> doctor_;
+  std::unique_ptr<class TrackStore> track_store_;  // Vorgänge of routed submissions (null: tracking off)
+  std::unique_ptr<class TrackNotices>
+      track_notices_;  // overdue/ERROR notices at login       // kimctl doctor and the web page's Diagnose view
   std::unique_ptr<net::ConnectionLimits> connection_limits_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;

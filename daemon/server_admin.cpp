@@ -10,6 +10,8 @@
 #include "daemon/receive_path.h"
 #include "daemon/server.h"
 #include "daemon/smtp_hooks.h"
+#include "daemon/track_hooks.h"
+#include "daemon/track_store.h"
 #include "kimgate_version.h"
 #include "ldap/directory.h"
 #include "rest/dnssd.h"
@@ -68,7 +70,13 @@ void Server::open_admin() {
   doctor.helo = pvs_side().host;
   doctor_ = std::make_unique<DoctorService>(io_.get_executor(), std::move(doctor));
   control_requests_->set_doctor(doctor_.get());
-  const auto observe = [this](LoginSeen seen) { upkeep_->logged_in(std::move(seen)); };
+  wire_tracking();
+  const auto observe = [this](LoginSeen seen) {
+    if (track_notices_) {
+      track_notices_->logged_in(seen);  // a copy: each wipes its password when done
+    }
+    upkeep_->logged_in(std::move(seen));
+  };
   smtp_hooks_->set_login_observer(observe);
   receive_->set_login_observer(observe);
 }

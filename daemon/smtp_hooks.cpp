@@ -142,7 +142,17 @@ awaitable<Answer> KimSmtpHooks::submit(std::shared_ptr<smtp::HookSession> hook_s
     counters_.add("send_refused_locally");
     co_return std::move(*built.refusal);
   }
+  const std::string message_id = built.outgoing.message_id;
+  std::vector<std::string> delivered;
+  for (const auto& r : built.outgoing.kim_message.envelope.recipients) {
+    delivered.push_back(r.address);
+  }
+  const std::string account = envelope.mail_from;
   Answer answer = co_await deliver(upstream, std::move(built.outgoing), counters_);
+  if (answer.code / 100 == 2 && !built.track.targets.empty()) {
+    // Before the PVS hears 250: a Vorgang is committed for every mail the PVS was told is sent.
+    co_await tracking_.record(account, message_id, built.track, delivered);
+  }
   co_return answer;
 }
 
@@ -189,8 +199,10 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
     b.large = true;  // §4.10: through the KAS
     co_return b;
   }
+  RouteTrack track;
   if (routing_ != nullptr && directory_ != nullptr) {  // issue 18: before the directory lookups
-    net::awaitable<std::optional<Answer>> op = route_mail(*routing_, *directory_, envelope, message, mail);
+    net::awaitable<std::optional<Answer>> op =
+        route_mail(*routing_, *directory_, envelope, message, mail, tracking_.enabled() ? &track : nullptr);
     std::optional<Answer> routed = co_await std::move(op);
     if (routed) {
       co_return Built{std::move(routed), {}};
@@ -277,6 +289,7 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   OPENSSL_cleanse(inner.mail.data(), inner.mail.size());
   out.message_id = message_id;
   out.original_date = original_date;
+  b.track = std::move(track);
   spdlog::info("event=kim_message_built message_id={} recipients={} dropped={} size={}", out.message_id,
                out.kim_message.envelope.recipients.size(), out.dropped.size(), out.kim_message.message.size());
   co_return b;

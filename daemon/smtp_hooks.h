@@ -23,7 +23,9 @@
 #include "daemon/konnektor_routes.h"
 #include "daemon/provider_check.h"
 #include "daemon/route_data.h"
+#include "daemon/route_send.h"
 #include "daemon/send_delivery.h"
+#include "daemon/track_hooks.h"
 #include "konnektor/konnektor.h"
 #include "smtp/send_hooks.h"
 
@@ -78,6 +80,8 @@ class KimSmtpHooks final : public smtp::SendHooks {
   void set_login_observer(std::function<void(LoginSeen)> observer) { observer_ = std::move(observer); }
   // Routing addresses (daemon/route_resolve.h); unset: none are resolved.
   void set_routing(std::shared_ptr<const RouteData> routing) { routing_ = std::move(routing); }
+  // Tracking of routed mails (daemon/track_send.h); unset: nothing is recorded.
+  void set_tracking(TrackRecorder recorder) { tracking_ = std::move(recorder); }
   net::awaitable<std::variant<smtp::LoginTarget, smtp::Answer>> prepare_login(std::string user) override;
   std::unique_ptr<smtp::MessageBody> new_body() override;
   void authenticated(smtp::HookSession& session, const std::string& password) override;
@@ -90,6 +94,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
     std::optional<smtp::Answer> refusal;
     Outgoing outgoing;
     bool large = false;
+    RouteTrack track = {};  // the routed targets, recorded once the provider accepted the mail
   };
 
  private:
@@ -110,6 +115,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> account_tls_;
   std::function<void(LoginSeen)> observer_;
   std::shared_ptr<const RouteData> routing_;
+  TrackRecorder tracking_;
 };
 
 }  // namespace kimgate::daemon

@@ -234,14 +234,15 @@ class Kimgated:
     """kimgated against the test world: a configuration from scripts/world-config.py on free ports,
     run in the foreground with a NOTIFY_SOCKET; restart with another configuration, SIGKILL."""
 
-    def __init__(self, binary, source, w, extra_config="", work=None):
+    def __init__(self, binary, source, w, extra_config="", work=None, cards=None):
         self.binary, self.w = binary, w
         self.work = work or tempdir()
         self.smtps, self.pop3s, self.smtp_starttls, self.pop3_starttls = free_ports(4)
         world_json = os.path.join(os.environ["KIMGATE_WORLD_DIR"], "world.json")
         r = run([sys.executable, os.path.join(source, "scripts", "world-config.py"), world_json, self.work,
                  "--smtps", str(self.smtps), "--pop3s", str(self.pop3s), "--smtp",
-                 str(self.smtp_starttls), "--pop3", str(self.pop3_starttls)])
+                 str(self.smtp_starttls), "--pop3", str(self.pop3_starttls)] +
+                (["--cards", cards] if cards else []))
         if r.returncode != 0:
             raise RuntimeError(f"world-config.py failed: {r.stderr}")
         self.config = r.stdout.strip()

@@ -1,0 +1,197 @@
+#include "daemon/track_hooks.h"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+#include "daemon/admin_internal.h"
+#include "daemon/receive_pipeline.h"
+#include "kim/raw_message.h"
+#include "kim/send_mail.h"
+#include "kim/track_notice.h"
+#include "net/run_blocking.h"
+
+namespace kimgate::daemon {
+
+using net::awaitable;
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Runs `fn` on the pool when there is one, else here.
+template <class Fn>
+awaitable<std::invoke_result_t<Fn>> blocking(net::asio::thread_pool* pool, Fn fn) {
+  if (pool == nullptr) {
+    co_return fn();
+  }
+  std::invoke_result_t<Fn> r = co_await net::run_blocking(*pool, std::move(fn));
+  co_return r;
+}
+
+struct Recorded {
+  std::size_t count = 0;
+  std::string error;
+};
+
+}  // namespace
+
+std::string iso_utc(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+awaitable<void> TrackRecorder::record(std::string account, std::string message_id, RouteTrack track,
+                                      std::vector<std::string> delivered) const {
+  if (store_ == nullptr || track.targets.empty()) {
+    co_return;
+  }
+  const std::int64_t now = unix_now();
+  std::vector<Submission> rows;
+  for (const RoutedTarget& t : track.targets) {
+    const bool sent = std::any_of(delivered.begin(), delivered.end(),
+                                  [&t](const std::string& d) { return kim::iequals(d, t.recipient); });
+    if (!sent) {
+      continue;  // dropped before sending (no certificate): the DSN tells the PVS
+    }
+    Submission s;
+    s.message_id = message_id;
+    s.account = account;
+    s.service = t.service;
+    s.dienstkennung = track.dienstkennung;
+    s.recipient = t.recipient;
+    s.guid = track.guid;
+    s.archive = track.archive;
+    s.sent_at = now;
+    s.deadline = kim::deadline_of(t.service, now, scale_);
+    rows.push_back(std::move(s));
+  }
+  TrackStore* store = store_;
+  const auto write = [store, rows = std::move(rows)] {
+    Recorded r;
+    for (const Submission& s : rows) {
+      if (std::optional<std::string> failed = store->record_submission(s)) {
+        r.error = *failed;
+      } else {
+        ++r.count;
+      }
+    }
+    return r;
+  };
+  const Recorded done = co_await blocking(pool_, write);
+  if (!done.error.empty()) {
+    spdlog::error("event=track_record_failed message_id={} reason=\"{}\"", message_id, done.error);
+  }
+  spdlog::info("event=track_recorded message_id={} account={} vorgaenge={}", message_id, account, done.count);
+}
+
+awaitable<void> TrackRecorder::answer(std::string account, const ReceiveOutcome& outcome) const {
+  // Only what decrypted and verified (IntegrityCheckResult 01/07) may change a Vorgang: an
+  // unsigned mail could claim any status.
+  if (store_ == nullptr || outcome.stream || outcome.decryption_result != "00" ||
+      (outcome.integrity_result != "01" && outcome.integrity_result != "07")) {
+    co_return;
+  }
+  TrackStore* store = store_;
+  const std::string& mail = outcome.mail;
+  const auto match = [store, &mail, &account] {
+    const kim::AnswerFacts facts = kim::classify_answer(mail);
+    if (facts.kind == kim::AnswerKind::none) {
+      return std::pair<kim::AnswerFacts, std::optional<Vorgang>>{facts, std::nullopt};
+    }
+    std::optional<Vorgang> v = store->record_answer(account, facts, unix_now());
+    return std::pair<kim::AnswerFacts, std::optional<Vorgang>>{facts, std::move(v)};
+  };
+  std::pair<kim::AnswerFacts, std::optional<Vorgang>> matched = co_await blocking(pool_, match);
+  const kim::AnswerFacts& facts = matched.first;
+  const std::optional<Vorgang>& updated = matched.second;
+  if (facts.kind == kim::AnswerKind::none) {
+    co_return;
+  }
+  if (!updated) {
+    spdlog::info("event=track_answer_unmatched account={} kind={} dienstkennung=\"{}\" refs={}", account,
+                 kim::to_string(facts.kind), facts.dienstkennung, facts.message_ids.size());
+    co_return;
+  }
+  spdlog::info("event=track_answer id={} message_id={} kind={} status={} vorgangsnummer=\"{}\"", updated->id,
+               updated->submission.message_id, kim::to_string(facts.kind), to_string(updated->status),
+               updated->vorgangsnummer);
+}
+
+void TrackNotices::logged_in(LoginSeen seen) {
+  const std::string key = admin::lower(seen.address);
+  if (deps_.store == nullptr || std::find(in_flight_.begin(), in_flight_.end(), key) != in_flight_.end()) {
+    OPENSSL_cleanse(seen.password.data(), seen.password.size());
+    return;
+  }
+  net::asio::co_spawn(ex_, run_and_forget(std::move(seen)), net::asio::detached);
+}
+
+awaitable<void> TrackNotices::run_and_forget(LoginSeen seen) {
+  co_await run(seen);
+  OPENSSL_cleanse(seen.password.data(), seen.password.size());
+}
+
+awaitable<void> TrackNotices::run(LoginSeen seen) {
+  const std::string key = admin::lower(seen.address);
+  if (deps_.store == nullptr || std::find(in_flight_.begin(), in_flight_.end(), key) != in_flight_.end()) {
+    co_return;
+  }
+  in_flight_.push_back(key);
+  TrackStore* store = deps_.store;
+  const std::int64_t now = deps_.now ? deps_.now() : unix_now();
+  const auto query = [store, key, now] { return store->notices_due(key, now); };
+  const std::vector<std::pair<Vorgang, NoticeReason>> due = co_await blocking(deps_.pool, query);
+  if (!due.empty()) {
+    kim::TrackNoticeRequest request;
+    request.address = seen.address;
+    request.generated = kim::generate_identity(admin::domain_of(seen.address));
+    for (const auto& [v, why] : due) {
+      kim::TrackNoticeItem item;
+      item.error = why == NoticeReason::error;
+      item.message_id = v.submission.message_id;
+      item.service = v.submission.service;
+      item.recipient = v.submission.recipient;
+      item.sent = iso_utc(v.submission.sent_at);
+      item.deadline = v.submission.deadline ? iso_utc(*v.submission.deadline) : "";
+      item.vorgangsnummer = v.vorgangsnummer;
+      item.summary = v.summary;
+      request.items.push_back(std::move(item));
+    }
+    OwnMail own;
+    own.address = seen.address;
+    own.password = seen.password;
+    own.smtp_server = seen.smtp_server.empty() && deps_.smtp_server_of
+                          ? deps_.smtp_server_of(admin::domain_of(seen.address))
+                          : seen.smtp_server;
+    own.check_provider = seen.check_provider;
+    own.mail = kim::track_notice_mail(request);
+    const std::string failed = co_await deps_.send(std::move(own));
+    if (failed.empty()) {
+      const auto mark = [store, due, now] {
+        for (const auto& [v, why] : due) {
+          store->mark_noticed(v.id, why, now);
+        }
+        return true;
+      };
+      const bool marked = co_await blocking(deps_.pool, mark);
+      (void)marked;
+      spdlog::info("event=track_notice_sent address={} vorgaenge={}", seen.address, due.size());
+    } else {
+      spdlog::error("event=track_notice_failed address={} vorgaenge={} reason=\"{}\"", seen.address, due.size(),
+                    failed);
+    }
+  }
+  in_flight_.erase(std::remove(in_flight_.begin(), in_flight_.end(), key), in_flight_.end());
+}
+
+}  // namespace kimgate::daemon

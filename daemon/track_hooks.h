@@ -1,0 +1,69 @@
+#pragma once
+// The daemon's side of tracking (issue 18), kept apart from the send and receive paths so that
+// each needs one call:
+// - TrackRecorder::record(): after the provider accepted a routed mail and before the PVS hears
+//   250, one Vorgang per routed recipient that was sent to (committed on the worker pool);
+// - TrackRecorder::answer(): for a message that passed the POP3 receive path decrypted and
+//   verified, the matcher (kim/track_match.h) and the store update;
+// - TrackNotices::logged_in(): at a PVS login (the only moment kimgated holds the password), the
+//   account's overdue and ERROR Vorgänge not yet announced become one notice to its own address
+//   (kim/track_notice.h), each Vorgang once.
+// A null store disables everything; failures are logged, never shown to the PVS.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "daemon/account_upkeep.h"
+#include "daemon/route_send.h"
+#include "daemon/track_store.h"
+#include "net/asio.h"
+
+namespace kimgate::daemon {
+
+struct ReceiveOutcome;
+
+class TrackRecorder {
+ public:
+  TrackRecorder() = default;
+  TrackRecorder(TrackStore* store, net::asio::thread_pool* pool, double deadline_scale)
+      : store_(store), pool_(pool), scale_(deadline_scale) {}
+  bool enabled() const { return store_ != nullptr; }
+
+  // `delivered`: the KIM message's envelope recipients; only routed targets among them count.
+  net::awaitable<void> record(std::string account, std::string message_id, RouteTrack track,
+                              std::vector<std::string> delivered) const;
+  // `account`: the POP3-authenticated address; `mail`: what the PVS gets.
+  net::awaitable<void> answer(std::string account, const ReceiveOutcome& outcome) const;
+
+ private:
+  TrackStore* store_ = nullptr;
+  net::asio::thread_pool* pool_ = nullptr;
+  double scale_ = 1.0;
+};
+
+struct TrackNoticeDeps {
+  TrackStore* store = nullptr;
+  net::asio::thread_pool* pool = nullptr;
+  std::function<net::awaitable<std::string>(OwnMail mail)> send;         // "" on success
+  std::function<std::string(const std::string& domain)> smtp_server_of;  // after a POP3 login
+  std::function<std::int64_t()> now;                                     // Unix seconds
+};
+
+class TrackNotices {
+ public:
+  TrackNotices(net::asio::any_io_executor ex, TrackNoticeDeps deps) : ex_(std::move(ex)), deps_(std::move(deps)) {}
+  void logged_in(LoginSeen seen);
+  net::awaitable<void> run(LoginSeen seen);
+
+ private:
+  net::awaitable<void> run_and_forget(LoginSeen seen);
+  net::asio::any_io_executor ex_;
+  TrackNoticeDeps deps_;
+  std::vector<std::string> in_flight_;  // lower-cased addresses (I/O thread only)
+};
+
+// "2026-12-04T12:00:00Z"
+std::string iso_utc(std::int64_t unix_seconds);
+
+}  // namespace kimgate::daemon
