@@ -64,6 +64,7 @@ client_ca = "{d}/f"
 protocol = "smtp"
 address = "127.0.0.1"
 port = 2465
+proxy_protocol = true
 [[konnektor]]
 id = "soap"
 default = true
@@ -96,6 +97,8 @@ ca_file = "{d}/f"
 [[services.provider]]
 domain = "example.kim.telematik"
 [web]
+[metrics]
+listen = "127.0.0.1:9469"
 """
 
 
