@@ -2,6 +2,8 @@
 
 #include <sys/uio.h>
 #include <syslog.h>
+// Without CODE_FILE/CODE_LINE/CODE_FUNC: they would name this sink, not the line's origin.
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 namespace kimgate::daemon {
