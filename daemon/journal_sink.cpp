@@ -79,6 +79,17 @@ std::vector<std::pair<std::string, std::string>> log_fields(std::string_view lin
   return out;
 }
 
+std::string correlation_id(const std::vector<std::pair<std::string, std::string>>& fields) {
+  for (const std::string_view key : {"session", "correlation", "message_id"}) {
+    for (const auto& [k, v] : fields) {
+      if (k == key && !v.empty()) {
+        return v;
+      }
+    }
+  }
+  return {};
+}
+
 std::string journal_field(std::string_view key) {
   std::string out = "KIMGATE_";
   for (const char c : key) {
@@ -94,13 +105,11 @@ void JournalSink::sink_it_(const spdlog::details::log_msg& msg) {
   entries.push_back("MESSAGE=" + std::string(text));
   entries.push_back("PRIORITY=" + std::to_string(priority_of(msg.level)));
   entries.push_back("SYSLOG_IDENTIFIER=" + identifier_);
-  std::string correlation;
-  for (auto& [key, value] : log_fields(text)) {
-    if (key == "session" || (key == "correlation" && correlation.empty())) {
-      correlation = value;
-    }
+  const auto fields = log_fields(text);
+  for (const auto& [key, value] : fields) {
     entries.push_back(journal_field(key) + "=" + value);
   }
+  const std::string correlation = correlation_id(fields);
   if (!correlation.empty()) {
     entries.push_back("KIMGATE_CORRELATION_ID=" + correlation);
   }

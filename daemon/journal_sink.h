@@ -3,10 +3,10 @@
 // (net/session_log.h); JournalSink sends each line as MESSAGE and every key as a journal field
 // of its own, KIMGATE_<KEY> (event=connect -> KIMGATE_EVENT=connect), so that
 //   journalctl -u kimgate KIMGATE_EVENT=dsn   or   journalctl KIMGATE_CORRELATION_ID=4f2a91c0
-// select lines without parsing text. KIMGATE_CORRELATION_ID is the operation's id: the PVS
-// session's `session=` (the spec's correlation id per operation, KOM-LE-A_2079 ff.), else
-// `correlation=`. Through libsystemd's sd_journal_sendv (docs/decisions.md, "Metrics and
-// PROXY protocol"): the library is linked already for sd_notify and handles large entries.
+// select lines without parsing text. KIMGATE_CORRELATION_ID is the operation's id
+// (correlation_id(): the spec's correlation id per operation, KOM-LE-A_2079 ff.). Through libsystemd's sd_journal_sendv
+// (docs/decisions.md, "Metrics and PROXY protocol"): the library is linked already for sd_notify and handles large
+// entries.
 #include <spdlog/sinks/base_sink.h>
 
 #include <mutex>
@@ -21,6 +21,10 @@ namespace kimgate::daemon {
 // values up to the next space or in double quotes (\" and \\ unescaped). Other words are not
 // fields and are skipped. Pure.
 std::vector<std::pair<std::string, std::string>> log_fields(std::string_view line);
+
+// The operation's correlation id among `fields`: the PVS session's `session`, else an explicit
+// `correlation`, else the mail's `message_id` (the send pipeline's lines); "" when none.
+std::string correlation_id(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // The journal field name of a key: KIMGATE_ and the key in upper case.
 std::string journal_field(std::string_view key);

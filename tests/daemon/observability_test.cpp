@@ -37,6 +37,13 @@ TEST(JournalFields, OtherWordsAreSkipped) {
   EXPECT_EQ(log_fields("empty= next=1"), (Fields{{"empty", ""}, {"next", "1"}}));
 }
 
+TEST(JournalFields, CorrelationIdIsTheSessionElseTheMail) {
+  EXPECT_EQ(correlation_id(log_fields("message_id=<m@x> session=4f2a91c0 event=data")), "4f2a91c0");
+  EXPECT_EQ(correlation_id(log_fields("event=dsn message_id=<m@x> correlation=ab12")), "ab12");
+  EXPECT_EQ(correlation_id(log_fields("event=send_delivered message_id=<m@x>")), "<m@x>");
+  EXPECT_EQ(correlation_id(log_fields("event=ready pid=1")), "");
+}
+
 TEST(JournalFields, FieldNames) {
   EXPECT_EQ(journal_field("message_id"), "KIMGATE_MESSAGE_ID");
   EXPECT_EQ(journal_field("x509"), "KIMGATE_X509");
