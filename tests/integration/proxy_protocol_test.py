@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 
 from harness import (Failures, Kimgated, free_ports, kim_user, letter, load_world, pvs_tls, retrieve, wait_until,
@@ -61,8 +62,10 @@ def main():
     t = Failures()
     w = load_world()
     a, b = w["participants"]["praxis_a"], w["participants"]["praxis_b"]
+    (metrics_port,) = free_ports(1)
     kg = Kimgated(args.kimgated, args.source, w,
-                  extra_config='\n[limits]\nlogin_failures = 2\nlogin_lock = "60s"\nlogin_failure_delay = "0s"\n')
+                  extra_config='\n[limits]\nlogin_failures = 2\nlogin_lock = "60s"\nlogin_failure_delay = "0s"\n'
+                               f'\n[metrics]\nlisten = "127.0.0.1:{metrics_port}"\n')
     config = kg.base_config
     for port in (kg.smtps, kg.pop3s):
         config = config.replace(f"port = {port}\n", f"port = {port}\nproxy_protocol = true\n", 1)
@@ -149,6 +152,11 @@ def main():
         t.check(closed, "a connection without a PROXY header is closed")
         t.check(wait_until(lambda: "event=proxy_header_rejected" in kg.log_text(), 10, 0.2),
                 "... and logged as event=proxy_header_rejected")
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as r:
+            scrape = r.read().decode()
+        t.check('kimgate_proxy_header_rejected_total{protocol="smtp"} 1\n' in scrape,
+                "... and counted on /metrics (kimgate_proxy_header_rejected_total)")
+        t.check('kimgate_login_locks_total 1\n' in scrape, "one lock is counted on /metrics")
 
         log = kg.log_text()
         t.check("proto=smtp peer=127.0.0.5:" in log, "the SMTP sessions from 127.0.0.5 log it as their peer")
