@@ -33,6 +33,9 @@ struct Listener {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;
   ListenerTls tls = ListenerTls::implicit;
+  // A load balancer in front (HAProxy send-proxy-v2) says who the client is in a PROXY protocol
+  // header before anything else; without a valid one the connection is closed.
+  bool proxy_protocol = false;
   bool operator==(const Listener&) const = default;
 };
 
@@ -213,6 +216,16 @@ struct WebSection {
   bool operator==(const WebSection&) const = default;
 };
 
+// The Prometheus endpoint (GET /metrics, text format 0.0.4): off unless `listen` is set; loopback
+// only (docs/decisions.md, "Metrics and PROXY protocol").
+struct MetricsSection {
+  std::string listen;   // "127.0.0.1:9469" or "[::1]:9469"; empty: off
+  std::string address;  // parsed from listen
+  std::uint16_t port = 0;
+  bool enabled() const { return !listen.empty(); }
+  bool operator==(const MetricsSection&) const = default;
+};
+
 // Routing addresses (issue 18; docs/decisions.md "Routing"): a PVS may send to
 // eau-<IK>@<domain>, eau@<domain> or kv-<service>@<domain>; kimgated replaces them with the
 // insurer's or KV's KIM address. The master files are optional; without an SDKVCA file KV
@@ -272,6 +285,7 @@ struct Config {
   RoutingSection routing;
   std::vector<ReceiveFilter> receive_filters;
   TrackingSection tracking;
+  MetricsSection metrics;
 
   // The Konnektor marked default (verify() guarantees there is exactly one).
   const Konnektor& default_konnektor() const;

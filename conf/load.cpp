@@ -54,6 +54,7 @@ void read_listener(Context& ctx, const toml::table* t, const std::string& path, 
   r.port("port", l.port, true);
   r.choice("tls", l.tls,
            {{"implicit", ListenerTls::implicit}, {"starttls", ListenerTls::starttls}, {"none", ListenerTls::none}});
+  r.boolean("proxy_protocol", l.proxy_protocol);
   r.finish();
 }
 
@@ -326,6 +327,37 @@ void read_web(Context& ctx, const toml::table* t, WebSection& w) {
   r.finish();
 }
 
+void read_metrics(Context& ctx, const toml::table* t, MetricsSection& m) {
+  TableReader r(ctx, t, "metrics");
+  r.string("listen", m.listen);
+  if (!m.listen.empty()) {
+    // "address:port", an IPv6 address in brackets: "[::1]:9469".
+    const std::size_t colon = m.listen.rfind(':');
+    std::string address = colon == std::string::npos ? std::string() : m.listen.substr(0, colon);
+    if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
+      address = address.substr(1, address.size() - 2);
+    }
+    const std::string port = colon == std::string::npos ? std::string() : m.listen.substr(colon + 1);
+    unsigned long number = 0;
+    const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) {
+      number = std::stoul(port);
+    }
+    if (!is_ip_literal(address) || !digits || number == 0 || number > 65535) {
+      r.error_at("listen", "metrics.listen is \"" + m.listen +
+                               "\", which is not ADDRESS:PORT, e.g. \"127.0.0.1:9469\" or \"[::1]:9469\"");
+    } else if (!is_loopback(address)) {
+      r.error_at("listen", "metrics.listen is on " + address +
+                               ", which is not a loopback address; /metrics has neither TLS nor a login, so scrape "
+                               "it on this machine (or through an SSH tunnel or a TLS reverse proxy)");
+    } else {
+      m.address = address;
+      m.port = static_cast<std::uint16_t>(number);
+    }
+  }
+  r.finish();
+}
+
 bool dns_name(std::string_view s) {
   if (s.empty() || s.size() > 253 || s.front() == '.' || s.back() == '.' || s.find("..") != std::string_view::npos) {
     return false;
@@ -493,6 +525,7 @@ LoadResult load_table(const toml::table& root, std::string name, const Path& bas
   read_routing(ctx, top.table("routing"), c.routing);
   read_tables(ctx, top, "receive_filter", c.receive_filters, read_receive_filter);
   read_tracking(ctx, top.table("tracking"), c.tracking);
+  read_metrics(ctx, top.table("metrics"), c.metrics);
   top.finish();
   verify(ctx, root, c);
   if (result.errors.empty()) {

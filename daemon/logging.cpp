@@ -2,10 +2,11 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
-#include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+
+#include "daemon/journal_sink.h"
 
 namespace kimgate::daemon {
 namespace {
@@ -39,7 +40,7 @@ void setup_logging(const conf::LogSection& log, bool no_stderr) {
     logger = std::make_shared<spdlog::logger>("kimgate", sink);
     logger->set_pattern("%v");
   } else if (journald) {
-    auto sink = std::make_shared<spdlog::sinks::systemd_sink_mt>("kimgated", true);
+    auto sink = std::make_shared<JournalSink>("kimgated");  // structured KIMGATE_* fields
     logger = std::make_shared<spdlog::logger>("kimgate", sink);
     logger->set_pattern("%v");
   } else {

@@ -1,7 +1,9 @@
 #pragma once
 // Logging set-up for kimgated and kimctl: spdlog with key=value lines, to the
-// journal when running under systemd (JOURNAL_STREAM set) or when configured,
-// to stderr otherwise. Never log AUTH payloads, passwords, PINs, keys or mail.
+// journal when running under systemd (JOURNAL_STREAM set) or when configured —
+// with every key as a structured field (daemon/journal_sink.h) — to stderr
+// otherwise. kimgated writes no log files: the journal's (or syslog's) retention
+// applies. Never log AUTH payloads, passwords, PINs, keys or mail.
 #include "conf/config.h"
 
 namespace kimgate::daemon {

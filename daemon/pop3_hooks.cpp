@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/mail_metrics.h"
 #include "daemon/receive_pipeline.h"
 #include "kim/user_name.h"
+#include "net/metrics.h"
 
 namespace kimgate::daemon {
 
@@ -35,7 +37,9 @@ class KimMailbox final : public pop3::MailboxHooks {
   }
 
   awaitable<pop3::RetrDecision> on_retrieved(const std::string& message) override {
+    net::metrics().histogram("kimgate_mail_size_bytes", {"receive"}).observe(static_cast<double>(message.size()));
     ReceiveOutcome outcome = co_await process_retrieved(deps_, who_, message);
+    count_error_codes("receive", outcome.mail);
     if (!outcome.decryption_result.empty()) {
       spdlog::info("event=kim_retr decryption={} integrity={} detail=\"{}\"", outcome.decryption_result,
                    outcome.integrity_result.empty() ? "-" : outcome.integrity_result, outcome.detail);

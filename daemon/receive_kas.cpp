@@ -11,6 +11,7 @@
 #include "kim/raw_message.h"
 #include "kim/x_kas.h"
 #include "ldap/directory.h"
+#include "net/metrics.h"
 #include "net/run_blocking.h"
 #include "rest/dnssd.h"
 #include "rest/kas_client.h"
@@ -142,6 +143,7 @@ class KasDeliveryStream final : public pop3::MessageStream {
 
 ReceiveOutcome failure(kim::KasFailure f, const std::string& outer, const std::string& inner, const Recipient& who,
                        const std::string& integrity_id, std::string detail) {
+  net::metrics().counter("kimgate_kas_failures_total", {"download"}).inc();
   ReceiveOutcome o;
   o.mail = kim::kas_failure_mail(f, outer, inner, who.address, integrity_id, generated_now());
   o.decryption_result = "00";
@@ -243,6 +245,7 @@ awaitable<ReceiveOutcome> receive_kas(const KasAccess& kas, net::asio::thread_po
   o.integrity_result = integrity_id;
   o.detail = "kas " + std::to_string(spool->size()) + " octets";
   spdlog::info("event=kas_downloaded rcpt={} size={}", who.address, spool->size());
+  net::metrics().counter("kimgate_kas_bytes_total", {"download"}).inc(spool->size());
   o.stream = std::make_unique<KasDeliveryStream>(pool, std::move(spool), std::move(frame), from);
   co_return o;
 }

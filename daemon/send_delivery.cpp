@@ -3,7 +3,9 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/mail_metrics.h"
 #include "daemon/send_policy.h"
+#include "net/metrics.h"
 
 namespace kimgate::daemon {
 
@@ -37,7 +39,14 @@ smtp::Transaction dsn_transaction(const Outgoing& o, const std::vector<kim::DsnR
 
 awaitable<smtp::Answer> deliver(smtp::Client& upstream, Outgoing outgoing, Counters& counters,
                                 smtp::TransactionResult* result) {
+  net::metrics()
+      .histogram("kimgate_mail_recipients")
+      .observe(static_cast<double>(outgoing.kim_message.envelope.recipients.size()));
+  const auto start = std::chrono::steady_clock::now();
   const smtp::TransactionOutcome outcome = co_await smtp::run_transaction(upstream, outgoing.kim_message);
+  net::observe_upstream(
+      upstream.host(), "smtp", "transaction", start,
+      outcome.result != smtp::TransactionResult::lost && outcome.result != smtp::TransactionResult::delivery_unknown);
   if (result != nullptr) {
     *result = outcome.result;
   }
@@ -52,11 +61,15 @@ awaitable<smtp::Answer> deliver(smtp::Client& upstream, Outgoing outgoing, Count
   }
   if (!decision.dsn.empty()) {
     const smtp::Transaction dsn = dsn_transaction(outgoing, decision.dsn);
+    count_error_codes("send", dsn.message);
     const smtp::TransactionOutcome dsn_outcome = co_await smtp::run_transaction(upstream, dsn);
     spdlog::info("event=dsn message_id={} to={} recipients={} result={} reply=\"{}\"", outgoing.message_id,
                  dsn.envelope.mail_from, decision.dsn.size(), smtp::result_name(dsn_outcome.result),
                  smtp::describe(dsn_outcome.reply));
     counters.add(dsn_outcome.result == smtp::TransactionResult::delivered ? "dsn_sent" : "dsn_failed");
+    net::metrics()
+        .counter("kimgate_dsns_total", {dsn_outcome.result == smtp::TransactionResult::delivered ? "sent" : "failed"})
+        .inc();
     decision = decide_after_dsn(decision, dsn_outcome, outgoing.message_id);
   }
   counters.add(decision.counter);

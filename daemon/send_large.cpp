@@ -18,6 +18,7 @@
 #include "kim/send_mail.h"
 #include "kim/x_kas.h"
 #include "ldap/directory.h"
+#include "net/metrics.h"
 #include "net/run_blocking.h"
 #include "rest/account_limit.h"
 #include "rest/dnssd.h"
@@ -328,9 +329,11 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
     spdlog::warn("event=kas_upload_failed message_id={} outcome={} status={} detail=\"{}\"", message_id,
                  rest::to_string(uploaded.outcome), uploaded.status, uploaded.detail);
     counters_.add("kas_upload_failed");
+    net::metrics().counter("kimgate_kas_failures_total", {"upload"}).inc();
     co_return upload_refusal(uploaded, domain);
   }
   counters_.add("kas_uploaded");
+  net::metrics().counter("kimgate_kas_bytes_total", {"upload"}).inc(source.sealed_size());
 
   // The KIM message with the x-kas reference (A_19359-07, A_23467, A_19365-02).
   kim::KasReference ref;

@@ -16,6 +16,7 @@
 #include "daemon/control_requests.h"
 #include "daemon/konnektor_routes.h"
 #include "daemon/logging.h"
+#include "daemon/metered_konnektor.h"
 #include "daemon/notify.h"
 #include "daemon/provider_check.h"
 #include "daemon/receive_kas.h"
@@ -80,7 +81,7 @@ std::string host_name(const conf::Config& c) {
 
 std::string listener_text(const conf::Listener& l) {
   return std::string(conf::to_string(l.protocol)) + " " + l.address + ":" + std::to_string(l.port) +
-         " tls=" + std::string(conf::to_string(l.tls));
+         " tls=" + std::string(conf::to_string(l.tls)) + (l.proxy_protocol ? " proxy_protocol=v2" : "");
 }
 
 // Logs an exception that escaped a session coroutine; only that session ends.
@@ -128,7 +129,7 @@ void Server::open_konnektors() {
       spdlog::error("event=konnektor_unavailable konnektor={} reason=\"{}\"", k.id, made.error);
       continue;
     }
-    konnektors_[k.id] = std::move(made.konnektor);
+    konnektors_[k.id] = metered(std::move(made.konnektor));  // kimgate_konnektor_* on /metrics
     spdlog::info("event=konnektor konnektor={} kind={} default={}", k.id,
                  k.kind == conf::KonnektorKind::local ? "local" : "soap", k.is_default);
   }
@@ -368,6 +369,9 @@ std::optional<std::string> Server::open() {
   if (auto err = open_track_store()) {
     return err;
   }
+  if (auto err = open_metrics()) {
+    return err;
+  }
   open_konnektors();
   return std::nullopt;
 }
@@ -418,6 +422,10 @@ void Server::start() {
     web_->start();
     spdlog::info("event=listening web {}:{}", config_.web.address, web_->port());
   }
+  if (metrics_http_) {
+    metrics_http_->start();
+    spdlog::info("event=listening metrics {}:{}", config_.metrics.address, metrics_http_->port());
+  }
   wait_for_signal();
   arm_watchdog();
   notify_ready(status);
@@ -438,17 +446,26 @@ awaitable<void> Server::accept_loop(Listening& l) {
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
+    const auto on_done = [](std::exception_ptr e) { log_session_end(e); };
+    if (l.config.proxy_protocol) {
+      // The client's address comes in the PROXY header, and the connection limits count it.
+      auto proxied = run_proxied(std::move(socket), l.config, runtime_);
+      asio::co_spawn(io_, std::move(proxied), on_done);
+      continue;
+    }
     net::ConnectionLimits::Admission admission = connection_limits_->admit(peer_address_of(socket));
     auto session = run_session(std::move(socket), l.config, runtime_, std::move(admission));
-    const auto on_done = [](std::exception_ptr e) { log_session_end(e); };
     asio::co_spawn(io_, std::move(session), on_done);
   }
 }
 
 awaitable<void> Server::run_session(net::tcp::socket socket, conf::Listener listener,
-                                    std::shared_ptr<const Runtime> runtime,
-                                    net::ConnectionLimits::Admission admission) {
+                                    std::shared_ptr<const Runtime> runtime, net::ConnectionLimits::Admission admission,
+                                    net::ProxyHeader proxied) {
   net::Connection conn(std::move(socket), runtime->tls, runtime->smtp.auth_line);
+  if (proxied.has_address()) {
+    conn.set_peer(proxied.source_address, proxied.source_port);
+  }
   const bool smtp = listener.protocol == conf::ListenerProtocol::smtp;
   if (!admission.refused.empty()) {
     // Over a connection limit: the client hears why (after the TLS handshake on an implicit-TLS
@@ -557,6 +574,7 @@ void Server::reload() {
   report("cache", next.cache != config_.cache, false);
   report("daemon.state_dir", next.daemon.state_dir != config_.daemon.state_dir, false);
   report("daemon.worker_threads", next.daemon.worker_threads != config_.daemon.worker_threads, false);
+  report("metrics", next.metrics != config_.metrics, false);
   config_.log = next.log;
   config_.timeouts = next.timeouts;
   config_.limits = next.limits;
@@ -602,6 +620,9 @@ void Server::begin_shutdown(int signal_number) {
   control_->close();
   if (web_) {
     web_->close();
+  }
+  if (metrics_http_) {
+    metrics_http_->close();
   }
   sessions_.request_stop_all();
   shutdown_timer_.expires_after(config_.timeouts.shutdown);

@@ -18,6 +18,7 @@
 #include "konnektor/konnektor.h"
 #include "net/asio.h"
 #include "net/connection_limits.h"
+#include "net/proxy_v2.h"
 #include "net/stoppable.h"
 
 namespace kimgate::ldap {
@@ -70,7 +71,12 @@ class Server {
   std::optional<std::string> build_runtime(const conf::Config& config, std::shared_ptr<const Runtime>& out);
   net::awaitable<void> accept_loop(Listening& l);
   net::awaitable<void> run_session(net::tcp::socket socket, conf::Listener listener,
-                                   std::shared_ptr<const Runtime> runtime, net::ConnectionLimits::Admission admission);
+                                   std::shared_ptr<const Runtime> runtime, net::ConnectionLimits::Admission admission,
+                                   net::ProxyHeader proxied = {});
+  // A listener with proxy_protocol: reads the PROXY header, then admits and runs the session
+  // as the client it names; without a valid header the connection is closed (server_proxy.cpp).
+  net::awaitable<void> run_proxied(net::tcp::socket socket, conf::Listener listener,
+                                   std::shared_ptr<const Runtime> runtime);
   void wait_for_signal();
   void reload();
   void begin_shutdown(int signal_number);
@@ -85,6 +91,8 @@ class Server {
   // send path; a sentence when the database cannot be opened.
   std::optional<std::string> open_track_store();
   void wire_tracking();  // the administration module, after the send path (server_admin.cpp)
+  std::optional<std::string> open_metrics();  // [metrics] listen: GET /metrics (server_metrics.cpp)
+  void open_admin();                          // the administration module, after the send path (server_admin.cpp)
   PvsSide pvs_side() const;
   // The settings of kimgated's SMTP client towards the providers (the current generation's).
   smtp::ClientSettings upstream_settings() const;
@@ -101,6 +109,7 @@ class Server {
   std::unique_ptr<class ControlRequests> control_requests_;  // what the control socket answers
   std::unique_ptr<web::WebApp> web_app_;                     // the admin page: the same handler, in-process
   std::unique_ptr<web::HttpServer> web_;                     // [web] enabled: its loopback HTTP listener
+  std::unique_ptr<web::HttpServer> metrics_http_;            // [metrics] listen: the Prometheus endpoint
   std::unique_ptr<class KonnektorRoutes> routes_;            // KonnektorId -> Konnektor and its CardFinder
   std::unique_ptr<class ProviderCertificates> providers_;    // VerifyCertificate of provider TLS certificates
   std::unique_ptr<class ReceivePath> receive_;               // POP3 hooks and sessions

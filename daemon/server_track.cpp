@@ -13,6 +13,7 @@
 #include "daemon/smtp_hooks.h"
 #include "daemon/track_control.h"
 #include "daemon/track_hooks.h"
+#include "conf/load.h"
 #include "daemon/track_postgres.h"
 #include "daemon/track_sqlite.h"
 #include "net/run_blocking.h"

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "net/asio.h"
+#include "net/metrics.h"
 
 namespace kimgate::konnektor {
 
@@ -46,13 +47,17 @@ class CardQueue {
   net::awaitable<Turn> acquire(std::chrono::steady_clock::duration deadline) {
     if (!busy_) {
       busy_ = true;
+      net::metrics().histogram("kimgate_card_queue_wait_seconds").observe(0);
       co_return Turn(this);
     }
+    const auto start = std::chrono::steady_clock::now();
+    const net::GaugeHold queued(net::metrics().gauge("kimgate_card_queue_waiting"));
     auto waiter = std::make_shared<Waiter>(ex_);
     waiter->timer.expires_after(deadline);
     waiting_.push_back(waiter);
     boost::system::error_code ec;
     co_await waiter->timer.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ec));
+    net::metrics().histogram("kimgate_card_queue_wait_seconds").observe(net::seconds_since(start));
     if (waiter->granted) {
       co_return Turn(this);  // handed over: busy_ stayed true for us
     }

@@ -3,8 +3,20 @@
 #include <algorithm>
 
 #include "ldap/filter.h"
+#include "net/metrics.h"
 
 namespace kimgate::ldap {
+
+namespace {
+// One VZD search on /metrics: kimgate_vzd_lookups_total{result} and its duration.
+void observe_search(std::chrono::steady_clock::time_point start, const SearchResult& found) {
+  net::metrics().counter("kimgate_vzd_lookups_total", {found.ok() ? "ok" : "error"}).inc();
+  net::metrics().histogram("kimgate_vzd_lookup_duration_seconds").observe(net::seconds_since(start));
+}
+void observe_cache(bool hit) {
+  net::metrics().counter("kimgate_vzd_cache_requests_total", {hit ? "hit" : "miss"}).inc();
+}
+}  // namespace
 
 using net::awaitable;
 
@@ -48,6 +60,7 @@ AddressLookup Directory::from_record(const std::string& mail, const Record& reco
 awaitable<AddressLookup> Directory::lookup_address(std::string mail, bool ecc_capable) {
   const std::string key = ascii_lower(mail);
   const Record* cached = addresses_.get(key, options_.steady_now());
+  observe_cache(cached != nullptr);
   if (cached != nullptr) {
     AddressLookup hit = from_record(mail, *cached, ecc_capable, true);
     co_return hit;
@@ -60,8 +73,10 @@ awaitable<AddressLookup> Directory::lookup_address(std::string mail, bool ecc_ca
 awaitable<AddressLookup> Directory::refresh_address(std::string mail, bool ecc_capable) {
   const std::string key = ascii_lower(mail);
   const std::string filter = filter_by_mail(mail);
+  const auto start = std::chrono::steady_clock::now();
   auto op = client_->search(filter, address_attributes());
   SearchResult found = co_await std::move(op);
+  observe_search(start, found);
   if (!found.ok()) {
     AddressLookup failed;
     failed.mail = mail;
@@ -102,6 +117,7 @@ awaitable<AddressLookup> Directory::refresh_address(std::string mail, bool ecc_c
 awaitable<VersionLookup> Directory::kim_version(std::string mail) {
   VersionLookup r;
   const VersionInfo* cached = versions_.get(ascii_lower(mail), options_.steady_now());
+  observe_cache(cached != nullptr);
   if (cached != nullptr) {
     r.version = *cached;
     r.from_cache = true;
@@ -124,8 +140,10 @@ std::size_t Directory::invalidate_certificate(const std::string& sha256_hex) {
 }
 
 awaitable<EntriesLookup> Directory::entries_search(std::string filter) {
+  const auto start = std::chrono::steady_clock::now();
   auto op = client_->search(filter, entry_attributes());
   SearchResult found = co_await std::move(op);
+  observe_search(start, found);
   EntriesLookup r;
   r.filter = std::move(filter);
   r.error = found.error;

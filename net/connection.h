@@ -81,6 +81,12 @@ class Connection {
   void set_max_line(std::size_t max) { lines_.set_max(max); }
   const std::string& peer() const { return peer_; }  // "address:port"
   const std::string& peer_address() const { return peer_address_; }
+  // The client as a PROXY protocol header named it (net/proxy_read.h), instead of the load
+  // balancer that connected: what the login lock, the connection limits and the logs see.
+  void set_peer(const std::string& address, std::uint16_t port) {
+    peer_address_ = address;
+    peer_ = address + ":" + std::to_string(port);
+  }
   // The peer's TLS certificate subject, empty without one.
   std::string peer_certificate_subject() const;
   // The peer's TLS certificate (DER), empty without one.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "net/metrics.h"
+
 namespace kimgate::net {
 
 namespace {
@@ -23,7 +25,11 @@ bool is_auth_line(std::string_view line) {
 
 LineSession::LineSession(Connection& conn, StopRegistry& registry, std::string proto,
                          const LineSessionSettings& settings)
-    : conn_(conn), log_(std::move(proto), conn.peer()), settings_(settings), registration_(registry, this) {}
+    : conn_(conn),
+      log_(proto, conn.peer()),
+      settings_(settings),
+      proto_(std::move(proto)),
+      registration_(registry, this) {}
 
 void LineSession::request_stop() {
   stop_requested_ = true;
@@ -55,6 +61,8 @@ awaitable<void> refuse_connection(Connection& conn, const LineSessionSettings& s
 
 awaitable<void> LineSession::run() {
   log_.info("event=connect");
+  metrics().counter("kimgate_sessions_total", {proto_}).inc();
+  const GaugeHold open(metrics().gauge("kimgate_sessions_open", {proto_}));
   if (settings_.implicit_tls) {
     const auto ec = co_await conn_.start_tls(settings_.tls_handshake);
     if (ec) {

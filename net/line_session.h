@@ -69,6 +69,7 @@ class LineSession : public Stoppable {
   const LineSessionSettings& settings_;
 
  private:
+  std::string proto_;  // "smtp" or "pop3", the label of kimgate_sessions_*
   Registration registration_;
   std::uint64_t errors_ = 0;
   bool waiting_for_command_ = false;

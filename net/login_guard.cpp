@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "net/metrics.h"
+
 namespace kimgate::net {
 
 namespace {
@@ -79,6 +81,7 @@ LoginGuard::Attempt LoginGuard::begin(const std::string& mailbox, const std::str
   Attempt a;
   if (e.locked_until > now) {
     a.locked_for_ = std::chrono::duration_cast<std::chrono::milliseconds>(e.locked_until - now);
+    metrics().counter("kimgate_login_refused_locked_total").inc();
     return a;
   }
   if (e.failures >= settings_.max_failures) {
@@ -94,6 +97,7 @@ LoginGuard::Attempt LoginGuard::begin(const std::string& mailbox, const std::str
   if (e.failures + e.in_flight >= settings_.max_failures) {
     // The remaining tries are being made right now by other sessions from this address.
     a.locked_for_ = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.lock_time);
+    metrics().counter("kimgate_login_refused_locked_total").inc();
     return a;
   }
   ++e.in_flight;
@@ -130,8 +134,10 @@ std::chrono::milliseconds LoginGuard::finish(const Attempt& attempt, Outcome out
         e.known_good_until = {};
       }
       ++e.failures;
+      metrics().counter("kimgate_login_failures_total").inc();
       const std::chrono::milliseconds delay = delay_for(e.failures);
       if (e.failures >= settings_.max_failures) {
+        metrics().counter("kimgate_login_locks_total").inc();
         e.locked_until = e.last + delay + settings_.lock_time;  // counted from the answer
       }
       return delay;

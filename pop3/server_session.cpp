@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "net/dot_stream.h"
+#include "net/metrics.h"
 #include "net/sasl.h"
 
 namespace kimgate::pop3 {
@@ -232,8 +233,12 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   auto client = std::make_unique<Client>(pop3_.upstream);
   client->use_tls(target.tls);
   std::string detail;
+  const auto login_start = std::chrono::steady_clock::now();
   const Client::LoginResult result =
       co_await client->login(target.host, target.port, target.mailbox, password, detail, target.check_provider);
+  net::observe_upstream(target.host, "pop3", "login", login_start,
+                        result == Client::LoginResult::ok || result == Client::LoginResult::refused ||
+                            result == Client::LoginResult::rejected_temporarily);
   if (result != Client::LoginResult::refused && result != Client::LoginResult::ok) {
     attempt.abandoned();  // says nothing about the password
   }

@@ -83,6 +83,7 @@ awaitable<Client::LoginResult> Client::login(const std::string& host, std::uint1
                                              const std::string& mailbox, const std::string& password,
                                              std::string& detail, const net::PeerCheck& check) {
   const std::string where = host + ":" + std::to_string(port);
+  host_ = host;
   const auto ex = co_await net::asio::this_coro::executor;
   std::string error;
   std::unique_ptr<net::Connection> up = co_await net::Connection::connect(

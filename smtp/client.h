@@ -61,6 +61,8 @@ class Client {
   net::awaitable<void> quit();
   // False before login and after the connection broke or timed out (the connection is dropped then).
   bool connected() const { return conn_ != nullptr; }
+  // The host of the last login (the provider's label on /metrics).
+  const std::string& host() const { return host_; }
 
  private:
   net::awaitable<UpstreamReply> read_reply(net::Duration deadline);
@@ -70,6 +72,7 @@ class Client {
   const ClientSettings& settings_;
   std::shared_ptr<net::asio::ssl::context> tls_;  // null: settings_.tls
   std::unique_ptr<net::Connection> conn_;
+  std::string host_;
 };
 
 }  // namespace kimgate::smtp

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "net/dot_stream.h"
+#include "net/metrics.h"
 #include "net/sasl.h"
 
 namespace kimgate::smtp {
@@ -291,8 +292,12 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   const std::string helo = helo_.empty() ? smtp_.hostname : helo_;
   std::string detail;
   upstream_.use_tls(target.tls);
+  const auto login_start = std::chrono::steady_clock::now();
   const Client::LoginResult result =
       co_await upstream_.login(target.host, target.port, helo, target.mailbox, password, detail, target.check_provider);
+  net::observe_upstream(target.host, "smtp", "login", login_start,
+                        result == Client::LoginResult::ok || result == Client::LoginResult::refused ||
+                            result == Client::LoginResult::rejected_temporarily);
   const std::string where = target.host + ":" + std::to_string(target.port);
   switch (result) {
     case Client::LoginResult::ok:

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "net/dot_stream.h"
+#include "net/metrics.h"
 #include "smtp/server_session.h"
 
 namespace kimgate::smtp {
@@ -141,8 +142,12 @@ awaitable<ServerSession::Flow> ServerSession::on_data(const Command& cmd) {
     case BodyProblem::none:
       break;
   }
+  net::metrics().histogram("kimgate_mail_size_bytes", {"send"}).observe(static_cast<double>(message->size()));
   const Answer answered =
       co_await smtp_.hooks->submit(hook_session_, upstream_, std::move(envelope), std::move(message));
+  net::metrics()
+      .counter("kimgate_mails_total", {answered.code < 400 ? "sent" : "refused", std::to_string(answered.code)})
+      .inc();
   if (answered.code == 421) {
     // KOM-LE-A_2016: the provider's side is gone before the mail was sent; say so and close.
     co_await answer(answered);

@@ -64,6 +64,7 @@ client_ca = "{d}/f"
 protocol = "smtp"
 address = "127.0.0.1"
 port = 2465
+proxy_protocol = true
 [[konnektor]]
 id = "soap"
 default = true
@@ -99,6 +100,8 @@ domain = "example.kim.telematik"
 [[receive_filter]]
 mailbox = "praxis@example.kim.telematik"
 applications = ["eAU"]
+[metrics]
+listen = "127.0.0.1:9469"
 """
 
 

@@ -224,6 +224,34 @@ TEST(ConfLoad, ReceiveFiltersNameAMailboxAndWellFormedApplicationPatterns) {
         "\"e AU\" contains a space", "receive_filter[1] shows nothing"}) {
     EXPECT_NE(errors.find(expected), std::string::npos) << expected << "\n" << errors;
   }
+TEST(ConfLoad, MetricsAreOffByDefaultAndLoopbackOnly) {
+  const LoadResult plain = load(kValid);
+  ASSERT_TRUE(plain.ok()) << all_errors(plain);
+  EXPECT_FALSE(plain.config->metrics.enabled());
+  EXPECT_FALSE(plain.config->pvs.listeners.front().proxy_protocol);
+  const LoadResult v4 = load(std::string(kValid) + "\n[metrics]\nlisten = \"127.0.0.1:9469\"\n");
+  ASSERT_TRUE(v4.ok()) << all_errors(v4);
+  EXPECT_TRUE(v4.config->metrics.enabled());
+  EXPECT_EQ(v4.config->metrics.address, "127.0.0.1");
+  EXPECT_EQ(v4.config->metrics.port, 9469);
+  const LoadResult v6 = load(std::string(kValid) + "\n[metrics]\nlisten = \"[::1]:9000\"\n");
+  ASSERT_TRUE(v6.ok()) << all_errors(v6);
+  EXPECT_EQ(v6.config->metrics.address, "::1");
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "localhost:9469", ":9469", "127.0.0.1:9x"}) {
+    const LoadResult r = load(std::string(kValid) + "\n[metrics]\nlisten = \"" + bad + "\"\n");
+    EXPECT_NE(all_errors(r).find("which is not ADDRESS:PORT"), std::string::npos) << bad << ": " << all_errors(r);
+  }
+  const LoadResult lan = load(std::string(kValid) + "\n[metrics]\nlisten = \"0.0.0.0:9469\"\n");
+  EXPECT_NE(all_errors(lan).find("metrics.listen is on 0.0.0.0, which is not a loopback address"), std::string::npos)
+      << all_errors(lan);
+}
+
+TEST(ConfLoad, ProxyProtocolPerListener) {
+  std::string text(kValid);
+  text.replace(text.find("port = 10465"), 12, "port = 10465\nproxy_protocol = true");
+  const LoadResult r = load(text);
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_TRUE(r.config->pvs.listeners.front().proxy_protocol);
 }
 
 }  // namespace
