@@ -90,6 +90,8 @@ class Server {
   // Tracking of routed submissions (server_track.cpp): the store at open(), the hooks after the
   // send path; a sentence when the database cannot be opened.
   std::optional<std::string> open_track_store();
+  // A notice to an account's own mailbox through its provider (account upkeep, tracking).
+  net::awaitable<std::string> send_own_mail(struct OwnMail mail);
   void wire_tracking();  // the administration module, after the send path (server_admin.cpp)
   std::optional<std::string> open_metrics();  // [metrics] listen: GET /metrics (server_metrics.cpp)
   void open_admin();                          // the administration module, after the send path (server_admin.cpp)

@@ -43,11 +43,7 @@ void Server::open_admin() {
     json answer = co_await admin_->handle(request, {});
     co_return answer;
   };
-  upkeep.send = [this](OwnMail mail) -> awaitable<std::string> {
-    std::shared_ptr<net::asio::ssl::context> tls = provider_tls(mail.address);
-    std::string failed = co_await send_to_own_mailbox(upstream_settings(), std::move(tls), std::move(mail));
-    co_return failed;
-  };
+  upkeep.send = [this](OwnMail mail) { return send_own_mail(std::move(mail)); };
   upkeep.smtp_server_of = [this](const std::string& domain) {
     return admin::provider_mail_server(config_, domain, true);
   };

@@ -29,6 +29,12 @@ std::int64_t unix_now() {
 }
 }  // namespace
 
+awaitable<std::string> Server::send_own_mail(OwnMail mail) {
+  std::shared_ptr<net::asio::ssl::context> tls = provider_tls(mail.address);
+  std::string failed = co_await send_to_own_mailbox(upstream_settings(), std::move(tls), std::move(mail));
+  co_return failed;
+}
+
 std::optional<std::string> Server::open_track_store() {
   if (!config_.tracking.enabled) {
     spdlog::info("event=tracking_off");
@@ -79,11 +85,7 @@ void Server::wire_tracking() {
   TrackNoticeDeps deps;
   deps.store = store;
   deps.pool = &pool_;
-  deps.send = [this](OwnMail mail) -> awaitable<std::string> {
-    std::shared_ptr<net::asio::ssl::context> tls = provider_tls(mail.address);
-    std::string failed = co_await send_to_own_mailbox(upstream_settings(), std::move(tls), std::move(mail));
-    co_return failed;
-  };
+  deps.send = [this](OwnMail mail) { return send_own_mail(std::move(mail)); };
   deps.smtp_server_of = [this](const std::string& domain) {
     return admin::provider_mail_server(config_, domain, true);
   };

@@ -1,6 +1,6 @@
 #include "daemon/track_control.h"
 
-#include "daemon/track_hooks.h"
+#include "kim/route_sources.h"
 
 namespace kimgate::daemon {
 
@@ -9,7 +9,7 @@ using nlohmann::json;
 namespace {
 
 std::string time_or_empty(std::int64_t t) {
-  return t == 0 ? std::string() : iso_utc(t);
+  return t == 0 ? std::string() : kim::iso_utc(t);
 }
 
 json array_of(const std::vector<Vorgang>& rows, std::int64_t now) {
@@ -37,7 +37,7 @@ json vorgang_json(const Vorgang& v, std::int64_t now) {
               {"vorgangsnummer", v.vorgangsnummer},
               {"summary", v.summary},
               {"sent_at", time_or_empty(s.sent_at)},
-              {"deadline", s.deadline ? iso_utc(*s.deadline) : std::string()},
+              {"deadline", s.deadline ? kim::iso_utc(*s.deadline) : std::string()},
               {"received_at", time_or_empty(v.received_at)},
               {"answered_at", time_or_empty(v.answered_at)}};
 }

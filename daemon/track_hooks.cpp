@@ -10,6 +10,7 @@
 #include "daemon/admin_internal.h"
 #include "daemon/receive_pipeline.h"
 #include "kim/raw_message.h"
+#include "kim/route_sources.h"
 #include "kim/send_mail.h"
 #include "kim/track_notice.h"
 #include "net/run_blocking.h"
@@ -40,15 +41,6 @@ struct Recorded {
 };
 
 }  // namespace
-
-std::string iso_utc(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 awaitable<void> TrackRecorder::record(std::string account, std::string message_id, RouteTrack track,
                                       std::vector<std::string> delivered) const {
@@ -161,8 +153,8 @@ awaitable<void> TrackNotices::run(LoginSeen seen) {
       item.message_id = v.submission.message_id;
       item.service = v.submission.service;
       item.recipient = v.submission.recipient;
-      item.sent = iso_utc(v.submission.sent_at);
-      item.deadline = v.submission.deadline ? iso_utc(*v.submission.deadline) : "";
+      item.sent = kim::iso_utc(v.submission.sent_at);
+      item.deadline = v.submission.deadline ? kim::iso_utc(*v.submission.deadline) : "";
       item.vorgangsnummer = v.vorgangsnummer;
       item.summary = v.summary;
       request.items.push_back(std::move(item));

@@ -63,7 +63,4 @@ class TrackNotices {
   std::vector<std::string> in_flight_;  // lower-cased addresses (I/O thread only)
 };
 
-// "2026-12-04T12:00:00Z"
-std::string iso_utc(std::int64_t unix_seconds);
-
 }  // namespace kimgate::daemon

@@ -233,13 +233,17 @@ std::string sdkvca_kim_address(const SdkvcaService& s, bool test) {
   return test && !s.kim_test_email.empty() ? s.kim_test_email : s.kim_email;
 }
 
-std::string iso_date(long long epoch_seconds) {
+std::string iso_utc(long long epoch_seconds) {
   const std::time_t t = static_cast<std::time_t>(epoch_seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string iso_date(long long epoch_seconds) {
+  return iso_utc(epoch_seconds).substr(0, 10);
 }
 
 }  // namespace kimgate::kim

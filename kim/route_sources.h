@@ -67,5 +67,7 @@ std::string sdkvca_kim_address(const SdkvcaService& s, bool test);
 
 // "YYYY-MM-DD" of a time given as seconds since the epoch (UTC).
 std::string iso_date(long long epoch_seconds);
+// "YYYY-MM-DDThh:mm:ssZ" (UTC) of a Unix time.
+std::string iso_utc(long long epoch_seconds);
 
 }  // namespace kimgate::kim

@@ -182,6 +182,15 @@ def letter(sender, to, subject, attachment=b"", extra=None, text=None, filename=
     return m
 
 
+def begleitdatei(guid, bsnr, files):
+    """A 1-Click begleitdatei.xml (V1.0) naming the GUID, BSNR and attachment file names."""
+    anhang = "".join(f'<anhang V="{f}"/>' for f in files)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<einlieferung xmlns="http://www.kv-telematik.de/1-Click/'
+            f'Meldung_Einlieferung/2.0.0"><version V="1.0"/><guid V="{guid}"/><bsnr V="{bsnr}"/>'
+            f'<testdaten V="false"/><lieferungs_zeitpunkt V="2026-12-04T10:00:00"/><quartal V="2026-4"/>'
+            f'{anhang}</einlieferung>').encode()
+
+
 def smtp_error(fn):
     """(code, text) of the SMTP refusal fn() ran into, or None when it went through."""
     try:

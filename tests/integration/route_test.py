@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 
-from harness import Failures, Kimgated, arrived, letter, load_world, run, smtp_error, wait_until, world_test_args, wrap_up
+from harness import Failures, Kimgated, arrived, begleitdatei, letter, load_world, run, smtp_error, wait_until, world_test_args, wrap_up
 
 DOMAIN = "route.kimgate.invalid"
 
@@ -38,14 +38,6 @@ def signed_bundle(work, ik):
                     "-outform", "DER", "-out", out], check=True, capture_output=True)
     os.remove(key)
     return open(out, "rb").read()
-
-
-def begleitdatei(guid, bsnr, files):
-    anhang = "".join(f'<anhang V="{f}"/>' for f in files)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<einlieferung xmlns="http://www.kv-telematik.de/1-Click/'
-            f'Meldung_Einlieferung/2.0.0"><version V="1.0"/><guid V="{guid}"/><bsnr V="{bsnr}"/>'
-            f'<testdaten V="false"/><lieferungs_zeitpunkt V="2026-12-04T10:00:00"/><quartal V="2026-4"/>'
-            f'{anhang}</einlieferung>').encode()
 
 
 def with_files(m, files):

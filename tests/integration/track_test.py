@@ -10,7 +10,6 @@ the overdue/ERROR notice arrives in the practice's own mailbox. Finally 200 rout
 sent concurrently and kimgated is killed with SIGKILL in the middle: after a restart every
 submission that got 250 is a Vorgang."""
 import concurrent.futures
-import json
 import os
 import re
 import subprocess
@@ -19,20 +18,12 @@ import threading
 import time
 import uuid
 
-from harness import (Failures, Kimgated, fetch_direct, kimctl_runner, letter, load_world, provider_mailbox, retrieve,
+from harness import (Failures, Kimgated, begleitdatei, kimctl_runner, letter, load_world, provider_mailbox, retrieve,
                      wait_until, world_test_args, wrap_up)
 
 DOMAIN = "route.kimgate.invalid"
 DEADLINE_S = 60  # the 24 h of a Rückprotokoll, scaled down
 NOTICE_SUBJECT = "Answer overdue or ERROR"
-
-
-def begleitdatei(guid, bsnr, files):
-    anhang = "".join(f'<anhang V="{f}"/>' for f in files)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<einlieferung xmlns="http://www.kv-telematik.de/1-Click/'
-            f'Meldung_Einlieferung/2.0.0"><version V="1.0"/><guid V="{guid}"/><bsnr V="{bsnr}"/>'
-            f'<testdaten V="false"/><lieferungs_zeitpunkt V="2026-12-04T10:00:00"/><quartal V="2026-4"/>'
-            f'{anhang}</einlieferung>').encode()
 
 
 def one_click(sender, bsnr, marker):

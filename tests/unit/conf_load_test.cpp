@@ -256,3 +256,33 @@ TEST(ConfLoad, ProxyProtocolPerListener) {
 
 }  // namespace
 }  // namespace kimgate::conf
+
+namespace kimgate::conf {
+namespace {
+
+// [tracking] (issue 18): defaults, a float or integer scale within its bounds, the database path.
+TEST(ConfLoadTracking, DefaultsScaleAndDatabase) {
+  const LoadResult d = load_string(kValid, "test.toml", "/tmp");
+  ASSERT_TRUE(d.ok()) << all_errors(d);
+  EXPECT_TRUE(d.config->tracking.enabled);
+  EXPECT_EQ(d.config->tracking.deadline_scale, 1.0);
+  EXPECT_EQ(d.config->tracking_database(), Path("/tmp/kimgate-test-state/track.sqlite"));
+  const LoadResult r =
+      load_string(std::string(kValid) + "\n[tracking]\ndeadline_scale = 0.001\nnotices = false\n", "test.toml", "/tmp");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_DOUBLE_EQ(r.config->tracking.deadline_scale, 0.001);
+  EXPECT_FALSE(r.config->tracking.notices);
+  const LoadResult whole = load_string(std::string(kValid) + "\n[tracking]\ndeadline_scale = 2\n", "test.toml", "/tmp");
+  ASSERT_TRUE(whole.ok()) << all_errors(whole);
+  EXPECT_DOUBLE_EQ(whole.config->tracking.deadline_scale, 2.0);
+  const LoadResult bad = load_string(std::string(kValid) + "\n[tracking]\ndeadline_scale = 0.0\n", "test.toml", "/tmp");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(all_errors(bad).find("tracking.deadline_scale is 0, outside the allowed range"), std::string::npos)
+      << all_errors(bad);
+  const LoadResult text =
+      load_string(std::string(kValid) + "\n[tracking]\ndeadline_scale = \"x\"\n", "test.toml", "/tmp");
+  EXPECT_FALSE(text.ok());
+}
+
+}  // namespace
+}  // namespace kimgate::conf
