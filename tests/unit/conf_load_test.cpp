@@ -224,6 +224,8 @@ TEST(ConfLoad, ReceiveFiltersNameAMailboxAndWellFormedApplicationPatterns) {
         "\"e AU\" contains a space", "receive_filter[1] shows nothing"}) {
     EXPECT_NE(errors.find(expected), std::string::npos) << expected << "\n" << errors;
   }
+}
+
 TEST(ConfLoad, MetricsAreOffByDefaultAndLoopbackOnly) {
   const LoadResult plain = load(kValid);
   ASSERT_TRUE(plain.ok()) << all_errors(plain);
