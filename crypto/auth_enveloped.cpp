@@ -108,15 +108,16 @@ class KeyAgreement {
 
 }  // namespace
 
-Result<Bytes> seal_auth_enveloped(const EnvelopeInput& in) {
+Result<Bytes> seal_auth_enveloped(der::View content, const std::vector<Bytes>& recipient_certs,
+                                  const Bytes& recipient_emails) {
   using R = Result<Bytes>;
-  if (in.recipient_certs.empty()) {
+  if (recipient_certs.empty()) {
     return R::failure("no recipient certificates");
   }
   const Bytes cek = random_bytes(kCekLen);
   std::vector<Bytes> infos;
   std::vector<KeyAgreement> agreements;  // one per curve
-  for (const auto& der_cert : in.recipient_certs) {
+  for (const auto& der_cert : recipient_certs) {
     auto cert = certificate_from_der(der_cert);
     if (!cert.ok()) {
       return R::failure(cert.error);
@@ -161,14 +162,14 @@ Result<Bytes> seal_auth_enveloped(const EnvelopeInput& in) {
   // authEnvelopedData, [0] AuthEnvelopedData { version, recipientInfos, AuthEncryptedContentInfo
   // { data, aes256-GCM, [0] ciphertext }, mac, [2] recipient-emails } }. Nesting it by copying
   // would hold a 15 MiB mail some ten times over.
-  const std::size_t ct_len = in.content.size();
+  const std::size_t ct_len = content.size();
   const Bytes gcm_params = der::seq({der::octet_string(der::view(nonce)), der::integer(kTagLen)});
   const Bytes aeci_head = der::concat({der::oid(oids::data), der::seq({der::oid(oids::aes256_gcm), gcm_params}),
                                        der::header(der::context(0, false), ct_len)});
   const std::size_t aeci_len = aeci_head.size() + ct_len;
   const Bytes aed_head =
       der::concat({der::integer(0), der::set_of(std::move(infos)), der::header(der::kSequence, aeci_len), aeci_head});
-  const Bytes emails = der::tlv(der::context(2, true), in.recipient_emails);
+  const Bytes emails = der::tlv(der::context(2, true), recipient_emails);
   const std::size_t mac_len = der::header(der::kOctetString, kTagLen).size() + kTagLen;
   const std::size_t aed_len = aed_head.size() + ct_len + mac_len + emails.size();
   const Bytes aed_header = der::header(der::kSequence, aed_len);
@@ -191,7 +192,7 @@ Result<Bytes> seal_auth_enveloped(const EnvelopeInput& in) {
   if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceLen), nullptr) != 1 ||
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, cek.data(), nonce.data()) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), out.data() + ct_at, &n, in.content.data(), static_cast<int>(ct_len)) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), out.data() + ct_at, &n, content.data(), static_cast<int>(ct_len)) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), final_block, &m) != 1 || static_cast<std::size_t>(n) != ct_len || m != 0 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagLen), tag.data()) != 1) {
     OPENSSL_cleanse(out.data(), out.size());

@@ -27,8 +27,13 @@ struct EnvelopeInput {
   std::vector<Bytes> recipient_certs;  // DER ENC certificates, the sender's included
   Bytes recipient_emails;              // DER of the recipient-emails Attribute (same as the signed one)
 };
-// DER ContentInfo(AuthEnvelopedData).
-Result<Bytes> seal_auth_enveloped(const EnvelopeInput& in);
+// DER ContentInfo(AuthEnvelopedData). The ciphertext is written once, in place; the content is
+// read from the caller's buffer, which must stay alive for the call.
+Result<Bytes> seal_auth_enveloped(der::View content, const std::vector<Bytes>& recipient_certs,
+                                  const Bytes& recipient_emails);
+inline Result<Bytes> seal_auth_enveloped(const EnvelopeInput& in) {
+  return seal_auth_enveloped(der::View(in.content), in.recipient_certs, in.recipient_emails);
+}
 
 struct KeyAccess {
   Bytes cert_der;  // the ENC certificate of this key

@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -356,13 +357,21 @@ std::string base64_encode(der::View data) {
 }
 
 std::string base64_encode_lines(der::View data) {
-  const std::string flat = base64_encode(data);
-  std::string out;
-  out.reserve(flat.size() + flat.size() / 38 + 2);
-  for (std::size_t i = 0; i < flat.size(); i += 76) {
-    out.append(flat, i, 76);
-    out += "\r\n";
+  // 57 input bytes make one 76-character line: each line is encoded straight into its place
+  // (no whole unbroken copy first). EVP_EncodeBlock's NUL lands where the CRLF goes.
+  constexpr std::size_t kLineInput = 57;
+  const std::size_t lines = (data.size() + kLineInput - 1) / kLineInput;
+  std::string out(4 * ((data.size() + 2) / 3) + 2 * lines + 1, '\0');
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < data.size(); i += kLineInput) {
+    const std::size_t n = std::min(kLineInput, data.size() - i);
+    const int written =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + at), data.data() + i, static_cast<int>(n));
+    at += static_cast<std::size_t>(written);
+    out[at++] = '\r';
+    out[at++] = '\n';
   }
+  out.resize(at);
   return out;
 }
 

@@ -180,6 +180,17 @@ std::optional<std::string> SealedSpool::read_all() const {
   return out;
 }
 
+std::optional<std::string> SealedSpool::take_all() {
+  if (fd_ >= 0) {
+    std::optional<std::string> out = read_all();
+    clear();
+    return out;
+  }
+  std::string out = std::move(memory_);
+  clear();
+  return out;
+}
+
 std::size_t remove_stale_spool_files(const std::filesystem::path& dir) {
   std::size_t removed = 0;
   std::error_code ec;

@@ -33,6 +33,9 @@ class SealedSpool {
   bool read(std::uint64_t offset, std::size_t n, std::string& out) const;
   // Everything, for mails small enough to work on in memory (the caller wipes it).
   std::optional<std::string> read_all() const;
+  // The same, but a mail still in memory is handed over instead of copied; the spool is
+  // empty afterwards (as after clear()).
+  std::optional<std::string> take_all();
   // Wipes and forgets the content (the object can be filled again).
   void clear();
 

@@ -53,7 +53,7 @@ SignFn sign_with_key(EVP_PKEY* key) {
   };
 }
 
-Result<Bytes> sign_signed_data(const SignInput& in, const SignFn& sign) {
+Result<Bytes> sign_signed_data(der::View content, const SignParams& in, const SignFn& sign) {
   using R = Result<Bytes>;
   auto cert = certificate_from_der(in.signer_cert_der);
   if (!cert.ok()) {
@@ -92,7 +92,7 @@ Result<Bytes> sign_signed_data(const SignInput& in, const SignFn& sign) {
   const Bytes signed_attrs = der::set_of({
       attribute(oids::content_type, der::oid(oids::data)),
       attribute(oids::signing_time, der::time(in.signing_time)),
-      attribute(oids::message_digest, der::octet_string(der::view(sha256(der::view(in.content))))),
+      attribute(oids::message_digest, der::octet_string(der::view(sha256(content)))),
       attribute(oids::signing_certificate_v2, signing_cert_v2),
       attribute(oids::cms_algorithm_protection, algorithm_protection),
       in.recipient_emails,
@@ -106,11 +106,31 @@ Result<Bytes> sign_signed_data(const SignInput& in, const SignFn& sign) {
   const Bytes signer_info =
       der::seq({der::integer(1), *ias.value, digest_alg, retag(signed_attrs, der::context(0, true)), sig_alg,
                 der::octet_string(der::view(*signature.value))});
-  const Bytes encap =
-      der::seq({der::oid(oids::data), der::tlv(der::context(0, true), der::octet_string(der::view(in.content)))});
-  const Bytes signed_data = der::seq({der::integer(1), der::set_of({digest_alg}), encap,
-                                      der::tlv(der::context(0, true), in.signer_cert_der), der::set_of({signer_info})});
-  return R::success(der::seq({der::oid(oids::signed_data), der::tlv(der::context(0, true), signed_data)}));
+  // ContentInfo { signedData, [0] SignedData { version, digestAlgorithms, EncapsulatedContentInfo
+  // { data, [0] OCTET STRING content }, [0] certificate, signerInfos } }: the content is copied
+  // once, into its place; nesting it by copying held a 15 MiB mail some six times.
+  const Bytes data_oid = der::oid(oids::data);
+  const Bytes octets_head = der::header(der::kOctetString, content.size());
+  const std::size_t octets_len = octets_head.size() + content.size();
+  const Bytes explicit_content = der::header(der::context(0, true), octets_len);
+  const std::size_t encap_len = data_oid.size() + explicit_content.size() + octets_len;
+  const Bytes encap_head = der::header(der::kSequence, encap_len);
+  const Bytes before = der::concat({der::integer(1), der::set_of({digest_alg})});
+  const Bytes after = der::concat({der::tlv(der::context(0, true), in.signer_cert_der), der::set_of({signer_info})});
+  const std::size_t sd_len = before.size() + encap_head.size() + encap_len + after.size();
+  const Bytes sd_head = der::header(der::kSequence, sd_len);
+  const Bytes explicit_sd = der::header(der::context(0, true), sd_head.size() + sd_len);
+  const Bytes type = der::oid(oids::signed_data);
+  const std::size_t ci_len = type.size() + explicit_sd.size() + sd_head.size() + sd_len;
+  Bytes out = der::header(der::kSequence, ci_len);
+  out.reserve(out.size() + ci_len);
+  for (const Bytes* part :
+       {&type, &explicit_sd, &sd_head, &before, &encap_head, &data_oid, &explicit_content, &octets_head}) {
+    out.insert(out.end(), part->begin(), part->end());
+  }
+  out.insert(out.end(), content.begin(), content.end());
+  out.insert(out.end(), after.begin(), after.end());
+  return R::success(std::move(out));
 }
 
 namespace {

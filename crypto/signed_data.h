@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/der.h"
 #include "crypto/ossl.h"
 #include "crypto/recipient_emails.h"
 #include "crypto/types.h"
@@ -35,14 +36,21 @@ using SignFn = std::function<Result<Bytes>(const SignRequest&)>;
 // A SignFn over a local private key (PKCS#12 or PEM). The key must outlive the function.
 SignFn sign_with_key(EVP_PKEY* key);
 
-struct SignInput {
-  Bytes content;                  // the eContent: "Content-Type: message/rfc822" CRLF CRLF + inner mail
+// Everything of a SignedData but the content.
+struct SignParams {
   Bytes signer_cert_der;          // C.HCI.OSIG, RSA or ECC
   Bytes recipient_emails;         // DER of the recipient-emails Attribute
   std::int64_t signing_time = 0;  // unix seconds
 };
-// DER ContentInfo(SignedData).
-Result<Bytes> sign_signed_data(const SignInput& in, const SignFn& sign);
+struct SignInput : SignParams {
+  Bytes content;  // the eContent: "Content-Type: message/rfc822" CRLF CRLF + inner mail
+};
+// DER ContentInfo(SignedData). The content is written once into the result (no nested copies),
+// read from the caller's buffer, which must stay alive for the call.
+Result<Bytes> sign_signed_data(der::View content, const SignParams& params, const SignFn& sign);
+inline Result<Bytes> sign_signed_data(const SignInput& in, const SignFn& sign) {
+  return sign_signed_data(der::View(in.content), in, sign);
+}
 
 // Outcome of reading and checking a SignedData, in the integrity terms of §5.6.
 enum class SignatureStatus {

@@ -46,6 +46,25 @@ std::vector<crypto::Bytes> certificates_of(const ldap::Selection& s) {
   return out;
 }
 
+// The bytes of a string made for the Konnektor, copied as bytes (memmove, not element by
+// element); the string is wiped and freed.
+konnektor::Bytes to_konnektor_bytes(std::string text) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(text.data());
+  konnektor::Bytes out(p, p + text.size());
+  OPENSSL_cleanse(text.data(), text.size());
+  return out;
+}
+
+// Runs fn on the pool when there is one (the copies of a 15 MiB mail stay off the I/O thread).
+template <typename Fn>
+awaitable<konnektor::Bytes> off_the_io_thread(net::asio::thread_pool* pool, Fn fn) {
+  if (pool == nullptr) {
+    co_return fn();
+  }
+  konnektor::Bytes out = co_await net::run_blocking(*pool, std::move(fn));
+  co_return out;
+}
+
 // Wipes a buffer that held (a form of) the mail and gives its memory back.
 template <typename Buffer>
 void release(Buffer& b) {
@@ -235,12 +254,8 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
   const std::string handle = search.found->card.handle;
   // Each copy of the mail is wiped and freed as soon as the next one exists: a 15 MiB mail would
   // otherwise be held five or six times at once.
-  konnektor::Bytes content_bytes;
-  {
-    std::string content = kim::signed_content(in.inner_mail);
-    content_bytes.assign(content.begin(), content.end());
-    release(content);
-  }
+  auto make_content = [&in] { return to_konnektor_bytes(kim::signed_content(in.inner_mail)); };
+  konnektor::Bytes content_bytes = co_await off_the_io_thread(in.pool, std::move(make_content));
   const konnektor::Crypt crypt = konnektor::Crypt::rsa;
   konnektor::Outcome<konnektor::Bytes> signed_data =
       co_await k.sign_document(ctx, handle, content_bytes, recipient_emails, crypt);
@@ -249,14 +264,13 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
     out.refusal = konnektor_refusal(signed_data.error, "signing (SignDocument)");
     co_return out;
   }
-  konnektor::Bytes entity_bytes;
-  {
-    std::string entity = kim::signed_data_entity(
-        std::string_view(reinterpret_cast<const char*>(signed_data.value->data()), signed_data.value->size()));
-    release(*signed_data.value);
-    entity_bytes.assign(entity.begin(), entity.end());
-    release(entity);
-  }
+  const konnektor::Bytes& signed_der = *signed_data.value;
+  auto make_entity = [&signed_der] {
+    return to_konnektor_bytes(
+        kim::signed_data_entity(std::string_view(reinterpret_cast<const char*>(signed_der.data()), signed_der.size())));
+  };
+  konnektor::Bytes entity_bytes = co_await off_the_io_thread(in.pool, std::move(make_entity));
+  release(*signed_data.value);
   konnektor::Outcome<konnektor::Bytes> enveloped =
       co_await k.encrypt_document(ctx, entity_bytes, certificates, recipient_emails);
   release(entity_bytes);

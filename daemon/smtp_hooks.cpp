@@ -118,7 +118,7 @@ awaitable<Answer> KimSmtpHooks::submit(std::shared_ptr<smtp::HookSession> hook_s
     std::optional<std::string> read = co_await net::run_blocking(*large_.pool, read_all);  // g++ 12: no co_await in ?:
     text = std::move(read);
   } else {
-    text = spool.read_all();
+    text = body->spool.take_all();  // in memory: handed over, not copied
   }
   if (!text) {
     co_return Answer{451, "4.3.0", "kimgate could not read the mail back from its spool; please send it again"};

@@ -666,25 +666,26 @@ awaitable<Outcome<Bytes>> LocalKonnektor::sign_document(const CallContext& ctx, 
     co_return Outcome<Bytes>::failure(*turn.error);
   }
   CardBackend* backend = slot->backend.get();
-  const auto sign = [backend, id = cert->object.id, der = cert->object.der, content, recipient_emails]() {
+  // The content and recipient-emails live in the caller's frame, which waits for the result: the
+  // work refers to them instead of copying the mail.
+  crypto::SignParams params;
+  params.signer_cert_der = cert->object.der;
+  params.recipient_emails = recipient_emails;
+  params.signing_time = static_cast<std::int64_t>(std::time(nullptr));
+  auto sign = [backend, id = cert->object.id, &content, params = std::move(params)]() {
     const crypto::SignFn card_sign = [&](const crypto::SignRequest& r) {
       const auto scheme = r.algorithm == crypto::SignatureAlgorithm::ecdsa_sha256 ? SignatureScheme::ecdsa_sha256
                                                                                   : SignatureScheme::rsassa_pss_sha256;
       auto s = backend->sign_digest(id, r.digest, scheme);
       return s.ok() ? crypto::Result<Bytes>::success(std::move(*s.value)) : crypto::Result<Bytes>::failure(s.error);
     };
-    crypto::SignInput in;
-    in.content = content;
-    in.signer_cert_der = der;
-    in.recipient_emails = recipient_emails;
-    in.signing_time = static_cast<std::int64_t>(std::time(nullptr));
-    return crypto::sign_signed_data(in, card_sign);
+    return crypto::sign_signed_data(crypto::der::View(content), params, card_sign);
   };
-  const crypto::Result<Bytes> r = co_await net::run_blocking(pool_, sign);
+  crypto::Result<Bytes> r = co_await net::run_blocking(pool_, std::move(sign));
   if (!r.ok()) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4045, "Signing failed: " + r.error));
   }
-  co_return Outcome<Bytes>::success(*r.value);
+  co_return Outcome<Bytes>::success(std::move(*r.value));
 }
 
 awaitable<Outcome<Bytes>> LocalKonnektor::encrypt_document(const CallContext& ctx, const Bytes& content,
@@ -697,18 +698,15 @@ awaitable<Outcome<Bytes>> LocalKonnektor::encrypt_document(const CallContext& ct
     co_return Outcome<Bytes>::failure(
         error(Error::Kind::document, 4000, "The document is larger than the Konnektor's 15 MiB limit"));
   }
-  const auto seal = [content, certificates, recipient_emails]() {
-    crypto::EnvelopeInput in;
-    in.content = content;
-    in.recipient_certs = certificates;
-    in.recipient_emails = recipient_emails;
-    return crypto::seal_auth_enveloped(in);
+  // The caller's buffers outlive the work (the caller waits for it): referred to, not copied.
+  auto seal = [&content, &certificates, &recipient_emails]() {
+    return crypto::seal_auth_enveloped(crypto::der::View(content), certificates, recipient_emails);
   };
-  const crypto::Result<Bytes> r = co_await net::run_blocking(pool_, seal);
+  crypto::Result<Bytes> r = co_await net::run_blocking(pool_, std::move(seal));
   if (!r.ok()) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::document, 4000, "Encryption failed: " + r.error));
   }
-  co_return Outcome<Bytes>::success(*r.value);
+  co_return Outcome<Bytes>::success(std::move(*r.value));
 }
 
 awaitable<Outcome<Bytes>> LocalKonnektor::decrypt_document(const CallContext& ctx, const std::string& handle,
@@ -726,7 +724,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::decrypt_document(const CallContext& ct
     co_return Outcome<Bytes>::failure(*turn.error);
   }
   CardBackend* backend = slot->backend.get();
-  const auto open = [backend, id = cert->object.id, der = cert->object.der, cms, key]() {
+  auto open = [backend, id = cert->object.id, der = cert->object.der, &cms, key]() {
     crypto::KeyAccess access;
     access.cert_der = der;
     const auto to_result = [](P11Result<Bytes> r) {
@@ -739,7 +737,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::decrypt_document(const CallContext& ct
     }
     return crypto::open_auth_enveloped(crypto::der::view(cms), "", {access});
   };
-  crypto::OpenResult r = co_await net::run_blocking(pool_, open);
+  crypto::OpenResult r = co_await net::run_blocking(pool_, std::move(open));
   if (!r.opened) {
     const bool card_problem = r.error == crypto::OpenError::key_operation;
     co_return Outcome<Bytes>::failure(error(card_problem ? Error::Kind::card : Error::Kind::document,
@@ -752,7 +750,7 @@ awaitable<Outcome<VerifyResult>> LocalKonnektor::verify_document(const CallConte
   if (auto e = check_context(ctx)) {
     co_return Outcome<VerifyResult>::failure(*e);
   }
-  const auto verify = [signed_data, trust = trust_]() {
+  auto verify = [&signed_data, trust = trust_]() {
     VerifyResult out;
     crypto::VerifiedSignedData v = crypto::verify_signed_data(crypto::der::view(signed_data));
     out.detail = v.detail;
@@ -789,7 +787,7 @@ awaitable<Outcome<VerifyResult>> LocalKonnektor::verify_document(const CallConte
     }
     return out;
   };
-  VerifyResult r = co_await net::run_blocking(pool_, verify);
+  VerifyResult r = co_await net::run_blocking(pool_, std::move(verify));
   co_return Outcome<VerifyResult>::success(std::move(r));
 }
 

@@ -1,5 +1,8 @@
 #include "net/dot_stream.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace kimgate::net {
 
 void DotDecoder::emit(std::string_view s) {
@@ -22,11 +25,16 @@ std::size_t DotDecoder::feed(std::string_view bytes) {
         if (c == '\r') {
           state_ = State::cr;
         } else {
-          if (c == '\n') {
-            ++bare_lf_;
-          }
-          emit(std::string_view(&c, 1));
-          state_ = State::in_line;  // a bare LF does not start a line: "\n.\n" never terminates
+          // The run up to the next CR goes out at once. A bare LF in it is counted and does not
+          // start a line: "\n.\n" never terminates.
+          const void* cr = std::memchr(bytes.data() + i, '\r', bytes.size() - i);
+          const std::size_t end =
+              cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data()) : bytes.size();
+          const std::string_view run = bytes.substr(i, end - i);
+          bare_lf_ += static_cast<std::size_t>(std::count(run.begin(), run.end(), '\n'));
+          emit(run);
+          state_ = State::in_line;
+          i = end - 1;  // the loop steps to the CR (or the end)
         }
         break;
       case State::cr:
@@ -76,16 +84,30 @@ std::size_t DotDecoder::feed(std::string_view bytes) {
 void DotEncoder::feed(std::string_view body) {
   std::string out;
   out.reserve(body.size() + body.size() / 64 + 2);
-  for (char c : body) {
-    if (c == '\n' && !last_cr_ && fix_bare_lf_) {
-      out += '\r';
-    }
-    if (line_start_ && c == '.') {
+  // Line by line: a dot at a line start is doubled, the rest of the line up to its LF is copied
+  // at once, and a bare LF becomes CRLF when asked to.
+  std::size_t i = 0;
+  while (i < body.size()) {
+    if (line_start_ && body[i] == '.') {
       out += '.';
     }
-    out += c;
-    line_start_ = c == '\n' && (last_cr_ || fix_bare_lf_);
-    last_cr_ = c == '\r';
+    const std::size_t lf = body.find('\n', i);
+    const std::size_t end = lf == std::string_view::npos ? body.size() : lf;
+    if (end > i) {
+      out.append(body.substr(i, end - i));
+      line_start_ = false;
+      last_cr_ = body[end - 1] == '\r';
+    }
+    if (lf == std::string_view::npos) {
+      break;
+    }
+    if (!last_cr_ && fix_bare_lf_) {
+      out += '\r';
+    }
+    out += '\n';
+    line_start_ = last_cr_ || fix_bare_lf_;
+    last_cr_ = false;
+    i = lf + 1;
   }
   sink_(out);
 }

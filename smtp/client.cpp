@@ -61,13 +61,19 @@ awaitable<UpstreamReply> Client::command(const std::string& line) {
   co_return reply;
 }
 
+namespace {
+UpstreamReply broke_while_sending() {
+  UpstreamReply lost;
+  lost.failure = "the connection to the KIM provider broke while sending";
+  return lost;
+}
+}  // namespace
+
 awaitable<UpstreamReply> Client::exchange(const std::string& wire, net::Duration deadline) {
   const auto ec = co_await conn_->write(wire, deadline);
   if (ec) {
-    UpstreamReply lost;
-    lost.failure = "the connection to the KIM provider broke while sending";
     conn_.reset();
-    co_return lost;
+    co_return broke_while_sending();
   }
   UpstreamReply reply = co_await read_reply(deadline);
   reply.written = true;
@@ -150,10 +156,26 @@ awaitable<UpstreamReply> Client::send_body(const std::string& message) {
     none.failure = "no connection to the KIM provider";
     co_return none;
   }
+  // Stuffed and written in slices: the I/O thread never stuffs a whole 20 MiB KIM message in one
+  // go (other sessions wait meanwhile), and no stuffed copy of the whole message exists.
+  constexpr std::size_t kSlice = 256 * 1024;
   std::string wire;
-  wire.reserve(message.size() + message.size() / 50 + 8);
+  wire.reserve(std::min(message.size(), kSlice) + kSlice / 50 + 8);
   net::DotEncoder encoder([&wire](std::string_view s) { wire.append(s); });
-  encoder.feed(message);
+  const std::string_view text(message);
+  for (std::size_t at = 0; at < text.size(); at += kSlice) {
+    encoder.feed(text.substr(at, kSlice));
+    if (at + kSlice >= text.size()) {
+      break;  // the last slice goes out with the terminator
+    }
+    const auto ec = co_await conn_->write(wire, settings_.server_timeout);
+    OPENSSL_cleanse(wire.data(), wire.size());
+    wire.clear();
+    if (ec) {
+      conn_.reset();
+      co_return broke_while_sending();
+    }
+  }
   encoder.finish();
   UpstreamReply reply = co_await exchange(wire, settings_.server_timeout);
   OPENSSL_cleanse(wire.data(), wire.size());

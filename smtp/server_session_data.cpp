@@ -69,13 +69,18 @@ awaitable<ServerSession::Flow> ServerSession::on_rcpt(const Command& cmd) {
 awaitable<bool> ServerSession::read_body(MessageBody& body, BodyProblem& problem) {
   std::size_t line_length = 0;
   net::DotDecoder decoder([&](std::string_view s) {
-    for (char c : s) {
-      ++line_length;
-      if (c == '\n') {
-        line_length = 0;
-      } else if (line_length > smtp_.max_text_line - 1 && problem == BodyProblem::none) {
+    // Line lengths without the LF, line by line rather than byte by byte.
+    for (std::size_t start = 0;;) {
+      const std::size_t lf = s.find('\n', start);
+      line_length += (lf == std::string_view::npos ? s.size() : lf) - start;
+      if (line_length > smtp_.max_text_line - 1 && problem == BodyProblem::none) {
         problem = BodyProblem::line_too_long;
       }
+      if (lf == std::string_view::npos) {
+        break;
+      }
+      line_length = 0;
+      start = lf + 1;
     }
     if (problem == BodyProblem::none && body.size() + s.size() > smtp_.max_message_size) {
       problem = BodyProblem::too_big;

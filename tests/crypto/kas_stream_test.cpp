@@ -116,6 +116,36 @@ TEST_F(SpoolTest, SmallContentStaysInMemory) {
   EXPECT_EQ(*spool.read_all(), "hello world");
 }
 
+TEST_F(SpoolTest, TakeAllHandsOverAndEmpties) {
+  SealedSpool small(dir_, 1024);
+  ASSERT_TRUE(small.append("hello "));
+  ASSERT_TRUE(small.append("world"));
+  EXPECT_EQ(*small.take_all(), "hello world");
+  EXPECT_EQ(small.size(), 0u);
+  ASSERT_TRUE(small.append("again"));
+  EXPECT_EQ(*small.read_all(), "again");
+  const std::string plain = pattern(200 * 1024 + 3);
+  SealedSpool large(dir_, 64 * 1024);
+  ASSERT_TRUE(large.append(plain)) << large.error();
+  ASSERT_TRUE(large.on_disk());
+  EXPECT_EQ(*large.take_all(), plain);
+  EXPECT_FALSE(large.on_disk());
+  EXPECT_EQ(large.size(), 0u);
+}
+
+TEST(Base64Lines, SeventySixCharacterLinesOfTheFlatEncoding) {
+  for (std::size_t n : {0u, 1u, 2u, 56u, 57u, 58u, 114u, 115u, 1000u, 65537u}) {
+    const std::string text = pattern(n);
+    const Bytes data(text.begin(), text.end());
+    const std::string flat = base64_encode(der::view(data));
+    std::string expected;
+    for (std::size_t i = 0; i < flat.size(); i += 76) {
+      expected += flat.substr(i, 76) + "\r\n";
+    }
+    EXPECT_EQ(base64_encode_lines(der::view(data)), expected) << n;
+  }
+}
+
 TEST_F(SpoolTest, LargeContentGoesToAnUnnamedEncryptedFile) {
   const std::string plain = pattern(3 * 1024 * 1024 + 5);
   SealedSpool spool(dir_, 64 * 1024);

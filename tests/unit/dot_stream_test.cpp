@@ -72,6 +72,26 @@ TEST(DotEncoder, StuffsAndTerminates) {
   EXPECT_EQ(encode("bare\nlf\n.x"), "bare\r\nlf\r\n..x\r\n.\r\n");
 }
 
+TEST(DotEncoder, AnySplitGivesTheSameWire) {
+  // The SMTP client stuffs a message in slices; where a slice ends must not matter.
+  const std::string body = ".a\r\nb\n.c\r.d\r\n\r\n..e\nf\r\n.";
+  for (const bool fix : {true, false}) {
+    std::string whole;
+    DotEncoder one([&whole](std::string_view s) { whole.append(s); }, fix);
+    one.feed(body);
+    one.finish();
+    for (std::size_t step = 1; step <= body.size(); ++step) {
+      std::string split;
+      DotEncoder e([&split](std::string_view s) { split.append(s); }, fix);
+      for (std::size_t at = 0; at < body.size(); at += step) {
+        e.feed(std::string_view(body).substr(at, step));
+      }
+      e.finish();
+      EXPECT_EQ(split, whole) << "step " << step << " fix " << fix;
+    }
+  }
+}
+
 TEST(DotStream, RoundTrip) {
   for (const std::string body : {"", "a\r\n", ".\r\n", "..\r\n..\r\n", "x\r\n.\r\n.\r\n", "line\r\n.last\r\n"}) {
     const std::string wire = encode(body);
