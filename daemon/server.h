@@ -86,15 +86,14 @@ class Server {
   std::optional<std::string> open_web(std::function<net::awaitable<nlohmann::json>(
                                           const nlohmann::json&, std::function<net::awaitable<void>(std::string)>)>
                                           control_handler);
-  void open_admin();
+  void open_admin();  // the administration module, after the send path (server_admin.cpp)
   // Tracking of routed submissions (server_track.cpp): the store at open(), the hooks after the
   // send path; a sentence when the database cannot be opened.
   std::optional<std::string> open_track_store();
   // A notice to an account's own mailbox through its provider (account upkeep, tracking).
   net::awaitable<std::string> send_own_mail(struct OwnMail mail);
-  void wire_tracking();  // the administration module, after the send path (server_admin.cpp)
+  void wire_tracking();
   std::optional<std::string> open_metrics();  // [metrics] listen: GET /metrics (server_metrics.cpp)
-  void open_admin();                          // the administration module, after the send path (server_admin.cpp)
   PvsSide pvs_side() const;
   // The settings of kimgated's SMTP client towards the providers (the current generation's).
   smtp::ClientSettings upstream_settings() const;
