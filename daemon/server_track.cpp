@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "conf/load.h"
 #include "daemon/admin_internal.h"
 #include "daemon/control_requests.h"
 #include "daemon/own_mailbox.h"
@@ -13,7 +14,6 @@
 #include "daemon/smtp_hooks.h"
 #include "daemon/track_control.h"
 #include "daemon/track_hooks.h"
-#include "conf/load.h"
 #include "daemon/track_postgres.h"
 #include "daemon/track_sqlite.h"
 #include "net/run_blocking.h"
