@@ -21,6 +21,7 @@ import smtplib
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -79,7 +80,8 @@ def main():
     (pg_port,) = free_ports(1)
     kg1 = Kimgated(args.kimgated, args.source, w, cards="praxis_a,kasse")
     kg2 = Kimgated(args.kimgated, args.source, w, cards="praxis_a,kasse")
-    pg_dir = os.path.join(kg1.work, "postgres")
+    # Not under the test's 0700 work directory: the server runs as the postgres user.
+    pg_dir = os.path.join(tempfile.gettempdir(), f"kimgate-pg-{os.getpid()}")
     pg_password = os.urandom(12).hex()
     postgres = os.path.join(args.source, "tests", "world", "lib", "postgres.py")
     r = subprocess.run([sys.executable, postgres, "start", pg_dir, str(pg_port), pg_password], capture_output=True,
@@ -238,6 +240,7 @@ def main():
         hap_log.close()
         kg2.close()
         subprocess.run([sys.executable, postgres, "stop", pg_dir], capture_output=True)
+        shutil.rmtree(pg_dir, ignore_errors=True)
         wrap_up(t, kg1, "scale_out", started)
     return t.finish()
 

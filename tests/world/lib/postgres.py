@@ -4,6 +4,8 @@ tracking database (issue 20): initdb as the postgres system user (the server ref
 directory of its own, listening on 127.0.0.1:PORT and a socket in that directory, password
 authentication for the role `kimgate` over TCP.
 
+DIR's parents must be traversable by the postgres user (not under a 0700 directory).
+
   postgres.py start DIR PORT PASSWORD    # prints the libpq connection string (without the password)
   postgres.py stop DIR
   postgres.py run DIR PORT -- CMD...     # (PORT 0: a free one) start, run CMD with KIMGATE_TEST_POSTGRES=<conninfo> and
