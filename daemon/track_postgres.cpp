@@ -72,6 +72,10 @@ pg_conn* connect(const std::string& conninfo, const std::string& password, std::
     PQfinish(conn);
     return nullptr;
   }
+  // The server's NOTICEs ("relation already exists, skipping") go to the debug log, not stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char* message) { spdlog::debug("event=track_store_notice text=\"{}\"", message); },
+      nullptr);
   return conn;
 }
 
@@ -202,30 +206,19 @@ std::optional<std::string> PostgresTrackStore::record_submission(const Submissio
 }
 
 std::optional<std::int64_t> PostgresTrackStore::match(const std::string& account, const kim::AnswerFacts& answer) {
-  const auto first = [this, &account](const char* where, const std::string& key) -> std::optional<std::int64_t> {
-    Result r = exec(std::string("SELECT id FROM vorgang WHERE account = $1 AND ") + where + " ORDER BY id DESC LIMIT 1",
-                    {account, key});
-    if (r.ok() && PQntuples(r.res) > 0) {
-      return to_int(PQgetvalue(r.res, 0, 0));
-    }
-    return std::nullopt;
-  };
-  for (const std::string& id : answer.message_ids) {
-    if (auto found = first("message_id = $2", id)) {
-      return found;
-    }
-  }
-  for (const std::string& guid : answer.guids) {
-    if (auto found = first("guid = $2 AND guid <> ''", guid)) {
-      return found;
-    }
-  }
-  for (const std::string& archive : answer.archives) {
-    if (auto found = first("lower(archive) = lower($2) AND archive <> ''", archive)) {
-      return found;
-    }
-  }
-  return std::nullopt;
+  return match_in_order(
+      answer, [this, &account](MatchKey key, const std::string& value) -> std::optional<std::int64_t> {
+        const char* where = key == MatchKey::message_id ? "message_id = $2"
+                            : key == MatchKey::guid     ? "guid = $2 AND guid <> ''"
+                                                        : "lower(archive) = lower($2) AND archive <> ''";
+        Result r =
+            exec(std::string("SELECT id FROM vorgang WHERE account = $1 AND ") + where + " ORDER BY id DESC LIMIT 1",
+                 {account, value});
+        if (r.ok() && PQntuples(r.res) > 0) {
+          return to_int(PQgetvalue(r.res, 0, 0));
+        }
+        return std::nullopt;
+      });
 }
 
 std::optional<Vorgang> PostgresTrackStore::record_answer(const std::string& account, const kim::AnswerFacts& answer,
@@ -267,17 +260,11 @@ std::vector<Vorgang> PostgresTrackStore::list(const TrackQuery& query) {
 
 std::vector<Vorgang> PostgresTrackStore::find(const std::string& id_or_message_id) {
   const std::lock_guard lock(mutex_);
-  const bool numeric = !id_or_message_id.empty() && id_or_message_id.size() < 19 &&
-                       std::all_of(id_or_message_id.begin(), id_or_message_id.end(),
-                                   [](unsigned char c) { return std::isdigit(c) != 0; });
-  if (numeric) {
-    return rows(std::string(kColumns) + "WHERE id = $1", {id_or_message_id});
+  const FindKey key = find_key(id_or_message_id);
+  if (key.id) {
+    return rows(std::string(kColumns) + "WHERE id = $1", {num(*key.id)});
   }
-  std::string id = id_or_message_id;
-  if (!id.empty() && id.front() != '<') {
-    id = "<" + id + ">";
-  }
-  return rows(std::string(kColumns) + "WHERE message_id = $1 ORDER BY id", {id});
+  return rows(std::string(kColumns) + "WHERE message_id = $1 ORDER BY id", {key.message_id});
 }
 
 std::vector<Vorgang> PostgresTrackStore::overdue(std::int64_t now, const std::string& account) {

@@ -161,6 +161,37 @@ std::optional<TrackStatus> track_status_from(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<std::int64_t> match_in_order(
+    const kim::AnswerFacts& answer,
+    const std::function<std::optional<std::int64_t>(MatchKey, const std::string&)>& first) {
+  for (const auto& [key, values] :
+       {std::pair{MatchKey::message_id, &answer.message_ids}, std::pair{MatchKey::guid, &answer.guids},
+        std::pair{MatchKey::archive, &answer.archives}}) {
+    for (const std::string& value : *values) {
+      if (std::optional<std::int64_t> found = first(key, value)) {
+        return found;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+FindKey find_key(const std::string& id_or_message_id) {
+  FindKey k;
+  const bool numeric = !id_or_message_id.empty() && id_or_message_id.size() < 19 &&
+                       std::all_of(id_or_message_id.begin(), id_or_message_id.end(),
+                                   [](unsigned char c) { return std::isdigit(c) != 0; });
+  if (numeric) {
+    k.id = std::stoll(id_or_message_id);
+    return k;
+  }
+  k.message_id = id_or_message_id;
+  if (!k.message_id.empty() && k.message_id.front() != '<') {
+    k.message_id = "<" + k.message_id + ">";
+  }
+  return k;
+}
+
 std::unique_ptr<SqliteTrackStore> SqliteTrackStore::open(const std::filesystem::path& file, std::string& error) {
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
@@ -217,30 +248,19 @@ std::optional<std::string> SqliteTrackStore::record_submission(const Submission&
 }
 
 std::optional<std::int64_t> SqliteTrackStore::match(const std::string& account, const kim::AnswerFacts& answer) {
-  const auto first = [this, &account](const char* where, const std::string& key) -> std::optional<std::int64_t> {
-    Stmt st(db_, std::string("SELECT id FROM vorgang WHERE account = ?1 AND ") + where + " ORDER BY id DESC LIMIT 1");
-    st.text(1, account).text(2, key);
-    if (st.step() == SQLITE_ROW) {
-      return st.col_int(0);
-    }
-    return std::nullopt;
-  };
-  for (const std::string& id : answer.message_ids) {
-    if (auto found = first("message_id = ?2", id)) {
-      return found;
-    }
-  }
-  for (const std::string& guid : answer.guids) {
-    if (auto found = first("guid = ?2 AND guid <> ''", guid)) {
-      return found;
-    }
-  }
-  for (const std::string& archive : answer.archives) {
-    if (auto found = first("archive = ?2 COLLATE NOCASE AND archive <> ''", archive)) {
-      return found;
-    }
-  }
-  return std::nullopt;
+  return match_in_order(
+      answer, [this, &account](MatchKey key, const std::string& value) -> std::optional<std::int64_t> {
+        const char* where = key == MatchKey::message_id ? "message_id = ?2"
+                            : key == MatchKey::guid     ? "guid = ?2 AND guid <> ''"
+                                                        : "archive = ?2 COLLATE NOCASE AND archive <> ''";
+        Stmt st(db_,
+                std::string("SELECT id FROM vorgang WHERE account = ?1 AND ") + where + " ORDER BY id DESC LIMIT 1");
+        st.text(1, account).text(2, value);
+        if (st.step() == SQLITE_ROW) {
+          return st.col_int(0);
+        }
+        return std::nullopt;
+      });
 }
 
 std::optional<Vorgang> SqliteTrackStore::record_answer(const std::string& account, const kim::AnswerFacts& answer,
@@ -290,20 +310,14 @@ std::vector<Vorgang> SqliteTrackStore::list(const TrackQuery& query) {
 
 std::vector<Vorgang> SqliteTrackStore::find(const std::string& id_or_message_id) {
   const std::lock_guard lock(mutex_);
-  const bool numeric = !id_or_message_id.empty() && id_or_message_id.size() < 19 &&
-                       std::all_of(id_or_message_id.begin(), id_or_message_id.end(),
-                                   [](unsigned char c) { return std::isdigit(c) != 0; });
-  if (numeric) {
+  const FindKey key = find_key(id_or_message_id);
+  if (key.id) {
     Stmt st(db_, std::string(kColumns) + "WHERE id = ?1");
-    st.integer(1, std::stoll(id_or_message_id));
+    st.integer(1, *key.id);
     return rows(st);
   }
-  std::string id = id_or_message_id;
-  if (!id.empty() && id.front() != '<') {
-    id = "<" + id + ">";
-  }
   Stmt st(db_, std::string(kColumns) + "WHERE message_id = ?1 ORDER BY id");
-  st.text(1, id);
+  st.text(1, key.message_id);
   return rows(st);
 }
 
