@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tests/bench: the scenarios S1-S10 of ../shared/benchmarks.md against their anchors, measured
+"""tests/bench: the scenarios S1-S10 of ../shared/benchmarks.md and S11 (two instances behind HAProxy) against their anchors, measured
 in the same run. Needs the test world running ($KIMGATE_WORLD_DIR). Writes results.json,
 report.md and charts into --out; prints one table. scripts/bench is the entry point."""
 import argparse

@@ -1,4 +1,4 @@
-"""The scenarios S1-S10 of ../shared/benchmarks.md. Each takes the run's Context and returns rows
+"""The scenarios S1-S10 of ../shared/benchmarks.md and S11 (scale-out, s11.py). Each takes the run's Context and returns rows
 {"scenario", "metric", "kimgate", "anchor", "unit", "ratio", "target", "met", "detail"}. Sizes
 shrink with --quick so that the whole quick run stays within five minutes."""
 import asyncio
@@ -6,6 +6,7 @@ import time
 
 import loadgen
 import s7 as large
+import s11 as scale_out
 import world
 
 
@@ -325,5 +326,9 @@ def s7(ctx):
     return large.s7(ctx, row, limit_row)
 
 
+def s11(ctx):
+    return scale_out.s11(ctx, row)
+
+
 SCENARIOS = {"S1": s1, "S2": s2, "S3": s3, "S4": s4, "S5": s5, "S6": s6, "S7": s7, "S8": s8, "S9": s9,
-             "S10": s10}
+             "S10": s10, "S11": s11}

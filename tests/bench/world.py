@@ -72,9 +72,13 @@ def with_card_time(config_text, service_ms, jitter_ms=0, error_permille=0):
 class Daemon:
     """One kimgated in the world with a chosen key source and card timing."""
 
-    def __init__(self, binary, source, w, keys="token", card_ms=0, jitter_ms=0, error_permille=0, extra=""):
+    def __init__(self, binary, source, w, keys="token", card_ms=0, jitter_ms=0, error_permille=0, extra="",
+                 proxy=False):
         self.kg = harness.Kimgated(binary, source, w, extra_config=extra)
         text = self.kg.base_config.replace('level = "info"', 'level = "warn"')
+        if proxy:  # behind HAProxy (send-proxy-v2): the PROXY protocol on the implicit-TLS listeners
+            for port in (self.kg.smtps, self.kg.pop3s):
+                text = text.replace(f"port = {port}\n", f"port = {port}\nproxy_protocol = true\n", 1)
         if keys == "p12":
             text = p12_cards(text, w)
         if card_ms or jitter_ms or error_permille:
