@@ -18,6 +18,7 @@
 #include "konnektor/konnektor.h"
 #include "net/asio.h"
 #include "net/connection_limits.h"
+#include "net/login_guard.h"
 #include "net/proxy_v2.h"
 #include "net/stoppable.h"
 
@@ -48,6 +49,8 @@ struct PvsSide;
 
 // daemon.spool_dir, or <state_dir>/spool.
 std::filesystem::path spool_dir(const conf::Config& c);
+// The login guard's settings from [limits] (at start and on SIGHUP).
+net::LoginGuard::Settings login_settings(const conf::LimitsSection& l);
 
 class Server {
  public:
