@@ -172,7 +172,9 @@ void collect(std::string_view entity, int depth, Collected& out) {
     out.report = true;
     // The part's body is a field block (RFC 8098 §3.1).
     const std::string fields = decoded_body(*m, m->body);
-    const std::optional<RawMessage> report = parse_raw_message(fields + "\r\n\r\n");
+    // `report` views into `block`, which must outlive it (ASan: a temporary here was freed).
+    const std::string block = fields + "\r\n\r\n";
+    const std::optional<RawMessage> report = parse_raw_message(block);
     if (report) {
       for (const HeaderField* f : header_fields(*report, "Original-Message-ID")) {
         add_message_ids(out.original, f->value());
