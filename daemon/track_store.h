@@ -10,7 +10,6 @@
 // blocks (disk): the daemon calls it on the worker pool. Calls are safe from several threads;
 // errors are values (a sentence), never exceptions.
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,21 +57,6 @@ struct TrackQuery {
 };
 
 enum class NoticeReason { overdue, error };
-
-// What every store matches an answer by, in this order: its Message-IDs (MDN Original-Message-ID,
-// In-Reply-To, References), then 1-Click GUIDs, then eDoku archive names (case-insensitively).
-// `first(key, value)` finds the newest Vorgang of the account with that value; the first hit wins.
-enum class MatchKey { message_id, guid, archive };
-std::optional<std::int64_t> match_in_order(
-    const kim::AnswerFacts& answer,
-    const std::function<std::optional<std::int64_t>(MatchKey, const std::string&)>& first);
-
-// A `find` argument: a numeric Vorgang id, or a Message-ID (given with or without <>).
-struct FindKey {
-  std::optional<std::int64_t> id;
-  std::string message_id;  // "<...>" when `id` is empty
-};
-FindKey find_key(const std::string& id_or_message_id);
 
 class TrackStore {
  public:
