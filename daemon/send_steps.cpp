@@ -55,16 +55,6 @@ konnektor::Bytes to_konnektor_bytes(std::string text) {
   return out;
 }
 
-// Runs fn on the pool when there is one (the copies of a 15 MiB mail stay off the I/O thread).
-template <typename Fn>
-awaitable<konnektor::Bytes> off_the_io_thread(net::asio::thread_pool* pool, Fn fn) {
-  if (pool == nullptr) {
-    co_return fn();
-  }
-  konnektor::Bytes out = co_await net::run_blocking(*pool, std::move(fn));
-  co_return out;
-}
-
 // Wipes a buffer that held (a form of) the mail and gives its memory back.
 template <typename Buffer>
 void release(Buffer& b) {
@@ -255,7 +245,7 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
   // Each copy of the mail is wiped and freed as soon as the next one exists: a 15 MiB mail would
   // otherwise be held five or six times at once.
   auto make_content = [&in] { return to_konnektor_bytes(kim::signed_content(in.inner_mail)); };
-  konnektor::Bytes content_bytes = co_await off_the_io_thread(in.pool, std::move(make_content));
+  konnektor::Bytes content_bytes = co_await net::run_blocking_or_here(in.pool, std::move(make_content));
   const konnektor::Crypt crypt = konnektor::Crypt::rsa;
   konnektor::Outcome<konnektor::Bytes> signed_data =
       co_await k.sign_document(ctx, handle, content_bytes, recipient_emails, crypt);
@@ -269,7 +259,7 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
     return to_konnektor_bytes(
         kim::signed_data_entity(std::string_view(reinterpret_cast<const char*>(signed_der.data()), signed_der.size())));
   };
-  konnektor::Bytes entity_bytes = co_await off_the_io_thread(in.pool, std::move(make_entity));
+  konnektor::Bytes entity_bytes = co_await net::run_blocking_or_here(in.pool, std::move(make_entity));
   release(*signed_data.value);
   konnektor::Outcome<konnektor::Bytes> enveloped =
       co_await k.encrypt_document(ctx, entity_bytes, certificates, recipient_emails);
@@ -280,11 +270,7 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
   }
   const konnektor::Bytes& der = *enveloped.value;
   const auto encode = [&der] { return crypto::base64_encode_lines(der); };
-  if (in.pool != nullptr) {
-    out.base64_lines = co_await net::run_blocking(*in.pool, encode);
-  } else {
-    out.base64_lines = encode();
-  }
+  out.base64_lines = co_await net::run_blocking_or_here(in.pool, encode);
   release(*enveloped.value);
   co_return out;
 }

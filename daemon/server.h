@@ -120,18 +120,17 @@ class Server {
   std::shared_ptr<ldap::Client> ldap_client_;
   std::unique_ptr<ldap::Directory> directory_;
   std::unique_ptr<class KimSmtpHooks> smtp_hooks_;
-  std::unique_ptr<rest::ServiceLocator> locator_;     // DNS-SD of the providers' KAS and Account Manager
-  std::unique_ptr<rest::AccountLimitClient> limits_;  // getLimits, cached per account
-  std::unique_ptr<struct KasAccess> kas_access_;      // the receive path's way to the KAS
-  std::unique_ptr<net::LoginGuard> login_guard_;      // SMTP and POP3 logins
-  std::unique_ptr<class AccountStore> accounts_;      // registered accounts and their own certificates
-  std::unique_ptr<class AdminCards> admin_cards_;     // the administration module's way to the cards
-  std::unique_ptr<class AdminService> admin_;         // the administration flows (control socket, web page)
-  std::unique_ptr<class AccountUpkeep> upkeep_;       // certificate renewal and own KIM version, at login
-  std::unique_ptr<class DoctorService> doctor_;
-  std::unique_ptr<class TrackStore> track_store_;  // Vorgänge of routed submissions (null: tracking off)
-  std::unique_ptr<class TrackNotices>
-      track_notices_;  // overdue/ERROR notices at login       // kimctl doctor and the web page's Diagnose view
+  std::unique_ptr<rest::ServiceLocator> locator_;      // DNS-SD of the providers' KAS and Account Manager
+  std::unique_ptr<rest::AccountLimitClient> limits_;   // getLimits, cached per account
+  std::unique_ptr<struct KasAccess> kas_access_;       // the receive path's way to the KAS
+  std::unique_ptr<net::LoginGuard> login_guard_;       // SMTP and POP3 logins
+  std::unique_ptr<class AccountStore> accounts_;       // registered accounts and their own certificates
+  std::unique_ptr<class AdminCards> admin_cards_;      // the administration module's way to the cards
+  std::unique_ptr<class AdminService> admin_;          // the administration flows (control socket, web page)
+  std::unique_ptr<class AccountUpkeep> upkeep_;        // certificate renewal and own KIM version, at login
+  std::unique_ptr<class DoctorService> doctor_;        // kimctl doctor and the web page's Diagnose view
+  std::unique_ptr<class TrackStore> track_store_;      // Vorgänge of routed submissions (null: tracking off)
+  std::unique_ptr<class TrackNotices> track_notices_;  // overdue/ERROR notices at login
   std::unique_ptr<net::ConnectionLimits> connection_limits_;
   std::shared_ptr<const Runtime> runtime_;
   std::vector<Listening> listeners_;

@@ -184,12 +184,7 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   }
   // MIME work on a mail of up to 15 MiB runs on the worker pool, not on the sockets' thread.
   const auto scan_xkas = [&mail] { return kim::has_xkas_part(*mail); };
-  bool has_xkas = false;
-  if (large_.pool != nullptr) {
-    has_xkas = co_await net::run_blocking(*large_.pool, scan_xkas);
-  } else {
-    has_xkas = scan_xkas();
-  }
+  const bool has_xkas = co_await net::run_blocking_or_here(large_.pool, scan_xkas);
   if (has_xkas) {
     co_return refusal(451, "4.6.0",
                       "The mail already contains an x-kas part (A_22341); kimgate does not send it again");
@@ -234,13 +229,7 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   const auto prepare = [&mail, &keep, &identity] {
     return kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
   };
-  kim::Prepared prepared;
-  if (large_.pool != nullptr) {
-    prepared = co_await net::run_blocking(*large_.pool, prepare);
-  } else {
-    prepared = prepare();
-  }
-  kim::Prepared inner = std::move(prepared);
+  kim::Prepared inner = co_await net::run_blocking_or_here(large_.pool, prepare);
   // The client mail is not needed any more once prepared: keep what the DSN needs, free the rest
   // (a 15 MiB mail passes through several copies on its way to the Konnektor).
   const std::string message_id = kim::header_value(*mail, "Message-ID").value_or(identity.message_id);
@@ -270,12 +259,7 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   const auto build_outer = [&inner, &sealed, &outer_options] {
     return kim::build_outer_message(inner.mail, sealed.base64_lines, outer_options);
   };
-  std::optional<std::string> outer;
-  if (large_.pool != nullptr) {
-    outer = co_await net::run_blocking(*large_.pool, build_outer);
-  } else {
-    outer = build_outer();
-  }
+  std::optional<std::string> outer = co_await net::run_blocking_or_here(large_.pool, build_outer);
   if (!outer) {
     co_return refusal(451, "4.3.0", "Internal error: the outer KIM message could not be built");
   }

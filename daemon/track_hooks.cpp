@@ -25,16 +25,6 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Runs `fn` on the pool when there is one, else here.
-template <class Fn>
-awaitable<std::invoke_result_t<Fn>> blocking(net::asio::thread_pool* pool, Fn fn) {
-  if (pool == nullptr) {
-    co_return fn();
-  }
-  std::invoke_result_t<Fn> r = co_await net::run_blocking(*pool, std::move(fn));
-  co_return r;
-}
-
 struct Recorded {
   std::size_t count = 0;
   std::string error;
@@ -79,7 +69,7 @@ awaitable<void> TrackRecorder::record(std::string account, std::string message_i
     }
     return r;
   };
-  const Recorded done = co_await blocking(pool_, write);
+  const Recorded done = co_await net::run_blocking_or_here(pool_, write);
   if (!done.error.empty()) {
     spdlog::error("event=track_record_failed message_id={} reason=\"{}\"", message_id, done.error);
   }
@@ -103,7 +93,7 @@ awaitable<void> TrackRecorder::answer(std::string account, const ReceiveOutcome&
     std::optional<Vorgang> v = store->record_answer(account, facts, unix_now());
     return std::pair<kim::AnswerFacts, std::optional<Vorgang>>{facts, std::move(v)};
   };
-  std::pair<kim::AnswerFacts, std::optional<Vorgang>> matched = co_await blocking(pool_, match);
+  std::pair<kim::AnswerFacts, std::optional<Vorgang>> matched = co_await net::run_blocking_or_here(pool_, match);
   const kim::AnswerFacts& facts = matched.first;
   const std::optional<Vorgang>& updated = matched.second;
   if (facts.kind == kim::AnswerKind::none) {
@@ -142,7 +132,7 @@ awaitable<void> TrackNotices::run(LoginSeen seen) {
   TrackStore* store = deps_.store;
   const std::int64_t now = deps_.now ? deps_.now() : unix_now();
   const auto query = [store, key, now] { return store->notices_due(key, now); };
-  const std::vector<std::pair<Vorgang, NoticeReason>> due = co_await blocking(deps_.pool, query);
+  const std::vector<std::pair<Vorgang, NoticeReason>> due = co_await net::run_blocking_or_here(deps_.pool, query);
   if (!due.empty()) {
     kim::TrackNoticeRequest request;
     request.address = seen.address;
@@ -175,7 +165,7 @@ awaitable<void> TrackNotices::run(LoginSeen seen) {
         }
         return true;
       };
-      const bool marked = co_await blocking(deps_.pool, mark);
+      const bool marked = co_await net::run_blocking_or_here(deps_.pool, mark);
       (void)marked;
       spdlog::info("event=track_notice_sent address={} vorgaenge={}", seen.address, due.size());
     } else {

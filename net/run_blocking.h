@@ -42,4 +42,15 @@ awaitable<R> run_blocking(asio::thread_pool& pool, Fn fn) {
   co_return value;
 }
 
+// run_blocking on `pool` when there is one, else fn() right here (tests and tools that run
+// without a worker pool).
+template <typename Fn, typename R = std::invoke_result_t<Fn&>>
+awaitable<R> run_blocking_or_here(asio::thread_pool* pool, Fn fn) {
+  if (pool == nullptr) {
+    co_return fn();
+  }
+  R value = co_await run_blocking(*pool, std::move(fn));
+  co_return value;
+}
+
 }  // namespace kimgate::net
