@@ -72,7 +72,7 @@ awaitable<void> AccountUpkeep::run_and_forget(LoginSeen seen) {
   OPENSSL_cleanse(seen.password.data(), seen.password.size());
 }
 
-awaitable<void> AccountUpkeep::run(LoginSeen seen) {
+awaitable<void> AccountUpkeep::run(const LoginSeen& seen) {
   const std::string key = lower(seen.address);
   State& state = state_[key];
   if (state.in_flight) {

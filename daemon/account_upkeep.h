@@ -70,7 +70,7 @@ class AccountUpkeep {
   // From the I/O thread after a successful upstream login; starts a run when something is due.
   void logged_in(LoginSeen seen);
   // The same run, awaited (tests, kimctl-triggered checks).
-  net::awaitable<void> run(LoginSeen seen);
+  net::awaitable<void> run(const LoginSeen& seen);
 
  private:
   struct State {

@@ -5,6 +5,7 @@
 #include "kim/route_address.h"
 #include "kim/route_rules.h"
 #include "kim/send_mail.h"
+#include "kim/track_match.h"
 #include "ldap/directory.h"
 
 namespace kimgate::daemon {
@@ -347,6 +348,7 @@ net::awaitable<RouteOutcome> resolve_routes(RouteRequest request) {
       out.guid = resolved->guid;
     }
     rewrite.addresses.emplace_back(resolved->step.from, resolved->step.to);
+    out.targets.push_back(RoutedTarget{resolved->step.to, resolved->step.service});
     out.steps.push_back(std::move(resolved->step));
   }
   for (auto& h : kim::kv_connect_headers(*request.mail)) {
@@ -356,6 +358,10 @@ net::awaitable<RouteOutcome> resolve_routes(RouteRequest request) {
   if (out.steps.empty()) {
     co_return out;
   }
+  if (!files_read) {
+    ctx.files = kim::attachments(*request.mail);
+  }
+  out.archive = kim::archive_name(ctx.files);
   std::vector<smtp::Recipient> recipients;
   for (auto r : request.envelope.recipients) {
     for (const auto& [from, to] : rewrite.addresses) {

@@ -37,12 +37,20 @@ struct RouteStep {
   std::string reason;   // why, one sentence
 };
 
+// What tracking (issue 18) needs of a routed mail: one entry per resolved KIM address.
+struct RoutedTarget {
+  std::string recipient;  // the KIM address the routing address became
+  std::string service;    // route service ("1click", "eau", ...); "kv-connect" for a KV-Connect address
+};
+
 struct RouteOutcome {
   std::optional<RouteRefusal> refusal;
   std::vector<RouteStep> steps;        // empty: nothing to route, the mail is unchanged
   smtp::Envelope envelope;             // with the routing addresses replaced (duplicates removed)
   std::optional<std::string> message;  // the rewritten mail, when anything changed
-  std::string guid;                    // 1-Click GUID, for the log (and tracking later)
+  std::string guid;                    // 1-Click GUID, for the log and tracking
+  std::vector<RoutedTarget> targets;   // the address steps' results, for tracking
+  std::string archive;                 // the eDoku archive attached (kim::archive_name), for tracking
 };
 
 struct RouteRequest {

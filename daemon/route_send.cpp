@@ -8,7 +8,6 @@
 
 #include "daemon/route_resolve.h"
 #include "kim/route_sources.h"
-#include "kim/track_match.h"
 
 namespace kimgate::daemon {
 
@@ -33,28 +32,19 @@ std::shared_ptr<const RouteData> load_routing(const conf::Config& config) {
 
 namespace {
 
-// The targets of the routing steps (KV-Connect mappings take their service from the
-// Dienstkennung), the GUID and the eDoku archive name, for tracking.
-void note_track(const RouteData& routing, const RouteOutcome& outcome, const std::string& original,
-                const kim::RawMessage& mail, RouteTrack& track) {
-  const std::string_view routed = outcome.message ? std::string_view(*outcome.message) : std::string_view(original);
-  const std::optional<kim::RawMessage> parsed = kim::parse_raw_message(routed);
-  const kim::RawMessage& m = parsed ? *parsed : mail;
-  track.dienstkennung = kim::header_value(m, "X-KIM-Dienstkennung").value_or("");
+// The routed KIM addresses with their services (a KV-Connect address takes its service from the
+// routed mail's Dienstkennung), the GUID and the eDoku archive, for tracking.
+void note_track(const RouteData& routing, RouteOutcome& outcome, const kim::RawMessage& routed, RouteTrack& track) {
+  track.dienstkennung = kim::header_value(routed, "X-KIM-Dienstkennung").value_or("");
   const kim::RouteService* by_dk = routing.services.by_dienstkennung(track.dienstkennung);
-  for (const auto& step : outcome.steps) {
-    if (step.to.find('@') == std::string::npos) {
-      continue;  // a header mapping (X-KVC-Dienstkennung), not an address
+  for (RoutedTarget& t : outcome.targets) {
+    if (t.service == "kv-connect" && by_dk != nullptr) {
+      t.service = by_dk->name;
     }
-    std::string service = step.service;
-    if (service == "kv-connect") {
-      service = by_dk != nullptr ? by_dk->name : "kv-connect";
-    }
-    track.targets.push_back(RoutedTarget{step.to, std::move(service)});
+    track.targets.push_back(std::move(t));
   }
   track.guid = outcome.guid;
-  const std::vector<std::string> archives = kim::archive_names(routed);
-  track.archive = archives.empty() ? "" : archives.front();
+  track.archive = std::move(outcome.archive);
 }
 
 }  // namespace
@@ -81,9 +71,6 @@ net::awaitable<std::optional<smtp::Answer>> route_mail(const RouteData& routing,
     spdlog::info("event=route_resolved message_id={} service={} from=<{}> to=<{}> guid={} reason=\"{}\"", message_id,
                  step.service, step.from, step.to, outcome.guid.empty() ? "-" : outcome.guid, step.reason);
   }
-  if (track != nullptr && !outcome.steps.empty()) {
-    note_track(routing, outcome, *message, *mail, *track);
-  }
   if (outcome.message) {
     OPENSSL_cleanse(message->data(), message->size());
     *message = std::move(*outcome.message);
@@ -92,6 +79,9 @@ net::awaitable<std::optional<smtp::Answer>> route_mail(const RouteData& routing,
     if (!mail) {
       co_return smtp::Answer{451, "4.3.0", "Internal error: the routed mail has no valid header section"};
     }
+  }
+  if (track != nullptr && !outcome.steps.empty()) {
+    note_track(routing, outcome, *mail, *track);  // the routed mail, parsed once above
   }
   co_return std::nullopt;
 }

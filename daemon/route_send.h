@@ -9,6 +9,7 @@
 
 #include "conf/config.h"
 #include "daemon/route_data.h"
+#include "daemon/route_resolve.h"
 #include "kim/raw_message.h"
 #include "net/asio.h"
 #include "smtp/send_hooks.h"
@@ -23,11 +24,7 @@ namespace kimgate::daemon {
 // problem when a configured file does not load.
 std::shared_ptr<const RouteData> load_routing(const conf::Config& config);
 
-// What tracking (issue 18) needs of a routed mail: one entry per resolved KIM address.
-struct RoutedTarget {
-  std::string recipient;  // the KIM address the routing address became
-  std::string service;    // route service ("1click", "eau", ...)
-};
+// What tracking (issue 18) needs of a routed mail.
 struct RouteTrack {
   std::vector<RoutedTarget> targets;  // empty: nothing was routed
   std::string dienstkennung;

@@ -23,12 +23,6 @@ namespace kimgate::daemon {
 using net::awaitable;
 using nlohmann::json;
 
-namespace {
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
-
 awaitable<std::string> Server::send_own_mail(OwnMail mail) {
   std::shared_ptr<net::asio::ssl::context> tls = provider_tls(mail.address);
   std::string failed = co_await send_to_own_mailbox(upstream_settings(), std::move(tls), std::move(mail));

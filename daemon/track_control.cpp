@@ -1,5 +1,6 @@
 #include "daemon/track_control.h"
 
+#include "daemon/admin_internal.h"
 #include "kim/route_sources.h"
 
 namespace kimgate::daemon {
@@ -44,9 +45,7 @@ json vorgang_json(const Vorgang& v, std::int64_t now) {
 
 json track_request(TrackStore& store, const json& request, std::int64_t now) {
   const std::string op = request.value("op", "");
-  const std::string account = request.contains("account") && request["account"].is_string()
-                                  ? request["account"].get<std::string>()
-                                  : std::string();
+  const std::string account = admin::text(request, "account");
   if (op == "track.list") {
     TrackQuery q;
     q.account = account;
@@ -56,7 +55,7 @@ json track_request(TrackStore& store, const json& request, std::int64_t now) {
     return json{{"ok", true}, {"vorgaenge", array_of(store.list(q), now)}};
   }
   if (op == "track.show") {
-    const std::string id = request.contains("id") && request["id"].is_string() ? request["id"].get<std::string>() : "";
+    const std::string id = admin::text(request, "id");
     if (id.empty()) {
       return json{{"ok", false}, {"error", "track.show needs an id or a Message-ID"}};
     }

@@ -19,11 +19,11 @@ namespace kimgate::daemon {
 
 using net::awaitable;
 
-namespace {
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+namespace {
 
 struct Recorded {
   std::size_t count = 0;
@@ -123,7 +123,7 @@ awaitable<void> TrackNotices::run_and_forget(LoginSeen seen) {
   OPENSSL_cleanse(seen.password.data(), seen.password.size());
 }
 
-awaitable<void> TrackNotices::run(LoginSeen seen) {
+awaitable<void> TrackNotices::run(const LoginSeen& seen) {
   const std::string key = admin::lower(seen.address);
   if (deps_.store == nullptr || std::find(in_flight_.begin(), in_flight_.end(), key) != in_flight_.end()) {
     co_return;

@@ -21,6 +21,9 @@
 
 namespace kimgate::daemon {
 
+// Now, in Unix seconds (the stores' time unit).
+std::int64_t unix_now();
+
 struct ReceiveOutcome;
 
 class TrackRecorder {
@@ -54,7 +57,7 @@ class TrackNotices {
  public:
   TrackNotices(net::asio::any_io_executor ex, TrackNoticeDeps deps) : ex_(std::move(ex)), deps_(std::move(deps)) {}
   void logged_in(LoginSeen seen);
-  net::awaitable<void> run(LoginSeen seen);
+  net::awaitable<void> run(const LoginSeen& seen);
 
  private:
   net::awaitable<void> run_and_forget(LoginSeen seen);

@@ -5,14 +5,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "kim/route_text.h"
+
 namespace kimgate::daemon {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
+using kim::route_text::ascii_lower;
 
 std::string select(const std::string& rest) {
   return std::string("SELECT ") + kVorgangColumns + " FROM vorgang " + rest;
@@ -98,8 +97,8 @@ std::optional<std::string> SqlTrackStore::record_submission(const Submission& s)
       run("INSERT INTO vorgang (message_id, account, service, dienstkennung, recipient, guid, archive, sent_at,"
           " deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
           " ON CONFLICT (account, message_id, recipient) DO NOTHING",
-          {s.message_id, lower(s.account), s.service, s.dienstkennung, lower(s.recipient), lower(s.guid), s.archive,
-           s.sent_at, deadline});
+          {s.message_id, ascii_lower(s.account), s.service, s.dienstkennung, ascii_lower(s.recipient),
+           ascii_lower(s.guid), s.archive, s.sent_at, deadline});
   if (r.error) {
     return "tracking database: " + *r.error;
   }
@@ -133,7 +132,7 @@ std::optional<Vorgang> SqlTrackStore::record_answer(const std::string& account, 
     return std::nullopt;
   }
   const std::lock_guard lock(mutex_);
-  const std::optional<std::int64_t> id = match(lower(account), answer);
+  const std::optional<std::int64_t> id = match(ascii_lower(account), answer);
   if (!id) {
     return std::nullopt;
   }
@@ -161,7 +160,7 @@ std::optional<Vorgang> SqlTrackStore::record_answer(const std::string& account, 
 std::vector<Vorgang> SqlTrackStore::list(const TrackQuery& query) {
   const std::lock_guard lock(mutex_);
   return vorgaenge(select("WHERE ($1 = '' OR account = $1) ORDER BY id DESC LIMIT $2"),
-                   {lower(query.account), static_cast<std::int64_t>(query.limit)}, "list");
+                   {ascii_lower(query.account), static_cast<std::int64_t>(query.limit)}, "list");
 }
 
 std::vector<Vorgang> SqlTrackStore::find(const std::string& id_or_message_id) {
@@ -184,7 +183,7 @@ std::vector<Vorgang> SqlTrackStore::overdue(std::int64_t now, const std::string&
   const std::lock_guard lock(mutex_);
   return vorgaenge(select("WHERE status IN ('sent', 'received') AND deadline IS NOT NULL AND deadline < $1"
                           " AND ($2 = '' OR account = $2) ORDER BY deadline, id"),
-                   {now, lower(account)}, "overdue");
+                   {now, ascii_lower(account)}, "overdue");
 }
 
 std::vector<std::pair<Vorgang, NoticeReason>> SqlTrackStore::notices_due(const std::string& account, std::int64_t now) {
@@ -193,7 +192,7 @@ std::vector<std::pair<Vorgang, NoticeReason>> SqlTrackStore::notices_due(const s
   for (Vorgang& v : vorgaenge(select("WHERE account = $1 AND ((status IN ('sent', 'received') AND deadline IS NOT NULL"
                                      " AND deadline < $2 AND overdue_noticed_at = 0) OR (status = 'ERROR' AND"
                                      " error_noticed_at = 0)) ORDER BY id LIMIT 100"),
-                              {lower(account), now}, "notices")) {
+                              {ascii_lower(account), now}, "notices")) {
     const NoticeReason why = v.status == TrackStatus::error ? NoticeReason::error : NoticeReason::overdue;
     out.emplace_back(std::move(v), why);
   }

@@ -33,6 +33,7 @@ constexpr const char* kSchema =
     " error_noticed_at INTEGER NOT NULL DEFAULT 0,"
     " UNIQUE (account, message_id, recipient));"
     "CREATE INDEX IF NOT EXISTS vorgang_guid ON vorgang (account, guid);"
+    "DROP INDEX IF EXISTS vorgang_archive;"
     "CREATE INDEX IF NOT EXISTS vorgang_archive_ci ON vorgang (account, lower(archive));"
     "CREATE INDEX IF NOT EXISTS vorgang_open ON vorgang (status, deadline);"
     "PRAGMA user_version = 1;";
@@ -107,10 +108,13 @@ SqlResult SqliteTrackStore::run(const std::string& sql, const std::vector<SqlVal
   while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
     SqlRow row;
     for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+      // The type first: after sqlite3_column_text converted a value, its type is undefined.
+      if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+        row.emplace_back(std::nullopt);
+        continue;
+      }
       const auto* text = sqlite3_column_text(stmt, c);
-      row.push_back(sqlite3_column_type(stmt, c) == SQLITE_NULL || text == nullptr
-                        ? std::nullopt
-                        : std::optional<std::string>(reinterpret_cast<const char*>(text)));
+      row.emplace_back(text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text)));
     }
     out.rows.push_back(std::move(row));
   }

@@ -5,6 +5,7 @@
 
 #include "crypto/base64.h"
 #include "kim/raw_message.h"
+#include "kim/route_text.h"
 
 namespace kimgate::kim {
 
@@ -13,15 +14,8 @@ namespace {
 constexpr int kMaxDepth = 3;
 constexpr int kMaxParts = 64;
 
-char lower_char(char c) {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower_char);
-  return out;
-}
+using route_text::ascii_lower;
+using route_text::hex_digit;
 
 std::string bounded(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
@@ -64,14 +58,6 @@ void add_message_ids(std::vector<std::string>& keys, std::string_view value) {
   }
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  const char l = lower_char(c);
-  return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
-}
-
 std::string decode_quoted_printable(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -80,8 +66,8 @@ std::string decode_quoted_printable(std::string_view in) {
       out.push_back(in[i]);
       continue;
     }
-    if (i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+    if (i + 2 < in.size() && hex_digit(in[i + 1]) >= 0 && hex_digit(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit(in[i + 1]) * 16 + hex_digit(in[i + 2])));
       i += 2;
     } else if (i + 1 < in.size() && (in[i + 1] == '\r' || in[i + 1] == '\n')) {
       i += (in[i + 1] == '\r' && i + 2 < in.size() && in[i + 2] == '\n') ? 2 : 1;  // soft line break
@@ -93,7 +79,7 @@ std::string decode_quoted_printable(std::string_view in) {
 }
 
 std::string decoded_body(const RawMessage& m, std::string_view body) {
-  const std::string cte = lower(header_value(m, "Content-Transfer-Encoding").value_or(""));
+  const std::string cte = ascii_lower(header_value(m, "Content-Transfer-Encoding").value_or(""));
   if (cte == "base64") {
     std::optional<std::string> d = crypto::base64::decode(body, crypto::base64::Whitespace::skip);
     return d ? std::move(*d) : std::string();
@@ -162,7 +148,7 @@ void collect(std::string_view entity, int depth, Collected& out) {
   }
   if (istarts_with(type, "multipart/")) {
     if (type == "multipart/report" &&
-        lower(mime_parameter(content_type, "report-type").value_or("")) == "disposition-notification") {
+        ascii_lower(mime_parameter(content_type, "report-type").value_or("")) == "disposition-notification") {
       out.report = true;
     }
     collect_multipart(m->body, mime_parameter(content_type, "boundary").value_or(""), depth, out);
@@ -215,7 +201,7 @@ bool has_word(std::string_view line, std::string_view word) {
 }
 
 TrackResult result_in(std::string_view line) {
-  const std::string l = lower(line);
+  const std::string l = ascii_lower(line);
   if (l.find("status") == std::string::npos && l.find("ergebnis") == std::string::npos &&
       l.find("result") == std::string::npos) {
     return TrackResult::none;
@@ -234,7 +220,7 @@ TrackResult result_in(std::string_view line) {
 
 // "Vorgang 2024-000123", "Vorgangsnummer: X-1", "<vorgangsnummer V="..."/>".
 std::string vorgangsnummer_in(std::string_view line) {
-  const std::string l = lower(line);
+  const std::string l = ascii_lower(line);
   std::size_t pos = l.find("vorgang");
   while (pos != std::string::npos) {
     std::size_t i = pos + 7;
@@ -263,7 +249,7 @@ std::string vorgangsnummer_in(std::string_view line) {
 }
 
 std::optional<std::string> summary_in(std::string_view line) {
-  const std::string l = lower(line);
+  const std::string l = ascii_lower(line);
   for (std::string_view key : {"zusammenfassung:", "summary:"}) {
     const std::size_t pos = l.find(key);
     if (pos != std::string::npos) {
@@ -281,7 +267,7 @@ bool is_uuid_at(std::string_view s, std::size_t i) {
   }
   for (std::size_t k = 0; k < kLen; ++k) {
     const bool dash = k == 8 || k == 13 || k == 18 || k == 23;
-    if (dash ? s[i + k] != '-' : hex_value(s[i + k]) < 0) {
+    if (dash ? s[i + k] != '-' : hex_digit(s[i + k]) < 0) {
       return false;
     }
   }
@@ -291,7 +277,7 @@ bool is_uuid_at(std::string_view s, std::size_t i) {
 void find_guids(std::string_view text, std::vector<std::string>& guids) {
   for (std::size_t i = 8; i + 28 <= text.size() && guids.size() < kMaxKeys; ++i) {
     if (text[i] == '-' && is_uuid_at(text, i - 8)) {
-      add_key(guids, lower(text.substr(i - 8, 36)));
+      add_key(guids, ascii_lower(text.substr(i - 8, 36)));
       i += 27;
     }
   }
@@ -302,7 +288,7 @@ bool name_char(char c) {
 }
 
 void find_archives(std::string_view text, std::vector<std::string>& archives) {
-  const std::string l = lower(text);
+  const std::string l = ascii_lower(text);
   std::size_t pos = l.find(".zip.xkm");
   while (pos != std::string::npos && archives.size() < kMaxKeys) {
     std::size_t start = pos;
@@ -351,9 +337,9 @@ AnswerKind answer_kind_of(std::string_view dienstkennung) {
   if (first == std::string_view::npos) {
     return AnswerKind::none;
   }
-  const std::string app = lower(dienstkennung.substr(0, first));
+  const std::string app = ascii_lower(dienstkennung.substr(0, first));
   std::string_view rest = dienstkennung.substr(first + 1);
-  const std::string type = lower(rest.substr(0, rest.find(';')));
+  const std::string type = ascii_lower(rest.substr(0, rest.find(';')));
   if (app == "eau" && type == "fehler-kasse") {
     return AnswerKind::eau_error;
   }
@@ -442,33 +428,19 @@ AnswerFacts classify_answer(std::string_view mail) {
   return facts;
 }
 
-std::vector<std::string> archive_names(std::string_view mail) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (out.size() < kMaxKeys) {
-    // Case-insensitive search for ".zip.xkm" without copying a mail of up to 15 MiB.
-    pos = mail.find('.', pos);
-    if (pos == std::string_view::npos || pos + 8 > mail.size()) {
-      break;
-    }
-    if (lower(mail.substr(pos, 8)) == ".zip.xkm") {
-      std::size_t start = pos;
-      while (start > 0 && pos - start < kMaxField && name_char(mail[start - 1])) {
-        --start;
-      }
-      if (start < pos) {
-        add_key(out, std::string(mail.substr(start, pos + 8 - start)));
-      }
-      pos += 8;
-    } else {
-      ++pos;
+std::string archive_name(const std::vector<Attachment>& files) {
+  constexpr std::string_view kSuffix = ".zip.xkm";
+  for (const Attachment& f : files) {
+    if (f.name.size() > kSuffix.size() &&
+        iequals(std::string_view(f.name).substr(f.name.size() - kSuffix.size()), kSuffix)) {
+      return bounded(f.name);
     }
   }
-  return out;
+  return {};
 }
 
 DeadlineRule deadline_rule(std::string_view service) {
-  const std::string s = lower(service);
+  const std::string s = ascii_lower(service);
   if (s == "eau") {
     return DeadlineRule{DeadlineKind::none, 0};
   }

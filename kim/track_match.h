@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kim/route_rules.h"
+
 namespace kimgate::kim {
 
 inline constexpr std::size_t kMaxAnswerScan = 256 * 1024;
@@ -46,10 +48,9 @@ struct AnswerFacts {
 
 AnswerFacts classify_answer(std::string_view mail);
 
-// The eDoku archive names ("<name>.zip.xkm", any case) a submission names in its header
-// sections (Content-Type name=, Content-Disposition filename=); at most kMaxKeys. Base64 bodies
-// cannot contain a '.', so a scan of the whole mail finds only names.
-std::vector<std::string> archive_names(std::string_view mail);
+// The eDoku archive ("<name>.zip.xkm", any case) among a submission's attachments (the files
+// routing already read, kim::attachments()): the first one's name, or empty.
+std::string archive_name(const std::vector<Attachment>& files);
 
 // Which answer a Dienstkennung is (by application and message type); none for a delivery or an
 // unknown value.

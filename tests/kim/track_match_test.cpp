@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace kimgate::kim {
 namespace {
 
@@ -142,9 +144,11 @@ TEST(TrackMatch, OrdinaryMailAndGarbageAreNoAnswers) {
 }
 
 TEST(TrackMatch, ValuesAreBoundedAndFreeOfControlCharacters) {
-  const std::string long_line = "Zusammenfassung: " + std::string(5000, 'x') + "\x01";
+  const std::string long_line = "Zusammenfassung: a\x01b\x1b" + std::string(5000, 'x');
   const AnswerFacts f = classify_answer(protocol("eDMP;Quittung;V1.0", "Status: OK\r\n" + long_line + "\r\n"));
   EXPECT_EQ(f.summary.size(), kMaxField);
+  EXPECT_TRUE(std::none_of(f.summary.begin(), f.summary.end(), [](unsigned char c) { return c < 0x20; }))
+      << f.summary.substr(0, 40);
 }
 
 TEST(TrackMatch, AnswerKindsByDienstkennung) {
@@ -177,10 +181,10 @@ TEST(TrackMatch, ArchiveNamesOfASubmission) {
       "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n"
       "Content-Type: application/octet-stream; name=\"QS_2024Q1.ZIP.XKM\"\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--a--\r\n";
-  const auto names = archive_names(mail);
-  ASSERT_EQ(names.size(), 1U);
-  EXPECT_EQ(names[0], "QS_2024Q1.ZIP.XKM");
-  EXPECT_TRUE(archive_names("no archive. at all.").empty());
+  EXPECT_EQ(archive_name(attachments(*parse_raw_message(mail))), "QS_2024Q1.ZIP.XKM");
+  EXPECT_TRUE(
+      archive_name(attachments(*parse_raw_message("Subject: no archive. at all.zip.xkm\r\n\r\nx.zip.xkm\r\n"))).empty())
+      << "only attachments count, not a name typed in a header or the text";
 }
 
 }  // namespace
