@@ -43,16 +43,31 @@ const NoticeText& text_of(NoticeKind kind) {
   return kNotices[0];
 }
 
-// Keeps a value on one line (an error text from a provider may hold anything).
+}  // namespace
+
 std::string one_line(std::string_view s) {
   std::string out;
   for (const char c : s) {
-    out += (c == '\r' || c == '\n' || c == '\t') ? ' ' : c;
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
   }
   return out;
 }
 
-}  // namespace
+std::string own_notice_head(std::string_view address, std::string_view subject, const Generated& generated,
+                            std::string_view field) {
+  const std::string a = one_line(address);
+  std::string out;
+  out += "From: " + a + "\r\n";
+  out += "To: " + a + "\r\n";
+  out += "Subject: " + std::string(subject) + "\r\n";
+  out += "Date: " + generated.date + "\r\n";
+  out += "Message-ID: " + generated.message_id + "\r\n";
+  out += "Auto-Submitted: auto-generated\r\n";
+  out += std::string(field) + "\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+  return out;
+}
 
 std::string notice_code(NoticeKind kind) {
   return std::string(text_of(kind).code);
@@ -60,16 +75,7 @@ std::string notice_code(NoticeKind kind) {
 
 std::string notice_mail(const NoticeRequest& r) {
   const NoticeText& t = text_of(r.kind);
-  std::string out;
-  out += "From: " + r.address + "\r\n";
-  out += "To: " + r.address + "\r\n";
-  out += "Subject: " + std::string(t.subject) + "\r\n";
-  out += "Date: " + r.generated.date + "\r\n";
-  out += "Message-ID: " + r.generated.message_id + "\r\n";
-  out += "Auto-Submitted: auto-generated\r\n";
-  out += "X-KIM-Fehlermeldung: " + std::string(t.code) + "\r\n";
-  out += "MIME-Version: 1.0\r\n";
-  out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+  std::string out = own_notice_head(r.address, t.subject, r.generated, "X-KIM-Fehlermeldung: " + std::string(t.code));
   out += std::string(t.german) + "\r\n\r\n";
   if (r.kind == NoticeKind::certificate_renewal_failed) {
     out += "Fehlertext: " + one_line(r.fehlertext) + "\r\n";

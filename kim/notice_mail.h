@@ -7,6 +7,7 @@
 // next fetch (a receiving client module passes it through: it has no X-KOM-LE-Version).
 // Pure function; the one builder of these notices (DSNs about mails: kim/send_mail.h).
 #include <string>
+#include <string_view>
 
 #include "kim/receive_mail.h"
 
@@ -34,5 +35,13 @@ std::string notice_code(NoticeKind kind);
 // The whole mail (CRLF line ends): text/plain, UTF-8, German first then English, with
 // X-KIM-Fehlermeldung and Auto-Submitted: auto-generated.
 std::string notice_mail(const NoticeRequest& request);
+
+// What every notice to an account's own mailbox shares (these and tracking's, kim/track_notice.h):
+// the header section from and to `address`, with one field of its own (e.g.
+// "X-KIM-Fehlermeldung: 4016"), through the empty line; and values kept on one line (control
+// characters become spaces: a provider's error text may hold anything).
+std::string own_notice_head(std::string_view address, std::string_view subject, const Generated& generated,
+                            std::string_view field);
+std::string one_line(std::string_view s);
 
 }  // namespace kimgate::kim

@@ -1,16 +1,10 @@
 #include "kim/track_notice.h"
 
+#include "kim/notice_mail.h"
+
 namespace kimgate::kim {
 
 namespace {
-
-std::string one_line(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-  }
-  return out;
-}
 
 std::string item_line(const TrackNoticeItem& i) {
   std::string line = i.error ? "- FEHLER / ERROR: " : "- UEBERFAELLIG / OVERDUE: ";
@@ -32,16 +26,8 @@ std::string item_line(const TrackNoticeItem& i) {
 }  // namespace
 
 std::string track_notice_mail(const TrackNoticeRequest& r) {
-  std::string out;
-  out += "From: " + one_line(r.address) + "\r\n";
-  out += "To: " + one_line(r.address) + "\r\n";
-  out += "Subject: KIM: Rueckmeldung ausstehend oder fehlerhaft / Answer overdue or ERROR\r\n";
-  out += "Date: " + r.generated.date + "\r\n";
-  out += "Message-ID: " + r.generated.message_id + "\r\n";
-  out += "Auto-Submitted: auto-generated\r\n";
-  out += "X-KIM-Dienstkennung: KIM-Mail;Default;V1.0\r\n";
-  out += "MIME-Version: 1.0\r\n";
-  out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+  std::string out = own_notice_head(r.address, "KIM: Rueckmeldung ausstehend oder fehlerhaft / Answer overdue or ERROR",
+                                    r.generated, "X-KIM-Dienstkennung: KIM-Mail;Default;V1.0");
   out +=
       "Für die folgenden Sendungen dieses Postfachs ist die erwartete Rückmeldung (Eingangsbestätigung, "
       "Rückprotokoll oder Status) nicht fristgerecht eingetroffen, oder die Rückmeldung meldet einen Fehler "
