@@ -39,8 +39,10 @@ class KimMailbox final : public pop3::MailboxHooks {
   awaitable<pop3::RetrDecision> on_retrieved(const std::string& message) override {
     net::metrics().histogram("kimgate_mail_size_bytes", {"receive"}).observe(static_cast<double>(message.size()));
     ReceiveOutcome outcome = co_await process_retrieved(deps_, who_, message);
-    count_error_codes("receive", outcome.mail);
     if (!outcome.decryption_result.empty()) {
+      // Only what kimgate made of a KIM message: a mail passed through unchanged (a provider's
+      // DSN, a sending client module's error mail) carries someone else's codes.
+      count_error_codes("receive", outcome.mail);
       spdlog::info("event=kim_retr decryption={} integrity={} detail=\"{}\"", outcome.decryption_result,
                    outcome.integrity_result.empty() ? "-" : outcome.integrity_result, outcome.detail);
     }

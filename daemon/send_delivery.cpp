@@ -67,9 +67,6 @@ awaitable<smtp::Answer> deliver(smtp::Client& upstream, Outgoing outgoing, Count
                  dsn.envelope.mail_from, decision.dsn.size(), smtp::result_name(dsn_outcome.result),
                  smtp::describe(dsn_outcome.reply));
     counters.add(dsn_outcome.result == smtp::TransactionResult::delivered ? "dsn_sent" : "dsn_failed");
-    net::metrics()
-        .counter("kimgate_dsns_total", {dsn_outcome.result == smtp::TransactionResult::delivered ? "sent" : "failed"})
-        .inc();
     decision = decide_after_dsn(decision, dsn_outcome, outgoing.message_id);
   }
   counters.add(decision.counter);

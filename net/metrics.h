@@ -1,6 +1,6 @@
 #pragma once
 // Metrics: the process's labelled counters, gauges and histograms, exposed in the Prometheus
-// text format 0.0.4 by the daemon's /metrics endpoint (daemon/metrics_endpoint.h).
+// text format 0.0.4 by the daemon's /metrics endpoint (web/metrics_endpoint.h).
 //
 // Every family is declared once in the table in metrics.cpp (name, type, help, label names,
 // histogram buckets); asking for an undeclared family or the wrong number of label values is a
