@@ -7,56 +7,18 @@ instance costs at most 10 % (ratio >= 0.9); on a machine with spare cores it wou
 first instance's rate again, since the instances share nothing but the provider."""
 import asyncio
 import os
-import shutil
-import socket
-import subprocess
-import time
 
 import loadgen
 import world
 
 
-def haproxy_config(front, daemons):
-    servers = "\n".join(f"    server kg{i} 127.0.0.1:{d.smtps} send-proxy-v2" for i, d in enumerate(daemons, 1))
-    return f"""global
-    maxconn 400
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 120s
-    timeout server 120s
-frontend smtps
-    bind 127.0.0.1:{front}
-    default_backend kimgate
-backend kimgate
-    balance roundrobin
-{servers}
-"""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def through_haproxy(ctx, daemons, count):
     """msg/s and CPU seconds of the instances for `count` mails over 10 kept sessions."""
-    front = free_port()
-    cfg = os.path.join(ctx.work, f"haproxy-{len(daemons)}.cfg")
-    with open(cfg, "w") as f:
-        f.write(haproxy_config(front, daemons))
-    log = open(os.path.join(ctx.work, "haproxy.log"), "a")
-    hap = subprocess.Popen([shutil.which("haproxy") or "/usr/sbin/haproxy", "-db", "-f", cfg], stdout=log,
-                           stderr=subprocess.STDOUT)
+    (front,) = world.harness.free_ports(1)
+    hap = world.harness.HAProxy(ctx.work, {"smtps": (front, [d.smtps for d in daemons])}, server_options="")
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", front), 1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        if not hap.start():
+            raise RuntimeError(f"HAProxy did not start: {hap.log_text()[-500:]}")
         p = ctx.sender
         user = world.user_for_sink(ctx.w, p, ctx.sink().port)
         mail = loadgen.client_mail(p["kim_address"], [ctx.recipient["kim_address"]], 10240)
@@ -66,9 +28,7 @@ def through_haproxy(ctx, daemons, count):
         asyncio.run(load.run())
         return load, sum(d.stats.cpu_s() for d in daemons) - cpu0
     finally:
-        hap.terminate()
-        hap.wait()
-        log.close()
+        hap.stop()
 
 
 def s11(ctx, row):

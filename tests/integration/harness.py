@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import poplib
+import shutil
 import smtplib
 import socket
 import ssl
@@ -463,3 +464,63 @@ def kimctl_runner(kimctl, config):
                 body = None
         return r, body
     return run_kimctl
+
+
+def listening(port, host="127.0.0.1"):
+    """Whether something accepts TCP connections on host:port."""
+    try:
+        socket.create_connection((host, port), 1).close()
+        return True
+    except OSError:
+        return False
+
+
+def with_proxy_protocol(config_text, kg):
+    """kg's configuration with proxy_protocol = true on its implicit-TLS SMTP and POP3 listeners."""
+    for port in (kg.smtps, kg.pop3s):
+        config_text = config_text.replace(f"port = {port}\n", f"port = {port}\nproxy_protocol = true\n", 1)
+    return config_text
+
+
+class HAProxy:
+    """Debian's HAProxy in TCP mode in front of kimgated instances: one frontend per entry of
+    `fronts` ({name: (front port, [backend ports])}), each balanced round robin over its backend
+    ports with send-proxy-v2 and `server_options` (health checks with check-send-proxy by default)."""
+
+    def __init__(self, work, fronts, server_options="check check-send-proxy inter 1s", binary=None):
+        self.fronts = fronts
+        self.binary = binary or shutil.which("haproxy") or "/usr/sbin/haproxy"
+        self.config_path = os.path.join(work, f"haproxy-{len(os.listdir(work))}.cfg")
+        self.log_path = self.config_path[:-4] + ".log"
+        lines = ["global", "    maxconn 400", "defaults", "    mode tcp", "    timeout connect 2s",
+                 "    timeout client 120s", "    timeout server 120s", "    option redispatch", "    retries 3"]
+        for name, (front, backends) in fronts.items():
+            lines += [f"frontend {name}", f"    bind 127.0.0.1:{front}", f"    default_backend {name}_servers",
+                      f"backend {name}_servers", "    balance roundrobin"]
+            lines += [f"    server kg{i} 127.0.0.1:{port} send-proxy-v2 {server_options}"
+                      for i, port in enumerate(backends, 1)]
+        with open(self.config_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = None
+
+    def start(self, deadline_s=20):
+        """Starts HAProxy; True once every frontend accepts connections."""
+        self.log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([self.binary, "-db", "-f", self.config_path], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        return wait_until(lambda: all(listening(front) for front, _ in self.fronts.values()), deadline_s, 0.1)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None:
+            self.log.close()
+
+    def log_text(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()

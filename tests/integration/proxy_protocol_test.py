@@ -8,19 +8,17 @@ checks with check-send-proxy) in front of kimgated's implicit-TLS SMTP and POP3 
 - a mail sent and fetched through HAProxy works end to end;
 - a connection to the listener that bypasses HAProxy (no PROXY header) is closed and logged as
   event=proxy_header_rejected, and HAProxy's health checks (LOCAL) are not rejected."""
-import os
 import poplib
 import shutil
 import smtplib
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
 import uuid
 
-from harness import (Failures, Kimgated, free_ports, kim_user, letter, load_world, pvs_tls, retrieve, wait_until,
-                     world_test_args, wrap_up)
+from harness import (Failures, HAProxy, Kimgated, free_ports, kim_user, letter, load_world, pvs_tls, retrieve,
+                     wait_until, with_proxy_protocol, world_test_args, wrap_up)
 
 
 class SourcePOP3(poplib.POP3_SSL):
@@ -35,27 +33,6 @@ class SourcePOP3(poplib.POP3_SSL):
         return self.context.wrap_socket(sock, server_hostname=self.host)
 
 
-def haproxy_config(smtps_front, pop3s_front, kg):
-    return f"""global
-    maxconn 200
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 120s
-    timeout server 120s
-frontend smtps
-    bind 127.0.0.1:{smtps_front}
-    default_backend kimgate_smtps
-frontend pop3s
-    bind 127.0.0.1:{pop3s_front}
-    default_backend kimgate_pop3s
-backend kimgate_smtps
-    server kg1 127.0.0.1:{kg.smtps} send-proxy-v2 check check-send-proxy inter 1s
-backend kimgate_pop3s
-    server kg1 127.0.0.1:{kg.pop3s} send-proxy-v2 check check-send-proxy inter 1s
-"""
-
-
 def main():
     args = world_test_args(("--haproxy", {"default": shutil.which("haproxy") or "/usr/sbin/haproxy"}))
     started = time.monotonic()
@@ -66,27 +43,13 @@ def main():
     kg = Kimgated(args.kimgated, args.source, w,
                   extra_config='\n[limits]\nlogin_failures = 2\nlogin_lock = "60s"\nlogin_failure_delay = "0s"\n'
                                f'\n[metrics]\nlisten = "127.0.0.1:{metrics_port}"\n')
-    config = kg.base_config
-    for port in (kg.smtps, kg.pop3s):
-        config = config.replace(f"port = {port}\n", f"port = {port}\nproxy_protocol = true\n", 1)
+    config = with_proxy_protocol(kg.base_config, kg)
     smtps_front, pop3s_front = free_ports(2)
-    hap_cfg = os.path.join(kg.work, "haproxy.cfg")
-    with open(hap_cfg, "w") as f:
-        f.write(haproxy_config(smtps_front, pop3s_front, kg))
-    hap_log = open(os.path.join(kg.work, "haproxy.log"), "w")
-    hap = None
+    hap = HAProxy(kg.work, {"smtps": (smtps_front, [kg.smtps]), "pop3s": (pop3s_front, [kg.pop3s])},
+                  binary=args.haproxy)
     try:
         t.check(kg.start(config), "kimgated with proxy_protocol on the implicit-TLS listeners started")
-        hap = subprocess.Popen([args.haproxy, "-db", "-f", hap_cfg], stdout=hap_log, stderr=subprocess.STDOUT)
-
-        def listening(port):
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                return True
-            except OSError:
-                return False
-
-        t.check(wait_until(lambda: listening(smtps_front) and listening(pop3s_front), 20, 0.2), "HAProxy listens")
+        t.check(hap.start(), "HAProxy listens")
 
         def smtp_from(source, p, password):
             s = smtplib.SMTP_SSL("127.0.0.1", smtps_front, context=pvs_tls(), timeout=60,
@@ -169,17 +132,9 @@ def main():
         t.check(not any("peer=127.0.0.1:" in l and "event=auth" in l for l in log.splitlines()),
                 "no login is logged with HAProxy's address")
     finally:
-        if hap is not None:
-            hap.terminate()
-            try:
-                hap.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                hap.kill()
-                hap.wait()
-        hap_log.close()
+        hap.stop()
         if t.failed:
-            with open(os.path.join(kg.work, "haproxy.log"), errors="replace") as f:
-                print(f.read()[-3000:])
+            print(hap.log_text()[-3000:])
         wrap_up(t, kg, "proxy_protocol_test", started)
     return t.finish()
 

@@ -18,54 +18,18 @@ import os
 import poplib
 import shutil
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from harness import (Failures, Kimgated, free_ports, kim_user, kimctl_runner, letter, load_world, provider_mailbox,
-                     pvs_tls, secret_file, wait_until, world_test_args, wrap_up)
+from harness import (Failures, HAProxy, Kimgated, free_ports, kim_user, kimctl_runner, letter, load_world,
+                     provider_mailbox, pvs_tls, secret_file, wait_until, with_proxy_protocol, world_test_args,
+                     wrap_up)
 
 DOMAIN = "route.kimgate.invalid"
 MAILS, CLIENTS = 1000, 8
-
-
-def haproxy_config(smtps_front, pop3s_front, instances):
-    def servers(port_of):
-        return "\n".join(f"    server kg{i + 1} 127.0.0.1:{port_of(kg)} send-proxy-v2 check check-send-proxy "
-                         f"inter 500ms fall 1 rise 2" for i, kg in enumerate(instances))
-    return f"""global
-    maxconn 400
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 120s
-    timeout server 120s
-    option redispatch
-    retries 3
-frontend smtps
-    bind 127.0.0.1:{smtps_front}
-    default_backend kimgate_smtps
-frontend pop3s
-    bind 127.0.0.1:{pop3s_front}
-    default_backend kimgate_pop3s
-backend kimgate_smtps
-    balance roundrobin
-{servers(lambda kg: kg.smtps)}
-backend kimgate_pop3s
-    balance roundrobin
-{servers(lambda kg: kg.pop3s)}
-"""
-
-
-def listening(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), 1).close()
-        return True
-    except OSError:
-        return False
 
 
 def main():
@@ -91,24 +55,16 @@ def main():
     extra = (f'\n[tracking]\nbackend = "postgresql"\npostgresql = "{conninfo}"\n'
              f'postgresql_password_file = "{password_file}"\n'
              '\n[limits]\nlogin_failures = 2\nlogin_lock = "120s"\nlogin_failure_delay = "0s"\n')
-    configs = []
-    for kg in (kg1, kg2):
-        config = kg.base_config + extra
-        for port in (kg.smtps, kg.pop3s):
-            config = config.replace(f"port = {port}\n", f"port = {port}\nproxy_protocol = true\n", 1)
-        configs.append(config)
+    configs = [with_proxy_protocol(kg.base_config + extra, kg) for kg in (kg1, kg2)]
     smtps_front, pop3s_front = free_ports(2)
-    hap_cfg = os.path.join(kg1.work, "haproxy.cfg")
-    with open(hap_cfg, "w") as f:
-        f.write(haproxy_config(smtps_front, pop3s_front, (kg1, kg2)))
-    hap_log = open(os.path.join(kg1.work, "haproxy.log"), "w")
-    hap = None
+    hap = HAProxy(kg1.work, {"smtps": (smtps_front, [kg1.smtps, kg2.smtps]),
+                             "pop3s": (pop3s_front, [kg1.pop3s, kg2.pop3s])},
+                  server_options="check check-send-proxy inter 500ms fall 1 rise 2", binary=args.haproxy)
     try:
         t.check(r.returncode == 0 and conninfo.startswith("host="), f"PostgreSQL runs ({r.stderr.strip()[-300:]})")
         t.check(kg1.start(configs[0]) and kg2.start(configs[1]),
                 "two kimgated instances start on one PostgreSQL tracking database")
-        hap = subprocess.Popen([args.haproxy, "-db", "-f", hap_cfg], stdout=hap_log, stderr=subprocess.STDOUT)
-        t.check(wait_until(lambda: listening(smtps_front) and listening(pop3s_front), 20, 0.2), "HAProxy listens")
+        t.check(hap.start(), "HAProxy listens")
         time.sleep(1.5)  # both servers pass their first health checks
 
         def smtp_from(source, password=None):
@@ -162,10 +118,12 @@ def main():
 
         with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
             futures = [pool.submit(client, mails) for mails in per_client]
-            wait_until(lambda: progress[0] >= MAILS // 3, 900, 0.05)
+            t.check(wait_until(lambda: progress[0] >= MAILS // 3, 900, 0.05),
+                    f"a third of the mails got their 250 before the kill ({progress[0]})")
             kg1.kill9()
             killed_at = progress[0]
-            wait_until(lambda: progress[0] >= killed_at + 100, 300, 0.05)
+            t.check(wait_until(lambda: progress[0] >= killed_at + 100, 300, 0.05),
+                    "100 more mails got their 250 through the surviving instance")
             t.check(kg1.start(configs[0]), f"instance 1 was killed with SIGKILL after {killed_at} mails and restarted")
             concurrent.futures.wait(futures)
         t.check(not outcomes["5xx"], f"the PVS clients saw no 5xx ({outcomes['5xx'][:3]})")
@@ -234,10 +192,7 @@ def main():
             other = str(e)
         t.check(other == "ok", f"127.0.0.8 logs in through the same HAProxy ({other})")
     finally:
-        if hap is not None:
-            hap.terminate()
-            hap.wait()
-        hap_log.close()
+        hap.stop()
         kg2.close()
         subprocess.run([sys.executable, postgres, "stop", pg_dir], capture_output=True)
         shutil.rmtree(pg_dir, ignore_errors=True)
