@@ -7,6 +7,7 @@
 #include "admin/card_command.h"
 #include "admin/commands.h"
 #include "admin/doctor_command.h"
+#include "admin/log_command.h"
 #include "admin/message_command.h"
 #include "admin/route_command.h"
 #include "admin/status_command.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   groups.push_back(kimgate::admin::register_doctor_commands(app, config_path));
   groups.push_back(kimgate::admin::register_account_commands(app, config_path));
   groups.push_back(kimgate::admin::register_web_commands(app, config_path));
+  groups.push_back(kimgate::admin::register_log_commands(app, config_path));
 
   CLI11_PARSE(app, argc, argv);
   for (const auto& g : groups) {

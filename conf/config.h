@@ -187,11 +187,13 @@ struct LimitsSection {
 };
 
 enum class LogLevel { trace, debug, info, warn, error };
-enum class LogTarget { automatic, console, journald };
+enum class LogTarget { automatic, console, journald, file };
 
 struct LogSection {
   LogLevel level = LogLevel::info;
   LogTarget target = LogTarget::automatic;
+  Path directory = "/var/log/kimgate";               // target "file": kimgated-YYYY-MM-DD.log
+  Duration retention = std::chrono::hours(24 * 30);  // TTL_PROTS: files older than this are deleted
   bool operator==(const LogSection&) const = default;
 };
 

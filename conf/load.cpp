@@ -37,7 +37,12 @@ void read_log(Context& ctx, const toml::table* t, LogSection& l) {
             {"warn", LogLevel::warn},
             {"error", LogLevel::error}});
   r.choice("target", l.target,
-           {{"auto", LogTarget::automatic}, {"console", LogTarget::console}, {"journald", LogTarget::journald}});
+           {{"auto", LogTarget::automatic},
+            {"console", LogTarget::console},
+            {"journald", LogTarget::journald},
+            {"file", LogTarget::file}});
+  r.path("directory", l.directory, FileCheck::none);
+  r.duration("retention", l.retention, std::chrono::hours(24), std::chrono::hours(24 * 3650));
   r.finish();
 }
 

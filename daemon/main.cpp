@@ -128,7 +128,12 @@ int main(int argc, char** argv) {
       return rc;
     }
   }
-  kimgate::daemon::setup_logging(config.log, !keep_stderr);
+  if (const std::string error = kimgate::daemon::setup_logging(config.log, config.daemon.state_dir, !keep_stderr);
+      !error.empty()) {
+    std::cerr << "kimgated: not started: " << error << "\n";
+    tell_parent(ready_fd, error);
+    return kExitConfig;
+  }
   spdlog::info("event=start version={} config=\"{}\"", KIMGATE_VERSION, config_path);
   try {
     boost::asio::io_context io(1);

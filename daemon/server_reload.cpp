@@ -52,7 +52,10 @@ void Server::reload() {
   report("receive_filter", next.receive_filters != config_.receive_filters, true);
   receive_->set_receive_filters(next.receive_filters);
   config_.receive_filters = next.receive_filters;
-  setup_logging(next.log);
+  if (const std::string error = setup_logging(next.log, config_.daemon.state_dir); !error.empty()) {
+    spdlog::error("event=reload_log_kept reason=\"{}\"", error);  // the old logger stays
+    next.log = config_.log;
+  }
   runtime_ = std::move(fresh);
   // Kept until restart: what is bound or connected at start-up.
   report("pvs.listener",

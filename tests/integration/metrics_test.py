@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""The Prometheus endpoint against the test world: kimgated with [metrics] listen, a KIM mail sent
-A -> B and fetched by B through kimgated, one wrong password; the scrape taken afterwards shows the
-sessions, the mail, the Konnektor operations with their latencies, the VZD, the provider, the login
-failure and the sizes moved by what happened, and `promtool check metrics` passes on it. Only GET
-and HEAD /metrics are answered."""
+"""Metrics and logs (issue 20) against the test world: kimgated with [metrics] listen, a KIM mail
+sent A -> B and fetched by B through kimgated, one wrong password; the scrape taken afterwards
+shows the sessions, the mail, the Konnektor operations with their latencies, the VZD, the provider,
+the login failure and the sizes moved by what happened, and `promtool check metrics` passes on it.
+Only GET and HEAD /metrics are answered. The same run's log names no mail address, only the
+pseudonyms `kimctl log pseudonym` gives; a second kimgated with [log] target = "file" writes
+today's file (0640) and deletes its files past log.retention, and no other file."""
+import datetime
+import os
 import re
 import smtplib
 import subprocess
@@ -13,7 +17,8 @@ import urllib.error
 import urllib.request
 import uuid
 
-from harness import Failures, Kimgated, free_ports, letter, load_world, wait_until, world_test_args, wrap_up
+from harness import (Failures, Kimgated, free_ports, kimctl_runner, letter, load_world, wait_until, world_test_args,
+                     wrap_up)
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -44,7 +49,7 @@ def total(samples, name, **labels):
 
 
 def main():
-    args = world_test_args(("--promtool", {"default": "promtool"}))
+    args = world_test_args(("--promtool", {"default": "promtool"}), ("--kimctl", {"required": True}))
     started = time.monotonic()
     t = Failures()
     w = load_world()
@@ -130,9 +135,55 @@ def main():
                 t.check(False, f"{method} {path} is refused")
             except urllib.error.HTTPError as e:
                 t.check(e.code == code, f"{method} {path} answered {e.code} (want {code})")
+        kg.stop()
+        check_log_privacy(t, args, kg, (a, b), m["Message-ID"])
     finally:
         wrap_up(t, kg, "metrics_test", started)
+    check_log_files(t, args, w, a)
     return t.finish()
+
+
+def check_log_privacy(t, args, kg, participants, message_id):
+    log = kg.log_text()
+    for p in participants:
+        address = p["kim_address"]
+        t.check(address.split("@")[0] not in log, f"the log does not name {address} (nor its local part)")
+        r, _ = kimctl_runner(args.kimctl, kg.config)("log", "pseudonym", address)
+        seen = r.stdout.split()[-1] if r.returncode == 0 and r.stdout.split() else ""
+        t.check(seen.startswith("p-") and seen.endswith("@" + address.split("@")[1]) and seen in log,
+                f"kimctl log pseudonym gives {seen!r} for it, and the log's lines carry that ({r.stderr.strip()})")
+    t.check(message_id.strip("<>") in log, "the mail's Message-ID is kept in the log")
+
+
+def check_log_files(t, args, w, sender):
+    kg = Kimgated(args.kimgated, args.source, w)
+    logs = os.path.join(kg.work, "logs")
+    os.makedirs(logs)
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    old = f"kimgated-{today - datetime.timedelta(days=3):%Y-%m-%d}.log"
+    recent = f"kimgated-{today - datetime.timedelta(days=1):%Y-%m-%d}.log"
+    for name in (old, recent, "other.log"):
+        with open(os.path.join(logs, name), "w") as f:
+            f.write("earlier\n")
+    config = kg.base_config.replace('[log]\nlevel = "info"\n',
+                                    f'[log]\nlevel = "info"\ntarget = "file"\ndirectory = "{logs}"\n'
+                                    'retention = "2d"\n')
+    try:
+        t.check(config != kg.base_config and kg.start(config), "kimgated with [log] target = \"file\" started")
+        s = kg.smtp(sender)
+        s.quit()
+        kg.stop()
+        name = f"kimgated-{today:%Y-%m-%d}.log"
+        path = os.path.join(logs, name)
+        text = open(path).read() if os.path.exists(path) else ""
+        t.check("event=ready" in text and "event=auth" in text, f"today's file {name} holds the start and the login")
+        t.check(os.path.exists(path) and os.stat(path).st_mode & 0o777 == 0o640, "it is mode 0640")
+        t.check(sender["kim_address"] not in text, "it names no mail address")
+        t.check(sorted(os.listdir(logs)) == sorted([name, recent, "other.log"]),
+                f"the file of 3 days ago is deleted (retention 2d), yesterday's and other.log stay ({os.listdir(logs)})")
+        t.check(kg.log_text().strip() == "", "nothing went to stderr")
+    finally:
+        kg.close()
 
 
 if __name__ == "__main__":
