@@ -3,6 +3,10 @@
 // client's first byte; the connection limits, the login lock and every log line then see that
 // client, not the balancer. A connection without a valid header is closed without a word:
 // it did not come through the balancer, and the protocol has no way to answer before the header.
+// The balancer's health checks (a LOCAL header, then the close) on implicit-TLS listeners are
+// counted, not run as sessions: no connect/tls_failed lines every second, no inflated
+// kimgate_sessions_total. On a listener where the server speaks first a health check cannot be
+// told apart from a client waiting for the greeting, so it gets the greeting like any client.
 #include <spdlog/spdlog.h>
 
 #include "daemon/server.h"
@@ -35,6 +39,12 @@ awaitable<void> Server::run_proxied(net::tcp::socket socket, conf::Listener list
                 got.header.has_address() ? got.header.source_address + ":" + std::to_string(got.header.source_port)
                                          : std::string("-"),
                 balancer);
+  if (got.header.command == net::ProxyHeader::Command::local && listener.tls == conf::ListenerTls::implicit &&
+      co_await net::closed_without_data(socket, config_.timeouts.tls_handshake)) {
+    net::metrics().counter("kimgate_proxy_health_checks_total", {protocol}).inc();
+    socket.close(ec);
+    co_return;
+  }
   net::ConnectionLimits::Admission admission = connection_limits_->admit(client);
   co_await run_session(std::move(socket), std::move(listener), std::move(runtime), std::move(admission), got.header);
 }

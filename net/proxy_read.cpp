@@ -1,5 +1,7 @@
 #include "net/proxy_read.h"
 
+#include <memory>
+
 namespace kimgate::net {
 
 awaitable<ProxyRead> read_proxy_header(tcp::socket& socket, Duration deadline) {
@@ -32,6 +34,29 @@ awaitable<ProxyRead> read_proxy_header(tcp::socket& socket, Duration deadline) {
   stream.expires_never();
   socket = stream.release_socket();
   co_return out;
+}
+
+awaitable<bool> closed_without_data(tcp::socket& socket, Duration deadline) {
+  struct Watch {
+    explicit Watch(tcp::socket& s) : timer(s.get_executor()) {}
+    asio::steady_timer timer;
+    bool expired = false;
+  };
+  auto watch = std::make_shared<Watch>(socket);
+  watch->timer.expires_after(deadline);
+  watch->timer.async_wait([watch, &socket](const boost::system::error_code& ec) {
+    if (!ec) {  // still waiting when the deadline passed (a cancelled timer touches nothing)
+      watch->expired = true;
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    }
+  });
+  char byte = 0;
+  boost::system::error_code ec;
+  const std::size_t n = co_await socket.async_receive(asio::buffer(&byte, 1), tcp::socket::message_peek,
+                                                      asio::redirect_error(asio::use_awaitable, ec));
+  watch->timer.cancel();
+  co_return !watch->expired && n == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset || !ec);
 }
 
 }  // namespace kimgate::net

@@ -19,4 +19,10 @@ struct ProxyRead {
 // On return the socket is open unless the deadline passed (then it was closed).
 awaitable<ProxyRead> read_proxy_header(tcp::socket& socket, Duration deadline);
 
+// After a LOCAL header (the balancer's own connection) on a listener where the client speaks
+// first: true when the peer closes without a byte within `deadline` — a health check such as
+// HAProxy's `check check-send-proxy`, which needs no session. False when a byte arrives or the
+// deadline passes (a real conversation then runs as usual); the byte stays in the socket.
+awaitable<bool> closed_without_data(tcp::socket& socket, Duration deadline);
+
 }  // namespace kimgate::net

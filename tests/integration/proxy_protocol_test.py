@@ -9,6 +9,7 @@ checks with check-send-proxy) in front of kimgated's implicit-TLS SMTP and POP3 
 - a connection to the listener that bypasses HAProxy (no PROXY header) is closed and logged as
   event=proxy_header_rejected, and HAProxy's health checks (LOCAL) are not rejected."""
 import poplib
+import re
 import shutil
 import smtplib
 import socket
@@ -120,6 +121,9 @@ def main():
         t.check('kimgate_proxy_header_rejected_total{protocol="smtp"} 1\n' in scrape,
                 "... and counted on /metrics (kimgate_proxy_header_rejected_total)")
         t.check('kimgate_login_locks_total 1\n' in scrape, "one lock is counted on /metrics")
+        checks = re.search(r'^kimgate_proxy_health_checks_total\{protocol="smtp"\} (\d+)$', scrape, re.M)
+        t.check(checks is not None and int(checks.group(1)) >= 1,
+                f"HAProxy's health checks are counted ({checks.group(0) if checks else 'none'})")
 
         log = kg.log_text()
         t.check("proto=smtp peer=127.0.0.5:" in log, "the SMTP sessions from 127.0.0.5 log it as their peer")
@@ -131,6 +135,10 @@ def main():
                 "the lock is logged for peer 127.0.0.5")
         t.check(not any("peer=127.0.0.1:" in l and "event=auth" in l for l in log.splitlines()),
                 "no login is logged with HAProxy's address")
+        probes = [l for l in log.splitlines() if "peer=127.0.0.1:" in l and "event=tls_failed" in l]
+        t.check(len(probes) <= len(hap.fronts),
+                f"the health checks are not sessions: event=tls_failed from 127.0.0.1 only for HAProxy.start()'s "
+                f"probe of each frontend ({len(probes)})")
     finally:
         hap.stop()
         if t.failed:
