@@ -343,16 +343,11 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   ref.size = plaintext_size;
   std::string inner = kim::kas_inner_mail(header_section, kim::format_x_kas(ref), plaintext_size);
   OPENSSL_cleanse(ref.k.data(), ref.k.size());
-  SealInput seal;
-  seal.konnektor = session->konnektor.konnektor;
-  seal.cards = session->konnektor.cards;
-  seal.context = session->context;
-  seal.inner_mail = inner;
-  seal.targets = recipients.encryption;
-  seal.sender_telematik_id = recipients.sender_telematik_id;
-  seal.sender_is_hba = recipients.sender_is_hba;
-  seal.pool = large_.pool;
-  SealOutput sealed = co_await sign_and_encrypt(seal);
+  const SealParty party = party_of(*session);
+  const kim::OuterOptions outer_opts =
+      outer_options(settings_.outer, party, "1.5", std::chrono::hours(24) * lim.data_time_to_live_days);
+  SealedInner sealed = co_await seal_inner(party, recipients, inner, outer_opts);
+  OPENSSL_cleanse(inner.data(), inner.size());
 
   const auto delete_upload = [&]() -> awaitable<void> {
     const rest::KasResult deleted = co_await kas.delete_mail_data(uploaded.shared_link, who);
@@ -363,25 +358,11 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
     co_await delete_upload();
     co_return std::move(*sealed.refusal);
   }
-  kim::OuterOptions outer_options;
-  outer_options.kom_le_version = "1.5";
-  outer_options.cm_version = settings_.cm_version;
-  outer_options.pt_version = settings_.pt_version;
-  outer_options.kon_version = konnektor::kon_version_header(session->konnektor.konnektor->product_information());
-  outer_options.expires =
-      kim::rfc5322_date(std::chrono::system_clock::now() + std::chrono::hours(24) * lim.data_time_to_live_days);
-  const auto inner_raw = kim::parse_raw_message(inner);
-  std::optional<std::string> outer =
-      inner_raw ? kim::build_outer_message(inner, sealed.base64_lines, outer_options) : std::nullopt;
-  if (!outer) {
-    co_await delete_upload();
-    co_return Answer{451, "4.3.0", "Internal error: the outer KIM message could not be built"};
-  }
   Outgoing out;
   out.kim_message.envelope.mail_from = sender;
-  out.kim_message.envelope.params = kim::with_size_parameter(envelope.params, outer->size());
+  out.kim_message.envelope.params = kim::with_size_parameter(envelope.params, sealed.outer.size());
   out.kim_message.envelope.recipients = recipients.deliverable;
-  out.kim_message.message = std::move(*outer);
+  out.kim_message.message = std::move(sealed.outer);
   out.dropped = std::move(recipients.dropped);
   out.message_id = message_id;
   out.original_date = kim::header_value(*mail, "Date").value_or("");
