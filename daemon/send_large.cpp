@@ -9,6 +9,7 @@
 
 #include "crypto/kas_stream.h"
 #include "crypto/sealed_spool.h"
+#include "daemon/route_send.h"
 #include "daemon/send_steps.h"
 #include "daemon/smtp_hooks.h"
 #include "daemon/smtp_session_state.h"
@@ -164,18 +165,18 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
                      "Mails above 15 MiB go through the KIM Attachment Service, and kimgate has no TLS client "
                      "certificate for the provider's services configured ([fachdienst])"};
   }
-  // The header section of the client mail.
-  std::string head;
-  if (!spool.read(0, static_cast<std::size_t>(std::min<std::uint64_t>(size, kim::kMaxHeaderBytes + 4)), head)) {
+  // The header section of the client mail (routing may replace it; the body stays in the spool).
+  auto head = std::make_shared<std::string>();
+  if (!spool.read(0, static_cast<std::size_t>(std::min<std::uint64_t>(size, kim::kMaxHeaderBytes + 4)), *head)) {
     co_return Answer{451, "4.3.0", "kimgate could not read the mail back from its spool; please send it again"};
   }
-  const std::optional<std::size_t> body_from = kim::body_offset(head);
+  const std::optional<std::size_t> body_from = kim::body_offset(*head);
   if (!body_from) {
-    OPENSSL_cleanse(head.data(), head.size());
+    OPENSSL_cleanse(head->data(), head->size());
     co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
   }
-  head.resize(*body_from);
-  const auto mail = kim::parse_raw_message(head);
+  head->resize(*body_from);
+  std::optional<kim::RawMessage> mail = kim::parse_raw_message(*head);
   if (!mail) {
     co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
   }
@@ -183,6 +184,17 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   const auto scan = [&spool, body_offset] { return spool_has_xkas(spool, body_offset); };
   if (co_await net::run_blocking(*large_.pool, scan)) {
     co_return Answer{451, "4.6.0", "The mail already contains an x-kas part (A_22341); kimgate does not send it again"};
+  }
+  // Routing addresses (issue 18) by the header section alone: what needs the attachments is
+  // refused (daemon/route_resolve.h, RouteRequest::headers_only).
+  RouteTrack track;
+  if (routing_ != nullptr && directory_ != nullptr) {
+    net::awaitable<std::optional<Answer>> op =
+        route_mail(*routing_, *directory_, envelope, head, mail, tracking_.enabled() ? &track : nullptr, true);
+    std::optional<Answer> routed = co_await std::move(op);
+    if (routed) {
+      co_return std::move(*routed);
+    }
   }
   std::optional<Answer> sender_problem = check_sender(*mail, sender);
   if (sender_problem) {
@@ -369,8 +381,16 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   spdlog::info("event=kim_message_built message_id={} recipients={} dropped={} size={} kas_size={}", out.message_id,
                out.kim_message.envelope.recipients.size(), out.dropped.size(), out.kim_message.message.size(),
                plaintext_size);
+  std::vector<std::string> delivered;
+  for (const auto& r : out.kim_message.envelope.recipients) {
+    delivered.push_back(r.address);
+  }
   smtp::TransactionResult result = smtp::TransactionResult::delivered;
   Answer answer = co_await deliver(upstream, std::move(out), counters_, &result);
+  if (answer.code / 100 == 2 && !track.targets.empty()) {
+    // Before the PVS hears 250, as for every routed mail (smtp_hooks.cpp).
+    co_await tracking_.record(sender, message_id, track, delivered);
+  }
   // The KAS data of a KIM message that was not sent is deleted (FAQ, KIM 1.5.3-3). When the
   // provider's answer to the end of data is unknown, the message may be on its way: keep it.
   if (result != smtp::TransactionResult::delivered && result != smtp::TransactionResult::delivery_unknown) {

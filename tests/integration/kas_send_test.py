@@ -4,7 +4,10 @@ above 15 MiB from practice A to practice B (KIM 1.5+) goes up to A's KAS sealed 
 a KIM 1.5 message with the x-kas reference; the KAS saw the multipart form the yaml prescribes; a
 recipient registered with 1.0 is dropped with DSN 4001, and alone gets 451; a KAS that refuses the
 upload gives 451, one whose quota is exhausted 521, and nothing reaches the recipient; when the
-provider then refuses the KIM message, the uploaded data is deleted from the KAS."""
+provider then refuses the KIM message, the uploaded data is deleted from the KAS. A large mail to a
+routing address (kv-edoku-qshlt@route.kimgate.invalid) is routed by its header section to KV Hessen's
+KIM address, goes through the KAS and is a Vorgang in `kimctl track list`; a large 1-Click delivery
+and a large eAU to eau@ (their routing reads attachments) are refused with 554 5.6.0."""
 import email
 import email.policy
 import json
@@ -15,15 +18,16 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reliability"))
-from harness import (kas_control, Failures, Kimgated, arrived, letter, load_world, smtp_error,  # noqa: E402
-                     world_test_args, wrap_up)
+from harness import (kas_control, Failures, Kimgated, arrived, kimctl_runner, letter, load_world,  # noqa: E402
+                     smtp_error, world_test_args, wrap_up)
 from fault_suite import Provider  # noqa: E402
 
 BIG = 16 * 1024 * 1024  # an attachment of 16 MiB: a client mail of about 22 MiB
+ROUTE = "route.kimgate.invalid"
 
 
 def main():
-    args = world_test_args()
+    args = world_test_args(("--kimctl", {"required": True}))
     t = Failures()
     t0 = time.monotonic()
     w = load_world()
@@ -31,6 +35,7 @@ def main():
     A, B, KK = a["kim_address"], b["kim_address"], kk["kim_address"]
     kas_a = w["providers"]["fd-a"]["kas"]
     kg = Kimgated(args.kimgated, args.source, w)
+    kimctl = kimctl_runner(args.kimctl, kg.config)
     try:
         t.check(kg.start(), "kimgated is ready")
         kas_control(kas_a, "/reset", {})
@@ -64,6 +69,35 @@ def main():
         t.check(form["recipients"] == [B], f"one recipients part for B ({form['recipients']})")
         t.check(len(form["expires"].split()) >= 4 and len(form["expires"].split()[3]) == 4,
                 f"expires is an RFC 5322 date with a 4-digit year ({form['expires']})")
+
+        # Routing and tracking of a large mail (issue 18): kv-edoku-qshlt@ is resolved by the header
+        # section alone (practice A's BSNR -> KV Hessen, a 1.5+ mailbox), the mail goes through the
+        # KAS to the KV's KIM address, and it is a Vorgang before the 250.
+        kvh = w["participants"]["kv_hessen"]
+        m7, e7 = send([f"kv-edoku-qshlt@{ROUTE}"], f"Grosse eDoku-Lieferung {uuid.uuid4()}")
+        t.check(e7 is None, f"a 22 MiB eDoku delivery to kv-edoku-qshlt@{ROUTE} is accepted ({e7})")
+        got7 = arrived(w, kvh, m7["Message-ID"], 120)
+        kim7 = email.message_from_bytes(got7 or b"", policy=email.policy.compat32)
+        t.check(got7 is not None and kim7["X-KOM-LE-Version"] == "1.5" and kvh["kim_address"] in (kim7["To"] or "")
+                and ROUTE not in (kim7["To"] or "") and len(got7) < 64 * 1024,
+                f"KV Hessen gets it via the KAS, addressed to its KIM address ({kim7['To']})")
+        t.check(kim7["X-KIM-Dienstkennung"] == "eDokumentation-QSHLT;Lieferung;V2.0",
+                f"with the service's Dienstkennung ({kim7['X-KIM-Dienstkennung']})")
+        uploads7 = [r for r in kas_control(kas_a, "/requests")["requests"] if r.get("method") == "POST"]
+        form7 = [v for n, v in (uploads7[-1].get("form", []) if uploads7 else []) if n == "recipients"]
+        t.check(form7 == [kvh["kim_address"]], f"the KAS upload names the resolved recipient ({form7})")
+        r7, listed = kimctl("track", "list", "--json", "--limit", "1000")
+        mine7 = [v for v in listed or [] if v.get("message_id") == m7["Message-ID"]]
+        t.check(r7.returncode == 0 and len(mine7) == 1 and mine7[0].get("service") == "edoku-qshlt" and
+                mine7[0].get("recipient") == kvh["kim_address"].lower() and mine7[0].get("status") == "sent",
+                f"kimctl track list shows the large delivery as a Vorgang ({mine7} {r7.stderr.strip()})")
+        # Routing that needs the attachments cannot be checked on a mail that stays in the spool.
+        _, e8 = send([f"kv-1click@{ROUTE}"], f"1ClickAbrechnung-Lieferung gross {uuid.uuid4()}")
+        t.check(e8 is not None and e8[0] == 554 and e8[1].startswith("5.6.0") and "1click" in e8[1] and
+                "begleitdatei.xml" in e8[1], f"a large 1-Click delivery is refused: its rule reads attachments ({e8})")
+        _, e9 = send([f"eau@{ROUTE}"], f"eAU gross {uuid.uuid4()}")
+        t.check(e9 is not None and e9[0] == 554 and e9[1].startswith("5.6.0") and "eau-<IK>@" in e9[1],
+                f"a large eAU to eau@ is refused: the IK is in the bundle ({e9})")
 
         # A -> [B, Kasse (1.0)]: Kasse dropped with DSN 4001.
         m2, e2 = send([B, KK], f"Grosser Befund an zwei {uuid.uuid4()}")
