@@ -44,9 +44,9 @@ struct Context {
 // The sentence for a mail routed by its header section alone whose routing needs `what`.
 std::string too_large_for(const kim::RoutingAddress& addr, const std::string& what, const std::string& instead) {
   return "The mail to <" + addr.address +
-         "> is above the size the Konnektor signs in one piece (limits.konnektor_document) and goes through the "
-         "KIM Attachment Service; kimgate routes such a mail by its header fields alone and cannot check " +
-         what + ", so it was not sent; " + instead;
+         "> goes through the KIM Attachment Service and its MIME structure is too large for kimgate to read "
+         "(part headers and small files above 4 MiB), so kimgate cannot check " +
+         what + " and did not send it; " + instead;
 }
 
 std::vector<kim::AddressCandidate> candidates_of(const std::vector<ldap::VzdEntry>& entries) {
@@ -223,7 +223,7 @@ net::awaitable<Resolution> resolve_kv(Context& ctx, const kim::RoutingAddress& a
                       too_large_for(addr,
                                     "the " + service->name + " rule on its attachments (" +
                                         std::string(kim::to_string(service->rule)) + ")",
-                                    "send the " + service->name + " delivery in a mail below that size"));
+                                    "send the " + service->name + " delivery in fewer or smaller parts"));
   }
   net::awaitable<void> sender = load_sender(ctx);
   co_await std::move(sender);

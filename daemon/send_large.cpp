@@ -15,7 +15,9 @@
 #include "daemon/smtp_session_state.h"
 #include "kim/kas_mail.h"
 #include "kim/kom_le.h"
+#include "kim/mime_skeleton.h"
 #include "kim/raw_message.h"
+#include "kim/route_text.h"
 #include "kim/send_mail.h"
 #include "kim/x_kas.h"
 #include "ldap/directory.h"
@@ -112,8 +114,25 @@ std::string without_brackets(std::string id) {
   return id;
 }
 
-// A_22341 over the whole spooled body, on the pool.
-bool spool_has_xkas(const crypto::SealedSpool& spool, std::uint64_t from) {
+// Of a mail routed on its skeleton (kim/mime_skeleton.h): each file's body is kept up to 1 MiB
+// (begleitdatei.xml, an eAU bundle), the whole skeleton up to 4 MiB.
+constexpr std::size_t kSkeletonPart = 1 << 20;
+constexpr std::size_t kSkeletonTotal = 4 << 20;
+
+// Whether the envelope or the header section names an address in the routing domain.
+bool names_domain(std::string_view head, const smtp::Envelope& envelope, const std::string& domain) {
+  const std::string at = kim::route_text::ascii_lower("@" + domain);
+  for (const smtp::Recipient& r : envelope.recipients) {
+    if (kim::route_text::ascii_lower(r.address).find(at) != std::string::npos) {
+      return true;
+    }
+  }
+  return kim::route_text::ascii_lower(head).find(at) != std::string::npos;
+}
+
+// One pass over the spooled body on the pool: A_22341 (an x-kas part), and the skeleton when
+// routing wants one.
+bool scan_spool(const crypto::SealedSpool& spool, std::uint64_t from, kim::MimeSkeleton* skeleton) {
   kim::XkasScanner scanner;
   std::string chunk;
   for (std::uint64_t at = from; at < spool.size() && !scanner.found(); at += kChunk) {
@@ -122,8 +141,14 @@ bool spool_has_xkas(const crypto::SealedSpool& spool, std::uint64_t from) {
       break;
     }
     scanner.feed(chunk);
+    if (skeleton != nullptr) {
+      skeleton->feed(chunk);
+    }
   }
   OPENSSL_cleanse(chunk.data(), chunk.size());
+  if (skeleton != nullptr) {
+    skeleton->finish();
+  }
   return scanner.found();
 }
 
@@ -181,19 +206,48 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
     co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
   }
   const std::uint64_t body_offset = *body_from;
-  const auto scan = [&spool, body_offset] { return spool_has_xkas(spool, body_offset); };
+  // Routing addresses (issue 18) are resolved on the mail's skeleton (every file name, the small
+  // files), built in the same pass over the spool as the x-kas check.
+  // Only a mail that names a routing address needs it (KV-Connect mappings read the header).
+  const bool routing = routing_ != nullptr && directory_ != nullptr;
+  std::unique_ptr<kim::MimeSkeleton> skeleton;
+  if (routing && names_domain(*head, envelope, routing_->domain)) {
+    skeleton = std::make_unique<kim::MimeSkeleton>(kSkeletonPart, kSkeletonTotal);
+    skeleton->feed(*head);
+  }
+  kim::MimeSkeleton* skeleton_ptr = skeleton.get();
+  const auto scan = [&spool, body_offset, skeleton_ptr] { return scan_spool(spool, body_offset, skeleton_ptr); };
   if (co_await net::run_blocking(*large_.pool, scan)) {
     co_return Answer{451, "4.6.0", "The mail already contains an x-kas part (A_22341); kimgate does not send it again"};
   }
-  // Routing addresses (issue 18) by the header section alone: what needs the attachments is
-  // refused (daemon/route_resolve.h, RouteRequest::headers_only).
   RouteTrack track;
-  if (routing_ != nullptr && directory_ != nullptr) {
-    net::awaitable<std::optional<Answer>> op =
-        route_mail(*routing_, *directory_, envelope, head, mail, tracking_.enabled() ? &track : nullptr, true);
+  if (routing) {
+    // Without a skeleton, or one above its limit: routing by the header section alone, what needs
+    // the attachments is refused (RouteRequest::headers_only).
+    const bool headers_only = !skeleton || skeleton->overflow();
+    auto routed_text = std::make_shared<std::string>(headers_only ? *head : skeleton->text());
+    skeleton.reset();
+    std::optional<kim::RawMessage> routed_mail = kim::parse_raw_message(*routed_text);
+    if (!routed_mail) {
+      OPENSSL_cleanse(routed_text->data(), routed_text->size());
+      co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
+    }
+    spdlog::info("event=route_large message_id={} skeleton={} headers_only={}",
+                 kim::header_value(*mail, "Message-ID").value_or("-"), routed_text->size(), headers_only);
+    net::awaitable<std::optional<Answer>> op = route_mail(*routing_, *directory_, envelope, routed_text, routed_mail,
+                                                          tracking_.enabled() ? &track : nullptr, headers_only);
     std::optional<Answer> routed = co_await std::move(op);
+    // The (rewritten) header section goes on; the skeleton's bodies are wiped.
+    const std::size_t end = kim::body_offset(*routed_text).value_or(routed_text->size());
+    auto rewritten = std::make_shared<std::string>(routed_text->substr(0, end));
+    OPENSSL_cleanse(routed_text->data(), routed_text->size());
     if (routed) {
       co_return std::move(*routed);
+    }
+    head = std::move(rewritten);
+    mail = kim::parse_raw_message(*head);
+    if (!mail) {
+      co_return Answer{451, "4.3.0", "Internal error: the routed mail has no valid header section"};
     }
   }
   std::optional<Answer> sender_problem = check_sender(*mail, sender);

@@ -6,8 +6,10 @@ recipient registered with 1.0 is dropped with DSN 4001, and alone gets 451; a KA
 upload gives 451, one whose quota is exhausted 521, and nothing reaches the recipient; when the
 provider then refuses the KIM message, the uploaded data is deleted from the KAS. A large mail to a
 routing address (kv-edoku-qshlt@route.kimgate.invalid) is routed by its header section to KV Hessen's
-KIM address, goes through the KAS and is a Vorgang in `kimctl track list`; a large 1-Click delivery
-and a large eAU to eau@ (their routing reads attachments) are refused with 554 5.6.0."""
+KIM address, goes through the KAS and is a Vorgang in `kimctl track list`; the rules that read
+attachments run on the mail's skeleton from the spool: a large 1-Click delivery with its
+begleitdatei.xml is routed and tracked with its GUID, a large QS sonography delivery with an .exe is
+refused with 554 5.6.0 naming the file."""
 import email
 import email.policy
 import json
@@ -18,8 +20,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reliability"))
-from harness import (kas_control, Failures, Kimgated, arrived, kimctl_runner, letter, load_world,  # noqa: E402
-                     smtp_error, world_test_args, wrap_up)
+from harness import (kas_control, Failures, Kimgated, arrived, begleitdatei, kimctl_runner, letter,  # noqa: E402
+                     load_world, smtp_error, world_test_args, wrap_up)
 from fault_suite import Provider  # noqa: E402
 
 BIG = 16 * 1024 * 1024  # an attachment of 16 MiB: a client mail of about 22 MiB
@@ -91,13 +93,33 @@ def main():
         t.check(r7.returncode == 0 and len(mine7) == 1 and mine7[0].get("service") == "edoku-qshlt" and
                 mine7[0].get("recipient") == kvh["kim_address"].lower() and mine7[0].get("status") == "sent",
                 f"kimctl track list shows the large delivery as a Vorgang ({mine7} {r7.stderr.strip()})")
-        # Routing that needs the attachments cannot be checked on a mail that stays in the spool.
-        _, e8 = send([f"kv-1click@{ROUTE}"], f"1ClickAbrechnung-Lieferung gross {uuid.uuid4()}")
-        t.check(e8 is not None and e8[0] == 554 and e8[1].startswith("5.6.0") and "1click" in e8[1] and
-                "begleitdatei.xml" in e8[1], f"a large 1-Click delivery is refused: its rule reads attachments ({e8})")
-        _, e9 = send([f"eau@{ROUTE}"], f"eAU gross {uuid.uuid4()}")
-        t.check(e9 is not None and e9[0] == 554 and e9[1].startswith("5.6.0") and "eau-<IK>@" in e9[1],
-                f"a large eAU to eau@ is refused: the IK is in the bundle ({e9})")
+        # Routing that reads the attachments runs on the mail's skeleton (file names, small files)
+        # read from the spool: a 1-Click delivery with its begleitdatei.xml and a 16 MiB KVDT file.
+        guid = str(uuid.uuid4())
+        kvdt = "Z01461234500.con.xkm"
+        m8 = letter(A, [f"kv-1click@{ROUTE}"], f"1ClickAbrechnung-Lieferung gross {uuid.uuid4()}", os.urandom(BIG),
+                    filename=kvdt)
+        m8.add_attachment(begleitdatei(guid, "461234500", [kvdt]), maintype="application", subtype="xml",
+                          filename="begleitdatei.xml")
+        s8 = kg.smtp(a)
+        e8 = smtp_error(lambda: s8.send_message(m8))
+        s8.close()
+        t.check(e8 is None, f"a 22 MiB 1-Click delivery with its begleitdatei.xml is accepted ({e8})")
+        got8 = arrived(w, kvh, m8["Message-ID"], 120)
+        t.check(got8 is not None and b"X-KOM-LE-Version: 1.5" in got8, "KV Hessen gets it via the KAS")
+        _, listed = kimctl("track", "list", "--json", "--limit", "1000")
+        mine8 = [v for v in listed or [] if v.get("message_id") == m8["Message-ID"]]
+        t.check(len(mine8) == 1 and mine8[0].get("guid") == guid and mine8[0].get("service") == "1click",
+                f"its Vorgang carries the begleitdatei's GUID ({mine8})")
+        # A large QS sonography delivery with a file type the rule does not allow: 554 naming the file.
+        m9 = letter(A, [f"kv-qs-sono@{ROUTE}"], f"QS Sono gross {uuid.uuid4()}", os.urandom(BIG), filename="serie.dcm")
+        m9.add_attachment(b"MZ" + os.urandom(100), maintype="application", subtype="octet-stream",
+                          filename="viewer.exe")
+        s9 = kg.smtp(a)
+        e9 = smtp_error(lambda: s9.send_message(m9))
+        s9.close()
+        t.check(e9 is not None and e9[0] == 554 and e9[1].startswith("5.6.0") and "viewer.exe" in e9[1] and
+                "serie.dcm" not in e9[1], f"a large QS sonography delivery with an .exe is refused, naming it ({e9})")
 
         # A -> [B, Kasse (1.0)]: Kasse dropped with DSN 4001.
         m2, e2 = send([B, KK], f"Grosser Befund an zwei {uuid.uuid4()}")
