@@ -19,6 +19,7 @@
 
 #include "daemon/account_store.h"
 #include "kim/notice_mail.h"
+#include "konnektor/types.h"
 #include "net/asio.h"
 #include "net/connection.h"
 
@@ -34,6 +35,10 @@ struct LoginSeen {
   std::string password;
   std::string smtp_server;        // "host:port" of an SMTP login; empty for POP3
   net::PeerCheck check_provider;  // the login's check of the provider's certificate (may be empty)
+  // The Konnektor call context of the login's user name (KonnektorId, Mandant, ClientSystem,
+  // Workplace, UserId), for what kimgated seals on the account's behalf (tracking notices).
+  std::string konnektor_id;
+  konnektor::CallContext context;
 };
 
 // A notice for the account's own mailbox.

@@ -18,13 +18,14 @@ class KimMailbox final : public pop3::MailboxHooks {
  public:
   KimMailbox(konnektor::Konnektor& k, CardFinder& cards, net::asio::thread_pool& pool, Recipient who,
              const KasAccess* kas, net::PeerCheck check, std::function<void(LoginSeen)> observer,
-             const TrackRecorder* tracking, std::optional<LoginFilter> filter)
+             const TrackRecorder* tracking, std::optional<LoginFilter> filter, std::string konnektor_id)
       : tracking_(tracking),
         deps_{k, cards, pool, kas, check},
         who_(std::move(who)),
         check_(std::move(check)),
         observer_(std::move(observer)),
-        filter_(std::move(filter)) {}
+        filter_(std::move(filter)),
+        konnektor_id_(std::move(konnektor_id)) {}
 
   bool filtered() const override { return filter_.has_value(); }
   std::optional<bool> known_visibility(const std::string& uid) override { return filter_->known(uid); }
@@ -32,7 +33,7 @@ class KimMailbox final : public pop3::MailboxHooks {
 
   void authenticated(const std::string& password) override {
     if (observer_) {
-      observer_(LoginSeen{who_.address, password, "", check_});
+      observer_(LoginSeen{who_.address, password, "", check_, konnektor_id_, who_.context});
     }
   }
 
@@ -68,6 +69,7 @@ class KimMailbox final : public pop3::MailboxHooks {
   net::PeerCheck check_;
   std::function<void(LoginSeen)> observer_;
   std::optional<LoginFilter> filter_;
+  std::string konnektor_id_;
 };
 
 }  // namespace
@@ -118,7 +120,7 @@ awaitable<std::variant<pop3::LoginPlan, std::string>> KimPop3Hooks::resolve_user
     }
   }
   plan.mailbox = std::make_unique<KimMailbox>(k, *route->cards, pool_, std::move(who), kas_, std::move(kas_check),
-                                              observer_, &tracking_, std::move(filter));
+                                              observer_, &tracking_, std::move(filter), id);
   co_return R{std::move(plan)};
 }
 

@@ -38,7 +38,16 @@ struct Context {
   bool sender_known = false;
   std::vector<std::string> sender_bsnrs;
   std::string sender_error;
+  bool headers_only = false;
 };
+
+// The sentence for a mail routed by its header section alone whose routing needs `what`.
+std::string too_large_for(const kim::RoutingAddress& addr, const std::string& what, const std::string& instead) {
+  return "The mail to <" + addr.address +
+         "> goes through the KIM Attachment Service and its MIME structure is too large for kimgate to read "
+         "(part headers and small files above 4 MiB), so kimgate cannot check " +
+         what + " and did not send it; " + instead;
+}
 
 std::vector<kim::AddressCandidate> candidates_of(const std::vector<ldap::VzdEntry>& entries) {
   std::vector<kim::AddressCandidate> out;
@@ -115,6 +124,11 @@ net::awaitable<Resolution> resolve_eau(Context& ctx, const kim::RoutingAddress& 
   const kim::RouteService* service = ctx.data.services.find("eau");
   std::string ik = addr.ik;
   std::string why = "IK " + ik + " from the routing address";
+  if (addr.kind == kim::RouteKind::eau_from_bundle && ctx.headers_only) {
+    co_return refused(554, "5.6.0",
+                      too_large_for(addr, "the insurer's IK in its eAU bundle",
+                                    "send it to eau-<IK>@" + ctx.data.domain + " with the insurer's IK"));
+  }
   if (addr.kind == kim::RouteKind::eau_from_bundle) {
     std::string problem = "the mail has no attachment";
     ik = ik_from_bundle(ctx, why, problem);
@@ -203,6 +217,13 @@ net::awaitable<Resolution> resolve_kv(Context& ctx, const kim::RoutingAddress& a
     co_return refused(550, "5.1.1",
                       "The routing address <" + addr.address + "> names the KV service '" + addr.service +
                           "', which the routing service table " + ctx.data.services_source + " does not list");
+  }
+  if (ctx.headers_only && kim::reads_attachments(service->rule)) {
+    co_return refused(554, "5.6.0",
+                      too_large_for(addr,
+                                    "the " + service->name + " rule on its attachments (" +
+                                        std::string(kim::to_string(service->rule)) + ")",
+                                    "send the " + service->name + " delivery in fewer or smaller parts"));
   }
   net::awaitable<void> sender = load_sender(ctx);
   co_await std::move(sender);
@@ -297,8 +318,16 @@ void add_unique(std::vector<std::string>& list, const std::string& a) {
 net::awaitable<RouteOutcome> resolve_routes(RouteRequest request) {
   RouteOutcome out;
   out.envelope = request.envelope;
-  Context ctx{
-      *request.data, *request.directory, *request.mail, request.envelope.mail_from, request.today, {}, false, {}, {}};
+  Context ctx{*request.data,
+              *request.directory,
+              *request.mail,
+              request.envelope.mail_from,
+              request.today,
+              {},
+              false,
+              {},
+              {},
+              request.headers_only};
   std::vector<std::string> addresses;
   for (const auto& r : request.envelope.recipients) {
     add_unique(addresses, r.address);

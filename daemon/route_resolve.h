@@ -59,6 +59,11 @@ struct RouteRequest {
   smtp::Envelope envelope;
   const kim::RawMessage* mail = nullptr;
   std::string today;  // YYYY-MM-DD, for the SDKVCA validity
+  // `mail` is the header section only (a mail above the Konnektor's limit whose MIME skeleton
+  // could not be kept, daemon/send_large.cpp): routing that needs the attachments (the eAU
+  // bundle's IK, a rule that reads files) is refused with 554 5.6.0 instead of being checked on
+  // nothing.
+  bool headers_only = false;
 };
 net::awaitable<RouteOutcome> resolve_routes(RouteRequest request);
 

@@ -51,13 +51,15 @@ void note_track(const RouteData& routing, RouteOutcome& outcome, const kim::RawM
 
 net::awaitable<std::optional<smtp::Answer>> route_mail(const RouteData& routing, ldap::Directory& directory,
                                                        smtp::Envelope& envelope, std::shared_ptr<std::string>& message,
-                                                       std::optional<kim::RawMessage>& mail, RouteTrack* track) {
+                                                       std::optional<kim::RawMessage>& mail, RouteTrack* track,
+                                                       bool headers_only) {
   const auto now = std::chrono::system_clock::now();
   RouteRequest request;
   request.data = &routing;
   request.directory = &directory;
   request.envelope = envelope;
   request.mail = &*mail;
+  request.headers_only = headers_only;
   request.today = kim::iso_date(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
   net::awaitable<RouteOutcome> op = resolve_routes(std::move(request));
   RouteOutcome outcome = co_await std::move(op);

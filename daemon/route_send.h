@@ -36,9 +36,10 @@ struct RouteTrack {
 // (views into `message`) describe the rewritten mail and nullopt is returned; otherwise the
 // answer the PVS gets (554 5.6.0 for a rule, 553 5.1.3 for a malformed routing address,
 // 550 5.1.1 for an unknown recipient, 451 4.4.3 when the directory cannot be asked).
+// `headers_only`: `message` is only the header section of a mail (RouteRequest::headers_only).
 net::awaitable<std::optional<smtp::Answer>> route_mail(const RouteData& routing, ldap::Directory& directory,
                                                        smtp::Envelope& envelope, std::shared_ptr<std::string>& message,
                                                        std::optional<kim::RawMessage>& mail,
-                                                       RouteTrack* track = nullptr);
+                                                       RouteTrack* track = nullptr, bool headers_only = false);
 
 }  // namespace kimgate::daemon

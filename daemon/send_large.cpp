@@ -9,12 +9,15 @@
 
 #include "crypto/kas_stream.h"
 #include "crypto/sealed_spool.h"
+#include "daemon/route_send.h"
 #include "daemon/send_steps.h"
 #include "daemon/smtp_hooks.h"
 #include "daemon/smtp_session_state.h"
 #include "kim/kas_mail.h"
 #include "kim/kom_le.h"
+#include "kim/mime_skeleton.h"
 #include "kim/raw_message.h"
+#include "kim/route_text.h"
 #include "kim/send_mail.h"
 #include "kim/x_kas.h"
 #include "ldap/directory.h"
@@ -111,8 +114,25 @@ std::string without_brackets(std::string id) {
   return id;
 }
 
-// A_22341 over the whole spooled body, on the pool.
-bool spool_has_xkas(const crypto::SealedSpool& spool, std::uint64_t from) {
+// Of a mail routed on its skeleton (kim/mime_skeleton.h): each file's body is kept up to 1 MiB
+// (begleitdatei.xml, an eAU bundle), the whole skeleton up to 4 MiB.
+constexpr std::size_t kSkeletonPart = 1 << 20;
+constexpr std::size_t kSkeletonTotal = 4 << 20;
+
+// Whether the envelope or the header section names an address in the routing domain.
+bool names_domain(std::string_view head, const smtp::Envelope& envelope, const std::string& domain) {
+  const std::string at = kim::route_text::ascii_lower("@" + domain);
+  for (const smtp::Recipient& r : envelope.recipients) {
+    if (kim::route_text::ascii_lower(r.address).find(at) != std::string::npos) {
+      return true;
+    }
+  }
+  return kim::route_text::ascii_lower(head).find(at) != std::string::npos;
+}
+
+// One pass over the spooled body on the pool: A_22341 (an x-kas part), and the skeleton when
+// routing wants one.
+bool scan_spool(const crypto::SealedSpool& spool, std::uint64_t from, kim::MimeSkeleton* skeleton) {
   kim::XkasScanner scanner;
   std::string chunk;
   for (std::uint64_t at = from; at < spool.size() && !scanner.found(); at += kChunk) {
@@ -121,8 +141,14 @@ bool spool_has_xkas(const crypto::SealedSpool& spool, std::uint64_t from) {
       break;
     }
     scanner.feed(chunk);
+    if (skeleton != nullptr) {
+      skeleton->feed(chunk);
+    }
   }
   OPENSSL_cleanse(chunk.data(), chunk.size());
+  if (skeleton != nullptr) {
+    skeleton->finish();
+  }
   return scanner.found();
 }
 
@@ -164,25 +190,65 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
                      "Mails above 15 MiB go through the KIM Attachment Service, and kimgate has no TLS client "
                      "certificate for the provider's services configured ([fachdienst])"};
   }
-  // The header section of the client mail.
-  std::string head;
-  if (!spool.read(0, static_cast<std::size_t>(std::min<std::uint64_t>(size, kim::kMaxHeaderBytes + 4)), head)) {
+  // The header section of the client mail (routing may replace it; the body stays in the spool).
+  auto head = std::make_shared<std::string>();
+  if (!spool.read(0, static_cast<std::size_t>(std::min<std::uint64_t>(size, kim::kMaxHeaderBytes + 4)), *head)) {
     co_return Answer{451, "4.3.0", "kimgate could not read the mail back from its spool; please send it again"};
   }
-  const std::optional<std::size_t> body_from = kim::body_offset(head);
+  const std::optional<std::size_t> body_from = kim::body_offset(*head);
   if (!body_from) {
-    OPENSSL_cleanse(head.data(), head.size());
+    OPENSSL_cleanse(head->data(), head->size());
     co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
   }
-  head.resize(*body_from);
-  const auto mail = kim::parse_raw_message(head);
+  head->resize(*body_from);
+  std::optional<kim::RawMessage> mail = kim::parse_raw_message(*head);
   if (!mail) {
     co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
   }
   const std::uint64_t body_offset = *body_from;
-  const auto scan = [&spool, body_offset] { return spool_has_xkas(spool, body_offset); };
+  // Routing addresses (issue 18) are resolved on the mail's skeleton (every file name, the small
+  // files), built in the same pass over the spool as the x-kas check.
+  // Only a mail that names a routing address needs it (KV-Connect mappings read the header).
+  const bool routing = routing_ != nullptr && directory_ != nullptr;
+  std::unique_ptr<kim::MimeSkeleton> skeleton;
+  if (routing && names_domain(*head, envelope, routing_->domain)) {
+    skeleton = std::make_unique<kim::MimeSkeleton>(kSkeletonPart, kSkeletonTotal);
+    skeleton->feed(*head);
+  }
+  kim::MimeSkeleton* skeleton_ptr = skeleton.get();
+  const auto scan = [&spool, body_offset, skeleton_ptr] { return scan_spool(spool, body_offset, skeleton_ptr); };
   if (co_await net::run_blocking(*large_.pool, scan)) {
     co_return Answer{451, "4.6.0", "The mail already contains an x-kas part (A_22341); kimgate does not send it again"};
+  }
+  RouteTrack track;
+  if (routing) {
+    // Without a skeleton, or one above its limit: routing by the header section alone, what needs
+    // the attachments is refused (RouteRequest::headers_only).
+    const bool headers_only = !skeleton || skeleton->overflow();
+    auto routed_text = std::make_shared<std::string>(headers_only ? *head : skeleton->text());
+    skeleton.reset();
+    std::optional<kim::RawMessage> routed_mail = kim::parse_raw_message(*routed_text);
+    if (!routed_mail) {
+      OPENSSL_cleanse(routed_text->data(), routed_text->size());
+      co_return Answer{554, "5.6.0", "The message has no valid RFC 5322 header section"};
+    }
+    spdlog::info("event=route_large message_id={} skeleton={} headers_only={}",
+                 kim::header_value(*mail, "Message-ID").value_or("-"), routed_text->size(), headers_only);
+    net::awaitable<std::optional<Answer>> op = route_mail(*routing_, *directory_, envelope, routed_text, routed_mail,
+                                                          tracking_.enabled() ? &track : nullptr, headers_only);
+    std::optional<Answer> routed = co_await std::move(op);
+    // The (rewritten) header section goes on; the skeleton's bodies are wiped.
+    const std::size_t end = kim::body_offset(*routed_text).value_or(routed_text->size());
+    auto rewritten = std::make_shared<std::string>(routed_text->substr(0, end));
+    OPENSSL_cleanse(routed_text->data(), routed_text->size());
+    if (routed) {
+      co_return std::move(*routed);
+    }
+    head = std::move(rewritten);
+    mail = kim::parse_raw_message(*head);
+    if (!mail) {
+      co_return Answer{451, "4.3.0", "Internal error: the routed mail has no valid header section"};
+    }
   }
   std::optional<Answer> sender_problem = check_sender(*mail, sender);
   if (sender_problem) {
@@ -343,16 +409,11 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   ref.size = plaintext_size;
   std::string inner = kim::kas_inner_mail(header_section, kim::format_x_kas(ref), plaintext_size);
   OPENSSL_cleanse(ref.k.data(), ref.k.size());
-  SealInput seal;
-  seal.konnektor = session->konnektor.konnektor;
-  seal.cards = session->konnektor.cards;
-  seal.context = session->context;
-  seal.inner_mail = inner;
-  seal.targets = recipients.encryption;
-  seal.sender_telematik_id = recipients.sender_telematik_id;
-  seal.sender_is_hba = recipients.sender_is_hba;
-  seal.pool = large_.pool;
-  SealOutput sealed = co_await sign_and_encrypt(seal);
+  const SealParty party = party_of(*session);
+  const kim::OuterOptions outer_opts =
+      outer_options(settings_.outer, party, "1.5", std::chrono::hours(24) * lim.data_time_to_live_days);
+  SealedInner sealed = co_await seal_inner(party, recipients, inner, outer_opts);
+  OPENSSL_cleanse(inner.data(), inner.size());
 
   const auto delete_upload = [&]() -> awaitable<void> {
     const rest::KasResult deleted = co_await kas.delete_mail_data(uploaded.shared_link, who);
@@ -363,33 +424,27 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
     co_await delete_upload();
     co_return std::move(*sealed.refusal);
   }
-  kim::OuterOptions outer_options;
-  outer_options.kom_le_version = "1.5";
-  outer_options.cm_version = settings_.cm_version;
-  outer_options.pt_version = settings_.pt_version;
-  outer_options.kon_version = konnektor::kon_version_header(session->konnektor.konnektor->product_information());
-  outer_options.expires =
-      kim::rfc5322_date(std::chrono::system_clock::now() + std::chrono::hours(24) * lim.data_time_to_live_days);
-  const auto inner_raw = kim::parse_raw_message(inner);
-  std::optional<std::string> outer =
-      inner_raw ? kim::build_outer_message(inner, sealed.base64_lines, outer_options) : std::nullopt;
-  if (!outer) {
-    co_await delete_upload();
-    co_return Answer{451, "4.3.0", "Internal error: the outer KIM message could not be built"};
-  }
   Outgoing out;
   out.kim_message.envelope.mail_from = sender;
-  out.kim_message.envelope.params = kim::with_size_parameter(envelope.params, outer->size());
+  out.kim_message.envelope.params = kim::with_size_parameter(envelope.params, sealed.outer.size());
   out.kim_message.envelope.recipients = recipients.deliverable;
-  out.kim_message.message = std::move(*outer);
+  out.kim_message.message = std::move(sealed.outer);
   out.dropped = std::move(recipients.dropped);
   out.message_id = message_id;
   out.original_date = kim::header_value(*mail, "Date").value_or("");
   spdlog::info("event=kim_message_built message_id={} recipients={} dropped={} size={} kas_size={}", out.message_id,
                out.kim_message.envelope.recipients.size(), out.dropped.size(), out.kim_message.message.size(),
                plaintext_size);
+  std::vector<std::string> delivered;
+  for (const auto& r : out.kim_message.envelope.recipients) {
+    delivered.push_back(r.address);
+  }
   smtp::TransactionResult result = smtp::TransactionResult::delivered;
   Answer answer = co_await deliver(upstream, std::move(out), counters_, &result);
+  if (answer.code / 100 == 2 && !track.targets.empty()) {
+    // Before the PVS hears 250, as for every routed mail (smtp_hooks.cpp).
+    co_await tracking_.record(sender, message_id, track, delivered);
+  }
   // The KAS data of a KIM message that was not sent is deleted (FAQ, KIM 1.5.3-3). When the
   // provider's answer to the end of data is unknown, the message may be on its way: keep it.
   if (result != smtp::TransactionResult::delivered && result != smtp::TransactionResult::delivery_unknown) {

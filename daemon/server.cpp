@@ -150,7 +150,7 @@ void Server::open_send_path() {
     spdlog::warn("event=no_directory reason=\"directory.url is not set: KIM messages cannot be sent\"");
   }
   SendSettings send;
-  send.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
+  send.outer.cm_version = std::string(KIMGATE_VENDOR_ID) + "_" + KIMGATE_VERSION;
   send.max_client_mail = config_.limits.konnektor_document;
   send.certificate_ttl = config_.cache.enc_cert;
   send.max_message_size = config_.limits.max_message_size;

@@ -79,6 +79,10 @@ void Server::wire_tracking() {
   TrackNoticeDeps deps;
   deps.store = store;
   deps.pool = &pool_;
+  deps.seal = [this](std::string konnektor_id, konnektor::CallContext context, smtp::Envelope envelope,
+                     std::string mail) {
+    return smtp_hooks_->seal(std::move(konnektor_id), std::move(context), std::move(envelope), std::move(mail));
+  };
   deps.send = [this](OwnMail mail) { return send_own_mail(std::move(mail)); };
   deps.smtp_server_of = [this](const std::string& domain) {
     return admin::provider_mail_server(config_, domain, true);

@@ -38,7 +38,7 @@ void KimSmtpHooks::authenticated(smtp::HookSession& session, const std::string& 
     s->password = password;
     if (observer_ && s->name.server) {
       observer_(LoginSeen{s->name.address, password, s->name.server->host + ":" + std::to_string(s->name.server->port),
-                          providers_.check_for(s->konnektor.konnektor, s->context)});
+                          providers_.check_for(s->konnektor.konnektor, s->context), s->konnektor.id, s->context});
     }
   }
 }
@@ -86,6 +86,36 @@ awaitable<std::variant<smtp::LoginTarget, Answer>> KimSmtpHooks::prepare_login(s
     target.tls = account_tls_(session->name.address);
   }
   co_return Result{std::move(target)};
+}
+
+SealParty KimSmtpHooks::party_of(const SmtpSession& session) {
+  return SealParty{directory_, session.konnektor, session.context, &verdicts_, large_.pool};
+}
+
+awaitable<SealedMail> KimSmtpHooks::seal(std::string konnektor_id, konnektor::CallContext context,
+                                         smtp::Envelope envelope, std::string mail) {
+  const std::optional<KonnektorRoutes::Route> route = routes_.route(konnektor_id);
+  SealedMail out;
+  if (!route) {
+    out.refusal = Answer{451, "4.3.5",
+                         konnektor_id.empty() ? std::string("kimgate has no usable Konnektor configured")
+                                              : "Unknown KonnektorId '" + konnektor_id + "'"};
+    co_return out;
+  }
+  if (directory_ == nullptr) {
+    out.refusal = Answer{451, "4.4.3", "kimgate has no directory (VZD) configured; it cannot find certificates"};
+    co_return out;
+  }
+  auto message = std::make_shared<std::string>(std::move(mail));
+  const std::optional<kim::RawMessage> parsed = kim::parse_raw_message(*message);
+  if (!parsed) {
+    OPENSSL_cleanse(message->data(), message->size());
+    out.refusal = Answer{451, "4.3.0", "Internal error: kimgated's own mail has no valid header section"};
+    co_return out;
+  }
+  const SealParty party{directory_, *route, std::move(context), &verdicts_, large_.pool};
+  SealedMail sealed = co_await seal_client_mail(party, settings_.outer, envelope, message, *parsed);
+  co_return sealed;
 }
 
 namespace {
@@ -210,72 +240,14 @@ awaitable<KimSmtpHooks::Built> KimSmtpHooks::build(std::shared_ptr<smtp::HookSes
   if (directory_ == nullptr) {
     co_return refusal(451, "4.4.3", "kimgate has no directory (VZD) configured; it cannot find certificates");
   }
-  const bool ecc = session->konnektor.cards->ecc_capable();
-  CertificateCheck check{session->konnektor.konnektor, session->context, &verdicts_};
-  Recipients recipients = co_await look_up_recipients(*directory_, envelope, ecc, check);
-  if (recipients.refusal) {
-    co_return Built{std::move(recipients.refusal), {}};
-  }
-  if (recipients.deliverable.empty()) {
-    co_return refusal(451, "4.7.5",
-                      "No recipient could be encrypted for: no valid encryption certificate was found for any "
-                      "recipient in the VZD (KOM-LE-A_2025)");
-  }
-  std::vector<std::string> keep;
-  for (const auto& r : recipients.deliverable) {
-    keep.push_back(r.address);
-  }
-  const kim::Generated identity = kim::generate_identity(kim::mail_domain(envelope.mail_from));
-  const auto prepare = [&mail, &keep, &identity] {
-    return kim::prepare_inner(*mail, kim::PrepareOptions{keep, identity.message_id});
-  };
-  kim::Prepared inner = co_await net::run_blocking_or_here(large_.pool, prepare);
-  // The client mail is not needed any more once prepared: keep what the DSN needs, free the rest
-  // (a 15 MiB mail passes through several copies on its way to the Konnektor).
-  const std::string message_id = kim::header_value(*mail, "Message-ID").value_or(identity.message_id);
-  const std::string original_date = kim::header_value(*mail, "Date").value_or("");
-  OPENSSL_cleanse(message->data(), message->size());
-  message->clear();
-  message->shrink_to_fit();
-  SealInput seal;
-  seal.konnektor = session->konnektor.konnektor;
-  seal.cards = session->konnektor.cards;
-  seal.context = session->context;
-  seal.inner_mail = inner.mail;
-  seal.targets = recipients.encryption;
-  seal.sender_telematik_id = recipients.sender_telematik_id;
-  seal.sender_is_hba = recipients.sender_is_hba;
-  seal.pool = large_.pool;
-  SealOutput sealed = co_await sign_and_encrypt(seal);
+  const SealParty party = party_of(*session);
+  SealedMail sealed = co_await seal_client_mail(party, settings_.outer, envelope, message, *mail);
   if (sealed.refusal) {
     co_return Built{std::move(sealed.refusal), {}};
   }
-  kim::OuterOptions outer_options;
-  outer_options.kom_le_version = "1.0";
-  outer_options.cm_version = settings_.cm_version;
-  outer_options.pt_version = settings_.pt_version;
-  outer_options.kon_version = konnektor::kon_version_header(session->konnektor.konnektor->product_information());
-  outer_options.expires = kim::rfc5322_date(std::chrono::system_clock::now() + settings_.retention);
-  const auto build_outer = [&inner, &sealed, &outer_options] {
-    return kim::build_outer_message(inner.mail, sealed.base64_lines, outer_options);
-  };
-  std::optional<std::string> outer = co_await net::run_blocking_or_here(large_.pool, build_outer);
-  if (!outer) {
-    co_return refusal(451, "4.3.0", "Internal error: the outer KIM message could not be built");
-  }
   Built b;
-  Outgoing& out = b.outgoing;
-  out.kim_message.envelope.mail_from = envelope.mail_from;
-  out.kim_message.envelope.params = kim::with_size_parameter(envelope.params, outer->size());
-  out.kim_message.envelope.recipients = recipients.deliverable;
-  out.kim_message.message = std::move(*outer);
-  out.dropped = std::move(recipients.dropped);
-  OPENSSL_cleanse(inner.mail.data(), inner.mail.size());
-  out.message_id = message_id;
-  out.original_date = original_date;
+  b.outgoing = std::move(sealed.outgoing);
   b.track = std::move(track);
-  spdlog::info("event=kim_message_built message_id={} recipients={} dropped={} size={}", out.message_id,
-               out.kim_message.envelope.recipients.size(), out.dropped.size(), out.kim_message.message.size());
   co_return b;
 }
 

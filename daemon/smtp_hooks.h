@@ -7,7 +7,8 @@
 // submit(): the spec's PROCESS steps (§4.3) for one client mail — forward-to-self (§4.12),
 // the x-kas and size checks, From/Sender against MAIL FROM, VZD lookups of the sender and every
 // recipient, the header fix-ups, SignDocument with the context's SMC-B (PIN checked),
-// EncryptDocument for recipients and sender, the outer message with every header of §4.4 —
+// EncryptDocument for recipients and sender, the outer message with every header of §4.4
+// (daemon/seal_mail.h, the one sealing pipeline, also for kimgated's own notices) —
 // then deliver() (daemon/send_delivery.h): the upstream transaction, the send failure policy
 // and the DSN. Every refusal is an smtp::Answer with code, enhanced code and a sentence that
 // names the cause (docs/decisions.md, "send path replies", "send failure policy").
@@ -24,6 +25,7 @@
 #include "daemon/provider_check.h"
 #include "daemon/route_data.h"
 #include "daemon/route_send.h"
+#include "daemon/seal_mail.h"
 #include "daemon/send_delivery.h"
 #include "daemon/track_hooks.h"
 #include "konnektor/konnektor.h"
@@ -42,10 +44,10 @@ class AccountLimitClient;
 
 namespace kimgate::daemon {
 
+struct SmtpSession;
+
 struct SendSettings {
-  std::string cm_version;                    // X-KIM-CMVersion
-  std::string pt_version = "1.5.3-0";        // X-KIM-PTVersion
-  std::chrono::hours retention{24 * 90};     // Expires = now + dataTimeToLive (getLimits default)
+  OuterSettings outer;                       // versions and Expires (dataTimeToLive, getLimits default)
   std::uint64_t max_client_mail = 15728640;  // KOM-LE-A_2004-01 without the KAS
   std::chrono::milliseconds certificate_ttl = std::chrono::hours(12);  // VerifyCertificate answers, TTL_ENC_CERT
   std::uint64_t max_message_size = 734003200;                          // maxMailSize unless getLimits says otherwise
@@ -88,6 +90,13 @@ class KimSmtpHooks final : public smtp::SendHooks {
   net::awaitable<smtp::Answer> submit(std::shared_ptr<smtp::HookSession> session, smtp::Client& upstream,
                                       smtp::Envelope envelope, std::unique_ptr<smtp::MessageBody> message) override;
 
+  // kimgated's own mail (the tracking notice, daemon/track_hooks.h) sealed like a PVS's, without
+  // routing: `mail` from envelope.mail_from to the envelope's recipients, signed with the SMC-B
+  // of `context` on the Konnektor `konnektor_id` ("" the default), encrypted for the recipients'
+  // and the sender's certificates from the VZD, in the outer KOM-LE message (daemon/seal_mail.h).
+  net::awaitable<SealedMail> seal(std::string konnektor_id, konnektor::CallContext context, smtp::Envelope envelope,
+                                  std::string mail);
+
   // The KIM message for one client mail (§4.3 steps 1-9), or the refusal the PVS gets; `large`
   // when the mail is above max_client_mail and must go through the KAS (§4.10).
   struct Built {
@@ -98,6 +107,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   };
 
  private:
+  SealParty party_of(const SmtpSession& session);
   net::awaitable<Built> build(std::shared_ptr<smtp::HookSession> session, smtp::Envelope envelope,
                               std::shared_ptr<std::string> message);
   // §4.10 in daemon/send_large.cpp: the whole client mail sealed and uploaded to the sender's

@@ -109,6 +109,36 @@ awaitable<void> TrackRecorder::answer(std::string account, const ReceiveOutcome&
                updated->vorgangsnummer);
 }
 
+awaitable<std::string> TrackNotices::announce(const LoginSeen& seen, std::string notice) {
+  if (!deps_.seal) {
+    OPENSSL_cleanse(notice.data(), notice.size());
+    co_return std::string("kimgated cannot seal its own mails (no send path)");
+  }
+  smtp::Envelope envelope;
+  envelope.mail_from = seen.address;
+  envelope.recipients = {smtp::Recipient{seen.address, ""}};
+  net::awaitable<SealedMail> op = deps_.seal(seen.konnektor_id, seen.context, std::move(envelope), std::move(notice));
+  SealedMail sealed = co_await std::move(op);
+  if (sealed.refusal) {
+    co_return "the notice could not be sealed as a KIM message with the login's call context (Mandant " +
+        seen.context.mandant_id + ", ClientSystem " + seen.context.client_system_id + ", Workplace " +
+        seen.context.workplace_id + "): " + std::to_string(sealed.refusal->code) + " " + sealed.refusal->enhanced +
+        " " + sealed.refusal->text;
+  }
+  OwnMail own;
+  own.address = seen.address;
+  own.password = seen.password;
+  own.smtp_server = seen.smtp_server.empty() && deps_.smtp_server_of
+                        ? deps_.smtp_server_of(admin::domain_of(seen.address))
+                        : seen.smtp_server;
+  own.check_provider = seen.check_provider;
+  own.mail = std::move(sealed.outgoing.kim_message.message);
+  spdlog::info("event=track_notice_sealed address={} message_id={} size={}", seen.address, sealed.outgoing.message_id,
+               own.mail.size());
+  std::string failed = co_await deps_.send(std::move(own));
+  co_return failed;
+}
+
 void TrackNotices::logged_in(LoginSeen seen) {
   const std::string key = admin::lower(seen.address);
   if (deps_.store == nullptr || std::find(in_flight_.begin(), in_flight_.end(), key) != in_flight_.end()) {
@@ -149,15 +179,8 @@ awaitable<void> TrackNotices::run(const LoginSeen& seen) {
       item.summary = v.summary;
       request.items.push_back(std::move(item));
     }
-    OwnMail own;
-    own.address = seen.address;
-    own.password = seen.password;
-    own.smtp_server = seen.smtp_server.empty() && deps_.smtp_server_of
-                          ? deps_.smtp_server_of(admin::domain_of(seen.address))
-                          : seen.smtp_server;
-    own.check_provider = seen.check_provider;
-    own.mail = kim::track_notice_mail(request);
-    const std::string failed = co_await deps_.send(std::move(own));
+    std::string notice = kim::track_notice_mail(request);
+    const std::string failed = co_await announce(seen, std::move(notice));
     if (failed.empty()) {
       const auto mark = [store, due, now] {
         for (const auto& [v, why] : due) {
@@ -169,6 +192,7 @@ awaitable<void> TrackNotices::run(const LoginSeen& seen) {
       (void)marked;
       spdlog::info("event=track_notice_sent address={} vorgaenge={}", seen.address, due.size());
     } else {
+      // Not marked: the Vorgänge stay due and the notice is tried again at a later login.
       spdlog::error("event=track_notice_failed address={} vorgaenge={} reason=\"{}\"", seen.address, due.size(),
                     failed);
     }

@@ -7,7 +7,10 @@
 //   verified, the matcher (kim/track_match.h) and the store update;
 // - TrackNotices::logged_in(): at a PVS login (the only moment kimgated holds the password), the
 //   account's overdue and ERROR Vorgänge not yet announced become one notice to its own address
-//   (kim/track_notice.h), each Vorgang once.
+//   (kim/track_notice.h), sealed as a KIM message with the login's Konnektor call context like a
+//   PVS's mail (KimSmtpHooks::seal: signed with the practice's SMC-B, encrypted for the address's
+//   certificates) and sent through its provider; each Vorgang once. A notice that cannot be sealed
+//   or sent stays due for the next login.
 // A null store disables everything; failures are logged, never shown to the PVS.
 #include <cstdint>
 #include <functional>
@@ -16,6 +19,7 @@
 
 #include "daemon/account_upkeep.h"
 #include "daemon/route_send.h"
+#include "daemon/seal_mail.h"
 #include "daemon/track_store.h"
 #include "net/asio.h"
 
@@ -48,6 +52,10 @@ class TrackRecorder {
 struct TrackNoticeDeps {
   TrackStore* store = nullptr;
   net::asio::thread_pool* pool = nullptr;
+  // The KIM message for a client mail, sealed with a login's KonnektorId and call context.
+  std::function<net::awaitable<SealedMail>(std::string konnektor_id, konnektor::CallContext context,
+                                           smtp::Envelope envelope, std::string mail)>
+      seal;
   std::function<net::awaitable<std::string>(OwnMail mail)> send;         // "" on success
   std::function<std::string(const std::string& domain)> smtp_server_of;  // after a POP3 login
   std::function<std::int64_t()> now;                                     // Unix seconds
@@ -61,6 +69,8 @@ class TrackNotices {
 
  private:
   net::awaitable<void> run_and_forget(LoginSeen seen);
+  // Seals `notice` and sends it to the login's own mailbox: "" when the provider took it, else why not.
+  net::awaitable<std::string> announce(const LoginSeen& seen, std::string notice);
   net::asio::any_io_executor ex_;
   TrackNoticeDeps deps_;
   std::vector<std::string> in_flight_;  // lower-cased addresses (I/O thread only)

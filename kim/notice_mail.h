@@ -36,7 +36,8 @@ std::string notice_code(NoticeKind kind);
 // X-KIM-Fehlermeldung and Auto-Submitted: auto-generated.
 std::string notice_mail(const NoticeRequest& request);
 
-// What every notice to an account's own mailbox shares (these and tracking's, kim/track_notice.h):
+// What every notice to an account's own mailbox shares (these, and tracking's client mail that the
+// daemon then seals, kim/track_notice.h):
 // the header section from and to `address`, with one field of its own (e.g.
 // "X-KIM-Fehlermeldung: 4016"), through the empty line; and values kept on one line (control
 // characters become spaces: a provider's error text may hold anything).

@@ -135,6 +135,10 @@ std::string_view to_string(RouteRule r) {
   return "?";
 }
 
+bool reads_attachments(RouteRule r) {
+  return r == RouteRule::extensions || r == RouteRule::begleitdatei;
+}
+
 bool valid_dienstkennung(std::string_view dk) {
   const auto parts = split(dk, ';');
   if (parts.size() != 3) {

@@ -27,6 +27,10 @@ enum class RouteRecipient { insurer, kv };
 enum class RouteRule { none, extensions, billing_bsnr, begleitdatei };
 
 std::string_view to_string(RouteRule r);
+// Whether checking the rule reads the mail's attachments (file names, begleitdatei.xml); the
+// others need only the header section and the directory (a mail above the Konnektor's limit is
+// routed by its header section alone, daemon/send_large.cpp).
+bool reads_attachments(RouteRule r);
 
 struct RouteService {
   std::string name;

@@ -1,9 +1,11 @@
 #pragma once
 // The practice's notice about its Vorgänge (issue 18): routed submissions whose answer is
-// overdue, or whose Rückprotokoll / eAU reply says ERROR. One text/plain mail (UTF-8, German
-// first then English) from and to the account's own address, one line per Vorgang with its
-// Message-ID, application, recipient, sent time and, for an ERROR, the Vorgangsnummer and the
-// protocol's summary line. Pure function; values are kept on one line.
+// overdue, or whose Rückprotokoll / eAU reply says ERROR. One text/plain client mail (UTF-8,
+// German first then English, X-KIM-Dienstkennung KIM-Mail;Default;V1.0) from and to the
+// account's own address, one line per Vorgang with its Message-ID, application, recipient, sent
+// time and, for an ERROR, the Vorgangsnummer and the protocol's summary line. The daemon seals it
+// as a KIM message like a PVS's mail (daemon/track_hooks.h). Pure function; values are kept on
+// one line.
 #include <string>
 #include <vector>
 

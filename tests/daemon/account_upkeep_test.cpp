@@ -78,7 +78,7 @@ TEST_F(AccountUpkeepTest, RenewsWithinAMonthOfExpiry) {
   add_account("2027-12-10T00:00:00Z");  // 20 days after now_
   net::asio::io_context io;
   AccountUpkeep upkeep(io.get_executor(), deps());
-  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "", {}});
+  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "", {}, "", {}});
   io.run();
   ASSERT_EQ(requests_.size(), 1u);
   EXPECT_EQ(requests_[0]["op"], "account.cert");
@@ -91,7 +91,7 @@ TEST_F(AccountUpkeepTest, LeavesACertificateWithMoreThanAMonthAlone) {
   add_account("2028-01-10T00:00:00Z");
   net::asio::io_context io;
   AccountUpkeep upkeep(io.get_executor(), deps());
-  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "pw", "", {}});
+  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "pw", "", {}, "", {}});
   io.run();
   EXPECT_TRUE(requests_.empty());
 }
@@ -100,8 +100,8 @@ TEST_F(AccountUpkeepTest, UnknownAccountsAndAccountsWithoutOwnCertificateAreLeft
   add_account("");
   net::asio::io_context io;
   AccountUpkeep upkeep(io.get_executor(), deps());
-  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "pw", "", {}});
-  upkeep.logged_in(LoginSeen{"someone.else@fd-a.kim.test", "pw", "", {}});
+  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "pw", "", {}, "", {}});
+  upkeep.logged_in(LoginSeen{"someone.else@fd-a.kim.test", "pw", "", {}, "", {}});
   io.run();
   EXPECT_TRUE(requests_.empty());
   EXPECT_TRUE(mails_.empty());
@@ -114,7 +114,7 @@ TEST_F(AccountUpkeepTest, FailureSendsThe4016NoticeWithTheProviderTextOnceADay) 
                  {"provider_message", "internal error"}};
   net::asio::io_context io;
   AccountUpkeep upkeep(io.get_executor(), deps());
-  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "smtp.fd-a.kim.test:4465", {}});
+  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "smtp.fd-a.kim.test:4465", {}, "", {}});
   io.run();
   ASSERT_EQ(mails_.size(), 1u);
   EXPECT_EQ(mails_[0].address, "B-467654300.KVH@fd-a.kim.test");
@@ -126,14 +126,14 @@ TEST_F(AccountUpkeepTest, FailureSendsThe4016NoticeWithTheProviderTextOnceADay) 
 
   // Within the retry interval nothing is tried again.
   now_ += std::chrono::hours(1);
-  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "", {}});
+  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "", {}, "", {}});
   io.restart();
   io.run();
   EXPECT_EQ(requests_.size(), 1u);
 
   // After it the renewal is tried again, but the notice waits for the next day.
   now_ += std::chrono::hours(6);
-  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "", {}});
+  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "", {}, "", {}});
   io.restart();
   io.run();
   EXPECT_EQ(requests_.size(), 2u);
@@ -141,7 +141,7 @@ TEST_F(AccountUpkeepTest, FailureSendsThe4016NoticeWithTheProviderTextOnceADay) 
 
   // A POP3 login (no SMTP server) the next day: the provider's SMTP server.
   now_ += std::chrono::hours(24);
-  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "", {}});
+  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "Geheim.2027!", "", {}, "", {}});
   io.restart();
   io.run();
   ASSERT_EQ(mails_.size(), 2u);
@@ -153,7 +153,7 @@ TEST_F(AccountUpkeepTest, WithoutAProviderTextTheNoticeSaysWhyThereWasNoAnswer) 
   answer_ = json{{"ok", false}, {"error", "The Account Manager of fd-a.kim.test could not be reached"}};
   net::asio::io_context io;
   AccountUpkeep upkeep(io.get_executor(), deps());
-  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "pw", "", {}});
+  upkeep.logged_in(LoginSeen{"B-467654300.KVH@fd-a.kim.test", "pw", "", {}, "", {}});
   io.run();
   ASSERT_EQ(mails_.size(), 1u);
   EXPECT_NE(mails_[0].mail.find("Fehlertext: The Account Manager of fd-a.kim.test could not be reached\r\n"),

@@ -6,7 +6,8 @@ participants (tests/world/lib/answerer.py: KV Hessen's data acceptance point and
 fetching and answering through this kimgated with its own account) answer with MDNs, Rückprotokolle
 with a Vorgangsnummer and eAU;Fehler-Kasse. The practice fetches through kimgated; `kimctl track list
 --json` then shows OK, WARNING, ERROR (with Vorgangsnummern), the silent one overdue, the eAU ERROR;
-the overdue/ERROR notice arrives in the practice's own mailbox. Finally 200 routed submissions are
+the overdue/ERROR notice arrives in the practice's own mailbox as a KIM message (signed and encrypted at the
+provider, decrypted and verified through kimgated's POP3). Finally 200 routed submissions are
 sent concurrently and kimgated is killed with SIGKILL in the middle: after a restart every
 submission that got 250 is a Vorgang."""
 import concurrent.futures
@@ -151,31 +152,64 @@ def main():
                 f"only the silent delivery is overdue ({[o.get('message_id') for o in body or []]})")
 
         def notices():
-            drain()  # a PVS login: the notices are sent at the next one
-            box = provider_mailbox(w, a)
+            """The overdue/ERROR notices in the practice's mailbox after a PVS login (the notices are
+            sent at the next one): {Message-ID: (the raw message at the provider, what kimgated's POP3
+            gives the PVS)}. A notice is a KIM message from and to the practice itself."""
+            drain()
+            found = {}
+            box = kg.pop3(a)
             try:
-                texts = []
                 for n in range(1, box.stat()[0] + 1):
                     head = b"\r\n".join(box.top(n, 0)[1]).decode(errors="replace")
-                    if NOTICE_SUBJECT in head:
-                        texts.append(retrieve(box, n).decode(errors="replace"))
-                return "\n".join(texts)
+                    own = re.search(r"^From: .*" + re.escape(a["kim_address"]), head, re.M | re.I) and \
+                        re.search(r"^To: .*" + re.escape(a["kim_address"]), head, re.M | re.I)
+                    mid = re.search(r"^Message-ID:\s*(\S+)", head, re.M | re.I)
+                    if own and mid and "X-KOM-LE-Version" in head:
+                        text = retrieve(box, n).decode("utf-8", errors="replace")
+                        if NOTICE_SUBJECT in text:
+                            found[mid.group(1)] = text
             finally:
                 box.quit()
+            raw = provider_mailbox(w, a)
+            try:
+                out = {}
+                for n in range(1, raw.stat()[0] + 1):
+                    head = b"\r\n".join(raw.top(n, 0)[1]).decode(errors="replace")
+                    mid = re.search(r"^Message-ID:\s*(\S+)", head, re.M | re.I)
+                    if mid and mid.group(1) in found:
+                        out[mid.group(1)] = (retrieve(raw, n).decode(errors="replace"), found[mid.group(1)])
+                return out
+            finally:
+                raw.quit()
 
         found = {}
 
         def noticed():
-            found["text"] = notices()
-            return silent in found["text"] and "OVERDUE" in found["text"] and sent["TRACK-ERROR"][0] in found["text"]
+            found.update(notices())
+            text = "\n".join(pvs for _, pvs in found.values())
+            return silent in text and "OVERDUE" in text and sent["TRACK-ERROR"][0] in text
 
         t.check(wait_until(noticed, 90, 3),
-                "the practice's own mailbox gets the notice naming the overdue and the ERROR Vorgang")
-        text = found.get("text", "")
+                "the practice's mailbox gets the notice naming the overdue and the ERROR Vorgang")
+        text = "\n".join(pvs for _, pvs in found.values())
         t.check(sent["TRACK-OK"][0] not in text, "an OK Vorgang is not announced")
+        for mid, (raw, pvs) in found.items():
+            raw_head = raw.split("\r\n\r\n", 1)[0]
+            t.check(re.search(r"^Content-Type:\s*application/pkcs7-mime", raw_head, re.M | re.I) and
+                    re.search(r"^Subject:\s*KOM-LE-Nachricht", raw_head, re.M) and
+                    re.search(r"^X-KIM-Dienstkennung:\s*KIM-Mail;Default;V1\.0", raw_head, re.M) and
+                    NOTICE_SUBJECT not in raw and silent not in raw and "OVERDUE" not in raw,
+                    f"the notice {mid} reaches the provider as an encrypted KIM message, no plain text in it")
+            t.check(re.search(r"^X-KIM-DecryptionResult:\s*00", pvs, re.M) and
+                    re.search(r"^X-KIM-IntegrityCheckResult:\s*01", pvs, re.M) and
+                    "Für die folgenden Sendungen dieses Postfachs ist die erwartete Rückmeldung" in pvs,
+                    f"kimgated's POP3 gives the notice {mid} decrypted and verified, with the German text")
         count_before = text.count(silent)
+        t.check(count_before == 1, f"the overdue Vorgang is announced once ({count_before} times)")
         time.sleep(3)
-        t.check(notices().count(silent) == count_before, "each Vorgang is announced once")
+        again = "\n".join(pvs for _, pvs in notices().values())
+        t.check(again.count(silent) == 1 and again.count(sent["TRACK-ERROR"][0]) == 1,
+                "each Vorgang is announced once, also after another login")
         stop_answerers()
 
         # kill -9 during a burst of 200 routed submissions: every 250 is a Vorgang after the restart.

@@ -235,5 +235,14 @@ TEST(Rewrite, ReplacesRoutingAddressesKeepsTheRest) {
             "To: a@b.test\r\nX-KIM-Dienstkennung: eAU;Lieferung;V1.0\r\n\r\nx");
 }
 
+// A mail above the Konnektor's limit is routed by its header section alone: only the rules that
+// read attachments must be refused there.
+TEST(RouteRules, WhichRulesReadAttachments) {
+  EXPECT_TRUE(reads_attachments(RouteRule::extensions));
+  EXPECT_TRUE(reads_attachments(RouteRule::begleitdatei));
+  EXPECT_FALSE(reads_attachments(RouteRule::billing_bsnr));
+  EXPECT_FALSE(reads_attachments(RouteRule::none));
+}
+
 }  // namespace
 }  // namespace kimgate::kim
