@@ -1,11 +1,61 @@
 #include "net/tls_stream.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdint>
 
 namespace kimgate::net {
+
+namespace {
+// A socket BIO that writes with MSG_NOSIGNAL: OpenSSL's own socket BIO uses write(2), which
+// raises SIGPIPE on a connection the peer has reset; a library must not depend on the process
+// ignoring it.
+int socket_of(BIO* bio) {
+  return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+}
+
+int bio_write(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = ::send(socket_of(bio), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    BIO_set_retry_write(bio);
+  }
+  return static_cast<int>(n);
+}
+
+int bio_read(BIO* bio, char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = ::recv(socket_of(bio), data, static_cast<std::size_t>(size), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    BIO_set_retry_read(bio);
+  }
+  return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO* /*bio*/, int command, long /*num*/, void* /*ptr*/) {
+  return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+const BIO_METHOD* socket_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "kimgate socket");
+    BIO_meth_set_write(m, bio_write);
+    BIO_meth_set_read(m, bio_read);
+    BIO_meth_set_ctrl(m, bio_ctrl);
+    BIO_meth_set_create(m, bio_create);
+    return m;
+  }();
+  return method;
+}
+}  // namespace
 
 TlsStream::TlsStream(tcp::socket socket) : socket_(std::move(socket)) {}
 
@@ -28,10 +78,13 @@ bool TlsStream::attach(SSL_CTX* context, bool server) {
   // OpenSSL's record buffers (~17 KiB each way) go back to the heap whenever no record is in
   // flight, i.e. while the session waits for its peer.
   SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
-  if (SSL_set_fd(ssl, static_cast<int>(socket_.native_handle())) != 1) {
+  BIO* bio = BIO_new(socket_method());
+  if (bio == nullptr) {
     SSL_free(ssl);
     return false;
   }
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket_.native_handle())));
+  SSL_set_bio(ssl, bio, bio);  // the SSL object owns the BIO; the BIO never closes the socket
   if (server) {
     SSL_set_accept_state(ssl);
   } else {

@@ -1,6 +1,6 @@
 #pragma once
 // TlsStream: a TCP socket with an optional OpenSSL session on it, for net::Connection. The SSL
-// object reads and writes the non-blocking socket itself (SSL_set_fd); when it wants to read or
+// object reads and writes the non-blocking socket itself (own BIO, MSG_NOSIGNAL); when it wants to read or
 // write, the coroutine waits for the socket's readiness (tcp::socket::async_wait) and asks again.
 //
 // Why not asio::ssl::stream: it keeps two 17 KiB buffers of its own and a 2 x 17 KiB BIO pair per
