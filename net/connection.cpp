@@ -21,29 +21,58 @@ std::string endpoint_text(const tcp::socket& s) {
 }  // namespace
 
 Connection::Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, std::size_t max_line)
-    : stream_(beast::tcp_stream(std::move(socket)), *tls),
-      read_timer_(stream_.get_executor()),
+    : stream_(std::move(socket)),
+      op_timer_(stream_.socket().get_executor()),
+      read_timer_(stream_.socket().get_executor()),
       tls_(std::move(tls)),
       lines_(max_line) {
-  peer_ = endpoint_text(beast::get_lowest_layer(stream_).socket());
+  op_deadline_->stream = &stream_;
+  peer_ = endpoint_text(stream_.socket());
   boost::system::error_code ec;
-  set_no_delay(beast::get_lowest_layer(stream_).socket());
-  const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  set_no_delay(stream_.socket());
+  const auto ep = stream_.socket().remote_endpoint(ec);
   peer_address_ = ec ? std::string("?") : ep.address().to_string();
+}
+
+Connection::~Connection() {
+  op_deadline_->stream = nullptr;
+}
+
+void Connection::arm(Duration deadline) {
+  const std::shared_ptr<Deadline> state = op_deadline_;
+  const std::uint64_t generation = ++state->generation;
+  state->expired = false;
+  op_timer_.expires_after(deadline);
+  const auto on_deadline = [state, generation](const boost::system::error_code& ec) {
+    if (!ec && generation == state->generation && state->stream != nullptr) {
+      state->expired = true;
+      state->stream->abort();  // a peer that does not read or write in time is gone
+    }
+  };
+  op_timer_.async_wait(on_deadline);
+}
+
+boost::system::error_code Connection::finish(boost::system::error_code ec) {
+  ++op_deadline_->generation;  // a deadline handler already queued must not end the connection
+  op_timer_.cancel();
+  if (ec && op_deadline_->expired) {
+    return beast::error::timeout;
+  }
+  return ec;
 }
 
 awaitable<boost::system::error_code> Connection::start_tls(Duration deadline) {
   lines_.take_rest();  // plaintext pipelined after STARTTLS must never count as encrypted input
-  const boost::system::error_code ec = co_await handshake(asio::ssl::stream_base::server, deadline);
+  const boost::system::error_code ec = co_await handshake(true, deadline);
   co_return ec;
 }
 
-awaitable<boost::system::error_code> Connection::handshake(asio::ssl::stream_base::handshake_type side,
-                                                           Duration deadline) {
-  boost::system::error_code ec;
-  beast::get_lowest_layer(stream_).expires_after(deadline);
-  co_await stream_.async_handshake(side, asio::redirect_error(asio::use_awaitable, ec));
-  beast::get_lowest_layer(stream_).expires_never();
+awaitable<boost::system::error_code> Connection::handshake(bool server, Duration deadline) {
+  if (!stream_.attached() && !stream_.attach(tls_->native_handle(), server)) {
+    co_return boost::system::error_code(asio::error::no_memory);
+  }
+  arm(deadline);
+  const boost::system::error_code ec = finish(co_await stream_.handshake());
   if (!ec) {
     tls_active_ = true;
   }
@@ -98,6 +127,9 @@ awaitable<Connection::TlsClient> Connection::connect_tls(asio::any_io_executor e
 }
 
 awaitable<boost::system::error_code> Connection::start_tls_client(Duration deadline, const std::string& host) {
+  if (!stream_.attach(tls_->native_handle(), false)) {
+    co_return boost::system::error_code(asio::error::no_memory);
+  }
   SSL* ssl = stream_.native_handle();
   boost::system::error_code ec;
   asio::ip::make_address(host, ec);  // an IP literal is checked against the certificate's IP SANs
@@ -108,7 +140,7 @@ awaitable<boost::system::error_code> Connection::start_tls_client(Duration deadl
   } else {
     X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
   }
-  const boost::system::error_code handshaken = co_await handshake(asio::ssl::stream_base::client, deadline);
+  const boost::system::error_code handshaken = co_await handshake(false, deadline);
   co_return handshaken;
 }
 
@@ -119,16 +151,9 @@ awaitable<boost::system::error_code> Connection::read_some(std::string& out, Dur
     co_return boost::system::error_code{};
   }
   std::array<char, 16384> chunk{};
-  boost::system::error_code ec;
-  beast::get_lowest_layer(stream_).expires_after(deadline);
   std::size_t n = 0;
-  if (tls_active_) {
-    n = co_await stream_.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
-  } else {
-    n = co_await beast::get_lowest_layer(stream_).async_read_some(asio::buffer(chunk),
-                                                                  asio::redirect_error(asio::use_awaitable, ec));
-  }
-  beast::get_lowest_layer(stream_).expires_never();
+  arm(deadline);
+  const boost::system::error_code ec = finish(co_await stream_.read_some(asio::buffer(chunk), n));
   out.append(chunk.data(), n);
   co_return ec;
 }
@@ -150,17 +175,12 @@ awaitable<ReadResult> Connection::read_line(Duration deadline) {
     const auto on_deadline = [this, generation](const boost::system::error_code& ec) {
       if (!ec && generation == read_generation_) {
         read_timed_out_ = true;
-        beast::get_lowest_layer(stream_).cancel();
+        stream_.cancel();
       }
     };
     read_timer_.async_wait(on_deadline);
     std::size_t n = 0;
-    if (tls_active_) {
-      n = co_await stream_.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, result.ec));
-    } else {
-      n = co_await beast::get_lowest_layer(stream_).async_read_some(
-          asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, result.ec));
-    }
+    result.ec = co_await stream_.read_some(asio::buffer(chunk), n);
     ++read_generation_;  // a deadline handler already queued must not cancel the next read
     read_timer_.cancel();
     if (read_timed_out_ && result.ec == asio::error::operation_aborted) {
@@ -174,41 +194,29 @@ awaitable<ReadResult> Connection::read_line(Duration deadline) {
 }
 
 awaitable<boost::system::error_code> Connection::write(std::string_view data, Duration deadline) {
-  boost::system::error_code ec;
-  beast::get_lowest_layer(stream_).expires_after(deadline);
-  if (tls_active_) {
-    co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()),
-                               asio::redirect_error(asio::use_awaitable, ec));
-  } else {
-    co_await asio::async_write(beast::get_lowest_layer(stream_), asio::buffer(data.data(), data.size()),
-                               asio::redirect_error(asio::use_awaitable, ec));
-  }
-  beast::get_lowest_layer(stream_).expires_never();
+  arm(deadline);
+  const boost::system::error_code ec = finish(co_await stream_.write(data));
   co_return ec;
 }
 
 awaitable<void> Connection::shutdown(Duration deadline) {
   if (tls_active_) {
-    boost::system::error_code ec;
-    beast::get_lowest_layer(stream_).expires_after(deadline);
-    co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    arm(deadline);
+    co_await stream_.shutdown();
+    finish({});
   }
   close();
 }
 
 void Connection::close() {
-  boost::system::error_code ec;
-  auto& sock = beast::get_lowest_layer(stream_).socket();
-  sock.shutdown(tcp::socket::shutdown_both, ec);
-  sock.close(ec);
+  stream_.close();
 }
 
 X509* Connection::peer_certificate() const {
   if (!tls_active_) {
     return nullptr;
   }
-  SSL* ssl = const_cast<asio::ssl::stream<beast::tcp_stream>&>(stream_).native_handle();
-  return SSL_get1_peer_certificate(ssl);
+  return SSL_get1_peer_certificate(stream_.native_handle());
 }
 
 std::string Connection::peer_certificate_subject() const {

@@ -4,8 +4,9 @@
 //
 // Connection: one accepted TCP connection of a PVS session, plaintext or TLS,
 // with an upgrade to TLS for STARTTLS/STLS, line reads bounded by LineBuffer
-// and a deadline on every read, write and handshake (beast::tcp_stream timers;
-// Boost 1.74 has no awaitable || nor cancellation slots).
+// and a deadline on every read, write and handshake (timers of its own; Boost
+// 1.74 has no awaitable || nor cancellation slots). TLS is net::TlsStream, which
+// holds no buffers while the connection idles.
 //
 // Errors are values: every operation returns an error_code; nothing throws on
 // peer behaviour. Owned by exactly one session coroutine.
@@ -19,6 +20,7 @@
 
 #include "net/asio.h"
 #include "net/line_buffer.h"
+#include "net/tls_stream.h"
 
 namespace kimgate::net {
 
@@ -42,6 +44,9 @@ struct ReadResult {
 class Connection {
  public:
   Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, std::size_t max_line);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
   // Connects to host:port within `deadline`; nullptr with `error` set on failure.
   static awaitable<std::unique_ptr<Connection>> connect(asio::any_io_executor ex, const std::string& host,
                                                         std::uint16_t port, std::shared_ptr<asio::ssl::context> tls,
@@ -76,7 +81,7 @@ class Connection {
   awaitable<void> shutdown(Duration deadline);
   void close();
   // Aborts a pending read or write (it completes with operation_aborted).
-  void cancel() { beast::get_lowest_layer(stream_).cancel(); }
+  void cancel() { stream_.cancel(); }
 
   void set_max_line(std::size_t max) { lines_.set_max(max); }
   const std::string& peer() const { return peer_; }  // "address:port"
@@ -95,12 +100,23 @@ class Connection {
  private:
   // The peer's TLS certificate (a new reference the caller frees), null without TLS or one.
   X509* peer_certificate() const;
-  // The TLS handshake as `side` within `deadline`; marks the connection TLS when it succeeds.
-  awaitable<boost::system::error_code> handshake(asio::ssl::stream_base::handshake_type side, Duration deadline);
+  // The TLS handshake as server or client within `deadline`; marks the connection TLS when it succeeds.
+  awaitable<boost::system::error_code> handshake(bool server, Duration deadline);
+  // A deadline for a handshake, write or body read: when it passes first, the connection is
+  // ended (TlsStream::abort) and finish() reports beast::error::timeout.
+  struct Deadline {
+    TlsStream* stream = nullptr;  // nulled when the connection goes
+    std::uint64_t generation = 0;
+    bool expired = false;
+  };
+  void arm(Duration deadline);
+  boost::system::error_code finish(boost::system::error_code ec);
 
-  asio::ssl::stream<beast::tcp_stream> stream_;
-  // Read deadlines use our own timer that cancels the read instead of Beast's expiry, which closes the
-  // socket: after an idle timeout the session must still be able to send 421 / -ERR.
+  TlsStream stream_;
+  asio::steady_timer op_timer_;
+  std::shared_ptr<Deadline> op_deadline_ = std::make_shared<Deadline>();
+  // Read deadlines use our own timer that cancels the read instead of ending the connection:
+  // after an idle timeout the session must still be able to send 421 / -ERR.
   asio::steady_timer read_timer_;
   std::uint64_t read_generation_ = 0;
   bool read_timed_out_ = false;
