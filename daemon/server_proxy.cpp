@@ -39,11 +39,13 @@ awaitable<void> Server::run_proxied(net::tcp::socket socket, conf::Listener list
                 got.header.has_address() ? got.header.source_address + ":" + std::to_string(got.header.source_port)
                                          : std::string("-"),
                 balancer);
-  if (got.header.command == net::ProxyHeader::Command::local && listener.tls == conf::ListenerTls::implicit &&
-      co_await net::closed_without_data(socket, config_.timeouts.tls_handshake)) {
-    net::metrics().counter("kimgate_proxy_health_checks_total", {protocol}).inc();
-    socket.close(ec);
-    co_return;
+  if (got.header.command == net::ProxyHeader::Command::local && listener.tls == conf::ListenerTls::implicit) {
+    const bool health_check = co_await net::closed_without_data(socket, config_.timeouts.tls_handshake);
+    if (health_check) {
+      net::metrics().counter("kimgate_proxy_health_checks_total", {protocol}).inc();
+      socket.close(ec);
+      co_return;
+    }
   }
   net::ConnectionLimits::Admission admission = connection_limits_->admit(client);
   co_await run_session(std::move(socket), std::move(listener), std::move(runtime), std::move(admission), got.header);

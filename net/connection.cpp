@@ -72,7 +72,8 @@ awaitable<boost::system::error_code> Connection::handshake(bool server, Duration
     co_return boost::system::error_code(asio::error::no_memory);
   }
   arm(deadline);
-  const boost::system::error_code ec = finish(co_await stream_.handshake());
+  const boost::system::error_code handshake_ec = co_await stream_.handshake();
+  const boost::system::error_code ec = finish(handshake_ec);
   if (!ec) {
     tls_active_ = true;
   }
@@ -153,7 +154,8 @@ awaitable<boost::system::error_code> Connection::read_some(std::string& out, Dur
   std::array<char, 16384> chunk{};
   std::size_t n = 0;
   arm(deadline);
-  const boost::system::error_code ec = finish(co_await stream_.read_some(asio::buffer(chunk), n));
+  const boost::system::error_code read_ec = co_await stream_.read_some(asio::buffer(chunk), n);
+  const boost::system::error_code ec = finish(read_ec);
   out.append(chunk.data(), n);
   co_return ec;
 }
@@ -195,7 +197,8 @@ awaitable<ReadResult> Connection::read_line(Duration deadline) {
 
 awaitable<boost::system::error_code> Connection::write(std::string_view data, Duration deadline) {
   arm(deadline);
-  const boost::system::error_code ec = finish(co_await stream_.write(data));
+  const boost::system::error_code write_ec = co_await stream_.write(data);
+  const boost::system::error_code ec = finish(write_ec);
   co_return ec;
 }
 

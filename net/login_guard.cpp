@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "net/metrics.h"
@@ -95,8 +96,8 @@ LoginGuard::Attempt LoginGuard::begin(const std::string& mailbox, const std::str
     return a;
   }
   if (e.failures + e.in_flight >= settings_.max_failures) {
-    // The remaining tries are being made right now by other sessions from this address.
-    a.locked_for_ = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.lock_time);
+    // The remaining tries are being made right now by other sessions from this address: no lock
+    // (yet), locked_for_ stays 0.
     metrics().counter("kimgate_login_refused_locked_total").inc();
     return a;
   }
@@ -163,6 +164,18 @@ LoginGuard::Attempt& LoginGuard::Attempt::operator=(Attempt&& other) noexcept {
     known_good_ = other.known_good_;
   }
   return *this;
+}
+
+std::string LoginGuard::Attempt::refusal(std::string_view mailbox, std::string_view client_address) const {
+  std::string text;
+  if (locked_for_.count() > 0) {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(locked_for_).count() + 1;
+    text.append("Too many failed logins for ").append(mailbox).append(" from ").append(client_address);
+    text.append("; this address is locked out of the mailbox for ").append(std::to_string(seconds));
+    return text.append(" more seconds");
+  }
+  text.append("Too many logins for ").append(mailbox).append(" from ").append(client_address);
+  return text.append(" are being checked at this moment; try again in a few seconds");
 }
 
 LoginGuard::Attempt::~Attempt() {

@@ -54,8 +54,13 @@ class LoginGuard {
     ~Attempt();
 
     bool allowed() const { return guard_ != nullptr; }
-    // When not allowed: how long the lock still lasts.
+    // When not allowed: how long the lock still lasts (0 when no lock is set: the address's
+    // remaining tries are in flight in other sessions right now).
     std::chrono::milliseconds locked_for() const { return locked_for_; }
+    // When not allowed: the sentence for the client (SMTP 454 4.7.0, POP3 [LOGIN-DELAY]),
+    // which says whether the address is locked out and for how long, or only has to wait for
+    // its other logins.
+    std::string refusal(std::string_view mailbox, std::string_view client_address) const;
     void succeeded();
     // The wrong password counts; returns how long to wait before answering.
     std::chrono::milliseconds failed();

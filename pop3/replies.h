@@ -53,7 +53,8 @@ inline constexpr Reply upstream_tls_failed{
 inline constexpr Reply auth_failed{false, "[AUTH] user could not be authenticated"};
 // The provider said "not now" to the login: its own line (response code included) follows.
 inline constexpr Reply login_deferred{false, "[SYS/TEMP] the KIM provider refused the login for now: {}"};
-inline constexpr Reply login_locked{false, "[LOGIN-DELAY] {}"};  // net::LoginGuard's lock, with the seconds left
+inline constexpr Reply login_locked{false,
+                                    "[LOGIN-DELAY] {}"};  // net::LoginGuard's refusal (its lock, with the seconds left)
 inline constexpr Reply logged_in{true, "logged in at the KIM provider"};
 // PROXY state (§5.2).
 inline constexpr Reply upstream_lost{false, "[SYS/TEMP] the KIM provider did not answer; closing the connection"};

@@ -222,12 +222,10 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   if (pop3_.login_guard != nullptr) {
     attempt = pop3_.login_guard->begin(target.mailbox, conn_.peer_address(), password);
     if (!attempt.allowed()) {
-      log_.warn("event=auth mailbox={} result=locked", target.mailbox);
-      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(attempt.locked_for()).count() + 1;
-      co_return co_await reply_with(replies::login_locked, "Too many failed logins for " + target.mailbox + " from " +
-                                                               conn_.peer_address() +
-                                                               "; this address is locked out of the mailbox for " +
-                                                               std::to_string(seconds) + " more seconds");
+      log_.warn("event=auth mailbox={} result={}", target.mailbox,
+                attempt.locked_for().count() > 0 ? "locked" : "busy");
+      const std::string refusal = attempt.refusal(target.mailbox, conn_.peer_address());
+      co_return co_await reply_with(replies::login_locked, refusal);
     }
   }
   auto client = std::make_unique<Client>(pop3_.upstream);

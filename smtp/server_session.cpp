@@ -280,13 +280,10 @@ awaitable<ServerSession::Flow> ServerSession::login(const std::string& user, con
   if (smtp_.login_guard != nullptr) {
     attempt = smtp_.login_guard->begin(target.mailbox, conn_.peer_address(), password);
     if (!attempt.allowed()) {
-      log_.warn("event=auth mailbox={} result=locked", target.mailbox);
-      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(attempt.locked_for()).count() + 1;
-      const Answer lock{454, "4.7.0",
-                        "Too many failed logins for " + target.mailbox + " from " + conn_.peer_address() +
-                            "; this address is locked out of the mailbox for " + std::to_string(seconds) +
-                            " more seconds"};
-      co_return co_await answer(lock);
+      log_.warn("event=auth mailbox={} result={}", target.mailbox,
+                attempt.locked_for().count() > 0 ? "locked" : "busy");
+      const Answer refusal{454, "4.7.0", attempt.refusal(target.mailbox, conn_.peer_address())};
+      co_return co_await answer(refusal);
     }
   }
   const std::string helo = helo_.empty() ? smtp_.hostname : helo_;

@@ -76,10 +76,21 @@ TEST_F(GuardTest, AttemptsInFlightCountSoConcurrentSessionsCannotOvershoot) {
     }
   }
   EXPECT_EQ(in_flight.size(), 5u) << "no more than max_failures guesses reach the provider at once";
+  const LoginGuard::Attempt busy = guard.begin("a@x", "192.0.2.1");
+  EXPECT_FALSE(busy.allowed());
+  EXPECT_EQ(busy.locked_for(), milliseconds(0)) << "no lock is set while the tries are only in flight";
+  EXPECT_EQ(busy.refusal("a@x", "192.0.2.1"),
+            "Too many logins for a@x from 192.0.2.1 are being checked at this moment; try again in a few seconds");
   for (auto& a : in_flight) {
     a.failed();
   }
-  EXPECT_FALSE(guard.begin("a@x", "192.0.2.1").allowed());
+  const LoginGuard::Attempt locked = guard.begin("a@x", "192.0.2.1");
+  EXPECT_FALSE(locked.allowed());
+  EXPECT_EQ(locked.refusal("a@x", "192.0.2.1")
+                .rfind("Too many failed logins for a@x from 192.0.2.1; this address is "
+                       "locked out of the mailbox for ",
+                       0),
+            0u);
 }
 
 TEST_F(GuardTest, ARecentlyAcceptedPasswordIsNotAGuessAndDoesNotCountInFlight) {
