@@ -239,6 +239,8 @@ awaitable<Response> WebApp::route(Call& call) {
     res = co_await account_care(call);
   } else if (p == "/doctor") {
     res = co_await doctor_view(call);
+  } else if (p == "/track") {
+    res = co_await track_view(call);
   } else {
     res = html(call, http::status::not_found, "Seite nicht gefunden",
                notice("error", "Diese Seite gibt es nicht.") + "<p><a href=\"/\">Zur Übersicht</a></p>");

@@ -69,6 +69,7 @@ class WebApp {
   net::awaitable<Response> step_settings(Call& call);
   net::awaitable<Response> account_care(Call& call);
   net::awaitable<Response> doctor_view(Call& call);  // doctor_page.cpp
+  net::awaitable<Response> track_view(Call& call);   // track_page.cpp
   std::string register_form(const Call& call, const nlohmann::json& context, const Form& chosen,
                             const nlohmann::json& proposals, const nlohmann::json& service_info) const;
 

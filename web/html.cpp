@@ -66,6 +66,7 @@ std::string navigation(std::string_view csrf, Lang lang) {
            std::string(kSteps[i]) + "</a>";
   }
   nav += " <a href=\"/account\">Kontopflege</a>";
+  nav += " <a href=\"/track\">Vorgänge</a>";
   nav += " <a href=\"/doctor\">Diagnose</a>";
   nav += lang == Lang::en ? " <a href=\"?lang=de\">Deutsch</a>" : " <a href=\"?lang=en\">English</a>";
   nav += "<form method=\"post\" action=\"/logout\" class=\"logout\">" + csrf_field(csrf) +

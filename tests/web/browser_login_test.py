@@ -12,7 +12,7 @@ import time
 import urllib.parse
 
 import browser
-from harness import Failures, load_world
+from harness import Failures, letter, load_world
 
 
 def raw_post(base, path, body, cookie=""):
@@ -105,6 +105,22 @@ def main():
         b.shot("setup-5-user-names")
         b.get(base + "/setup/6")
         b.shot("setup-6-settings")
+        # Tracking (issue 18): a routed eAU becomes a Vorgang on the "Vorgänge" page.
+        a, kasse = w["participants"]["praxis_a"], w["participants"]["kasse"]
+        eau = letter(a["kim_address"], [f"eau-{kasse['ik']}@route.kimgate.invalid"], "eAU für die Vorgangsseite")
+        s = kg.smtp(a)
+        s.send_message(eau)
+        s.quit()
+        b.get(base + "/track")
+        b.shot("track")
+        rows = [r.text for r in b.finds("table tr")]
+        t.check(any("eau" in r and "gesendet" in r and kasse["kim_address"].split("@")[1] in r for r in rows),
+                f"the Vorgänge page lists the routed eAU as sent to the insurer ({rows[:3]})")
+        b.click(b.find("table a"))
+        detail = {r.find_element("tag name", "th").text: r.find_element("tag name", "td").text
+                  for r in b.finds("table tr")}
+        t.check(detail.get("Message-ID") == eau["Message-ID"] and detail.get("Dienstkennung", "").startswith("eAU"),
+                f"its detail page shows the Message-ID and the Dienstkennung ({detail})")
         b.get(base + "/")
         b.submit("form.logout button")
         t.check(b.driver.current_url == base + "/login", "logout leads to the login page")

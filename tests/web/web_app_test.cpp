@@ -76,6 +76,31 @@ struct Fixture : ::testing::Test {
                                               {"advice", ""},
                                               {"advice_de", ""}}})}};
     }
+    if (op == "track.list" || op == "track.show") {
+      const json eau{{"id", 7},
+                     {"message_id", "<eau-1@praxis.test>"},
+                     {"account", "praxis.a@fd-a.test"},
+                     {"service", "eau"},
+                     {"dienstkennung", "eAU;Lieferung;V1.0"},
+                     {"recipient", "eau@kasse.test"},
+                     {"status", "ERROR"},
+                     {"overdue", false},
+                     {"vorgangsnummer", "V-<42>"},
+                     {"summary", "Fehler-Kasse: IK unbekannt"},
+                     {"sent_at", "2026-12-05T06:00:00Z"},
+                     {"deadline", "2026-12-06T06:00:00Z"}};
+      json qs = eau;
+      qs["id"] = 8;
+      qs["service"] = "edoku-qshlt";
+      qs["status"] = "sent";
+      qs["overdue"] = true;
+      qs["vorgangsnummer"] = "";
+      qs["summary"] = "";
+      if (op == "track.show") {
+        return json{{"ok", true}, {"vorgaenge", request.value("id", "") == "7" ? json::array({eau}) : json::array()}};
+      }
+      return json{{"ok", true}, {"vorgaenge", json::array({qs, eau})}};
+    }
     if (op == "account.context") {
       return json{{"ok", true},
                   {"cards", json::array({json{{"iccsn", "80276001011699903333"},
@@ -324,6 +349,26 @@ TEST_F(Fixture, DiagnosePageShowsTheDoctorOpsLinesInGermanOrEnglish) {
   EXPECT_NE(en.body().find("FAIL"), std::string::npos);
   EXPECT_NE(en.body().find("The PIN of card 80276001011699903333 is blocked."), std::string::npos);
   EXPECT_NE(en.body().find("Unblock it with the PUK."), std::string::npos);
+}
+
+TEST_F(Fixture, TrackPageListsTheVorgaengeAndNamesOverdueAndErrorOnes) {
+  const std::string session = login();
+  EXPECT_NE(send(get("/", session)).body().find("href=\"/track\""), std::string::npos);
+  const Response r = send(get("/track", session));
+  EXPECT_EQ(r.result(), http::status::ok);
+  EXPECT_EQ(ops.back()["op"], "track.list");
+  EXPECT_NE(r.body().find("1 mit ERROR, 1 überfällig"), std::string::npos) << r.body();
+  EXPECT_NE(r.body().find("gesendet, überfällig"), std::string::npos);
+  EXPECT_NE(r.body().find("V-&lt;42&gt;"), std::string::npos) << "escaped";
+  EXPECT_NE(r.body().find("href=\"/track?id=7\""), std::string::npos);
+  EXPECT_LT(r.body().find("edoku-qshlt"), r.body().find("Fehler-Kasse")) << "in the daemon's order, newest first";
+  const Response one = send(get("/track?id=7&lang=en", session));
+  EXPECT_EQ(ops.back()["op"], "track.show");
+  EXPECT_EQ(ops.back()["id"], "7");
+  EXPECT_NE(one.body().find("eAU;Lieferung;V1.0"), std::string::npos);
+  EXPECT_NE(one.body().find("Case number"), std::string::npos);
+  const Response none = send(get("/track?id=99&lang=de", session));
+  EXPECT_NE(none.body().find("Diesen Vorgang gibt es nicht."), std::string::npos);
 }
 
 TEST_F(Fixture, RegistrationBecomesOneRegisterOpAndNoPasswordComesBack) {
