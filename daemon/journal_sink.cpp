@@ -2,16 +2,14 @@
 
 #include <sys/uio.h>
 #include <syslog.h>
+
+#include "net/log_privacy.h"
 // Without CODE_FILE/CODE_LINE/CODE_FUNC: they would name this sink, not the line's origin.
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 namespace kimgate::daemon {
 namespace {
-
-bool key_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
 
 int priority_of(spdlog::level::level_enum l) {
   switch (l) {
@@ -41,7 +39,7 @@ std::vector<std::pair<std::string, std::string>> log_fields(std::string_view lin
       ++i;
     }
     const std::size_t key_start = i;
-    while (i < line.size() && key_char(line[i])) {
+    while (i < line.size() && net::log_key_char(line[i])) {
       ++i;
     }
     const std::size_t key_length = i - key_start;

@@ -23,10 +23,6 @@ bool domain_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
 
-bool key_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
 // Where the value of a key=value field that starts at `at` ends (quoted values to their closing
 // quote, others to the next space).
 std::size_t value_end(std::string_view line, std::size_t at) {
@@ -46,7 +42,7 @@ enum class Field { plain, keep, whole };
 // The field whose value starts at `at` (just after "key="), judged by its key.
 Field field_at(std::string_view line, std::size_t at) {
   std::size_t start = at - 1;  // the '='
-  while (start > 0 && key_char(line[start - 1])) {
+  while (start > 0 && log_key_char(line[start - 1])) {
     --start;
   }
   if (start > 0 && line[start - 1] != ' ') {
@@ -87,6 +83,10 @@ void replace_addresses(std::string_view text, const PseudonymKey& key, std::stri
 }
 
 }  // namespace
+
+bool log_key_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 std::string pseudonym(std::string_view value, const PseudonymKey& key) {
   std::string lower(value);

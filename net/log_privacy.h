@@ -26,6 +26,9 @@ namespace kimgate::net {
 
 using PseudonymKey = std::array<unsigned char, 32>;
 
+// A character of a log line's key (key=value): [a-z0-9_]. Pure.
+bool log_key_char(char c);
+
 // p-<10 lower-case hex digits> for `value` (compared in ASCII lower case). Pure.
 std::string pseudonym(std::string_view value, const PseudonymKey& key);
 

@@ -56,7 +56,8 @@ awaitable<bool> closed_without_data(tcp::socket& socket, Duration deadline) {
   const std::size_t n = co_await socket.async_receive(asio::buffer(&byte, 1), tcp::socket::message_peek,
                                                       asio::redirect_error(asio::use_awaitable, ec));
   watch->timer.cancel();
-  co_return !watch->expired && n == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset || !ec);
+  // A peeked read of 0 bytes is the peer's close, which asio reports as eof (or a reset).
+  co_return !watch->expired && n == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset);
 }
 
 }  // namespace kimgate::net
