@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "conf/load.h"
+#include "daemon/heap.h"
 #include "daemon/logging.h"
 #include "daemon/server.h"
 #include "kimgate_version.h"
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
   // error value on that write, never a signal that ends the daemon (libldap and OpenSSL write
   // with plain send/write, which raise SIGPIPE).
   std::signal(SIGPIPE, SIG_IGN);
+  kimgate::daemon::tune_heap();
   raise_descriptor_limit();
 
   kimgate::conf::LoadResult loaded = kimgate::conf::load_file(config_path);

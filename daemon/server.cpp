@@ -113,7 +113,8 @@ Server::Server(asio::io_context& io, conf::Config config)
           std::make_unique<net::ConnectionLimits>(config_.limits.connections, config_.limits.connections_per_client)),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
       shutdown_timer_(io),
-      watchdog_timer_(io) {}
+      watchdog_timer_(io),
+      heap_trimmer_(io, pool_, std::chrono::seconds(30)) {}
 
 Server::~Server() {
   pool_.join();
@@ -418,6 +419,7 @@ void Server::start() {
     asio::co_spawn(io_, std::move(loop), asio::detached);
   }
   control_->start();
+  heap_trimmer_.start();
   if (web_) {
     web_->start();
     spdlog::info("event=listening web {}:{}", config_.web.address, web_->port());
@@ -537,6 +539,7 @@ void Server::begin_shutdown(int signal_number) {
     l.acceptor->close(ec);
   }
   watchdog_timer_.cancel();
+  heap_trimmer_.stop();
   control_->close();
   if (web_) {
     web_->close();

@@ -15,6 +15,7 @@
 
 #include "conf/config.h"
 #include "daemon/counters.h"
+#include "daemon/heap.h"
 #include "konnektor/konnektor.h"
 #include "net/asio.h"
 #include "net/connection_limits.h"
@@ -139,6 +140,7 @@ class Server {
   net::asio::signal_set signals_;
   net::asio::steady_timer shutdown_timer_;
   net::asio::steady_timer watchdog_timer_;
+  HeapTrimmer heap_trimmer_;  // free heap pages back to the system every 30 s (daemon/heap.h)
   bool stopping_ = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace kimgate::kim {
 namespace {
@@ -222,19 +223,33 @@ std::optional<std::string> mime_parameter(std::string_view ct, std::string_view 
   return std::nullopt;
 }
 
+void append_with_crlf(std::string& out, std::string_view raw) {
+  out.reserve(out.size() + raw.size() + 2);
+  const std::size_t from = out.size();
+  std::size_t start = 0;
+  while (start < raw.size()) {
+    const void* lf = std::memchr(raw.data() + start, '\n', raw.size() - start);
+    if (lf == nullptr) {
+      out.append(raw.substr(start));
+      break;
+    }
+    const auto at = static_cast<std::size_t>(static_cast<const char*>(lf) - raw.data());
+    if (at > 0 && raw[at - 1] == '\r') {
+      out.append(raw.substr(start, at + 1 - start));
+    } else {
+      out.append(raw.substr(start, at - start));
+      out.append("\r\n");
+    }
+    start = at + 1;
+  }
+  if (out.size() - from < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
+    out.append("\r\n");
+  }
+}
+
 std::string with_crlf(std::string_view raw) {
   std::string out;
-  out.reserve(raw.size() + 4);
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r')) {
-      out += "\r\n";
-    } else {
-      out.push_back(raw[i]);
-    }
-  }
-  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
-    out += "\r\n";
-  }
+  append_with_crlf(out, raw);
   return out;
 }
 

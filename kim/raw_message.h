@@ -40,6 +40,8 @@ std::vector<const HeaderField*> header_fields(const RawMessage& m, std::string_v
 bool iequals(std::string_view a, std::string_view b);
 // `raw` with every bare LF turned into CRLF and a final CRLF ensured.
 std::string with_crlf(std::string_view raw);
+// with_crlf(raw) appended to out, without a temporary (for mail bodies).
+void append_with_crlf(std::string& out, std::string_view raw);
 bool istarts_with(std::string_view s, std::string_view prefix);
 
 // The addr-specs of an address-list header value (RFC 5322 §3.4), in order:

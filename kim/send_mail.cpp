@@ -149,7 +149,7 @@ std::optional<std::string> forwarded_kim_message(const RawMessage& wrapper) {
       out += with_crlf(f.raw);
     }
     out += "\r\n";
-    out += with_crlf(inner->body);
+    append_with_crlf(out, inner->body);
     return out;
   }
   return std::nullopt;
@@ -276,7 +276,9 @@ Prepared prepare_inner(const RawMessage& mail, const PrepareOptions& options) {
     headers += "Message-ID: " + options.message_id + "\r\n";
     result.message_id_added = true;
   }
-  result.mail = headers + "\r\n" + with_crlf(mail.body);
+  headers += "\r\n";
+  result.mail = std::move(headers);
+  append_with_crlf(result.mail, mail.body);
   return result;
 }
 

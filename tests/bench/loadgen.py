@@ -313,6 +313,58 @@ class NoopProbe:
         self._stop = True
 
 
+class NoopProbeProcess:
+    """A NoopProbe in a process of its own, as a second PVS would be: its round trips do not wait
+    for the load generator's event loop (which is busy with the large mails it sends)."""
+
+    def __init__(self, port, user, password, interval=0.02):
+        import os
+        import subprocess
+        import sys
+        import tempfile
+        self.out = tempfile.mktemp(prefix="noop-probe-", suffix=".json")
+        env = dict(os.environ, KIMGATE_PROBE_PASSWORD=password)
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "noop", str(port), user,
+                                      str(interval), self.out], env=env)
+        self.latencies = []
+        t_end = time.monotonic() + 30
+        while not os.path.exists(self.out + ".ready"):
+            if self.proc.poll() is not None or time.monotonic() > t_end:
+                raise RuntimeError("the NOOP probe did not log in")
+            time.sleep(0.05)
+
+    def stop(self):
+        import json
+        import os
+        import signal
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        with open(self.out) as f:
+            self.latencies = json.load(f)
+        for name in (self.out, self.out + ".ready"):
+            os.unlink(name)
+
+
+def noop_main(args):
+    import json
+    import os
+    import signal
+    port, user, interval, out = int(args[0]), args[1], float(args[2]), args[3]
+    probe = NoopProbe(port, user, os.environ["KIMGATE_PROBE_PASSWORD"], interval)
+
+    async def main():
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, probe.stop)
+        task = asyncio.ensure_future(probe.run())
+        while not probe.latencies and not task.done():
+            await asyncio.sleep(0.01)
+        open(out + ".ready", "w").close()
+        await task
+
+    asyncio.run(main())
+    with open(out, "w") as f:
+        json.dump(probe.latencies, f)
+
+
 class Sink:
     """The upstream KIM provider stand-in: implicit TLS with the given certificate, counts the
     messages and bytes it was given. A capture sink: keeps no content."""
@@ -383,3 +435,5 @@ if __name__ == "__main__":
     import sys
     if len(sys.argv) > 1 and sys.argv[1] == "sink":
         sink_main(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "noop":
+        noop_main(sys.argv[2:])
