@@ -5,6 +5,7 @@ import asyncio
 import time
 
 import loadgen
+import r7 as soak
 import s7 as large
 import s11 as scale_out
 import world
@@ -90,6 +91,7 @@ def s2(ctx):
     d = ctx.daemon("p12")
     load, cpu, _ = send(ctx, d, n, 10, stagger=0.02)
     rate = round(load.rate(), 1)
+    ctx.cache["s2_rate"] = rate  # R7 soaks at half of it
     cms2 = round(cms.get("cms_send_10k", 0) * 2, 1)
     return [row("S2", "msg/s vs Postfix relay", rate, relay, "msg/s", 1.5, detail=describe(load, cpu)),
             row("S2", "msg/s vs 2-core CMS send", rate, cms2, "msg/s", 0.45),
@@ -270,26 +272,6 @@ def s8(ctx):
                       f"{after.get('Pss')} KiB; Postfix smtpd costs 1.34 MiB PSS per session"),
             limit_row("S8", f"RSS increase, {conc} concurrent 10 KB transactions", round((peak - idle) / 1024, 1),
                       "MiB", 64, detail=describe(load, cpu))]
-    # The soak (R7 in short): mixed sizes at a moderate rate; RSS and descriptors before and after.
-    soak_s = 30 if ctx.quick else 180
-    fds0, rss0 = d.stats.fds(), d.stats.rss_kib()
-    series = []
-    t_end = time.monotonic() + soak_s
-    t0 = time.monotonic()
-    sent = 0
-    while time.monotonic() < t_end:
-        size = 1 << 20 if sent % 10 == 9 else 10240
-        load, _, _ = send(ctx, d, 10, 2, size=size, reuse=True)
-        sent += len(load.latencies)
-        series.append((round(time.monotonic() - t0, 1), d.stats.rss_kib()))
-    ctx.series["rss:S8 soak"] = series
-    time.sleep(1)
-    drift = round((d.stats.rss_kib() - rss0) / 1024, 2)
-    fds1 = d.stats.fds()
-    rows.append(limit_row("S8", f"RSS drift over a {soak_s} s soak", drift, "MiB", 1,
-                          detail=f"{sent} mails (10 % 1 MB); descriptors {fds0} -> {fds1}; the full soak of R7 "
-                          "(10 min, 15 MiB mails, 1 % card errors) does not fit the bench's 30 minutes"))
-    rows.append(limit_row("S8", "descriptor change after the soak", fds1 - fds0, "fds", 0))
     return rows
 
 
@@ -337,5 +319,9 @@ def s11(ctx):
     return scale_out.s11(ctx, row)
 
 
+def r7(ctx):
+    return soak.r7(ctx, row, limit_row)
+
+
 SCENARIOS = {"S1": s1, "S2": s2, "S3": s3, "S4": s4, "S5": s5, "S6": s6, "S7": s7, "S8": s8, "S9": s9,
-             "S10": s10, "S11": s11}
+             "S10": s10, "S11": s11, "R7": r7}
