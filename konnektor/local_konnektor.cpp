@@ -69,7 +69,11 @@ class P12Backend final : public CardBackend {
     EVP_PKEY* pkey = nullptr;
     Bytes cert;
   };
-  explicit P12Backend(std::vector<Key> keys) : keys_(std::move(keys)) {}
+  explicit P12Backend(std::vector<Key> keys) : keys_(std::move(keys)) {
+    for (const Key& k : keys_) {
+      access_.push_back(crypto::key_access_from_pkey(k.pkey, k.cert));
+    }
+  }
   ~P12Backend() override {
     for (auto& k : keys_) {
       EVP_PKEY_free(k.pkey);
@@ -102,47 +106,33 @@ class P12Backend final : public CardBackend {
     sig.resize(len);
     return {std::move(sig), {}};
   }
+  // The key operations of opening a message are crypto/'s (key_access_from_pkey), not a copy.
   P11Result<Bytes> rsa_raw(const Bytes& id, const Bytes& block) override {
-    EVP_PKEY* key = find(id);
-    EVP_PKEY_CTX* ctx = key == nullptr ? nullptr : EVP_PKEY_CTX_new(key, nullptr);
-    Bytes out(block.size());
-    std::size_t len = out.size();
-    const bool ok = ctx != nullptr && EVP_PKEY_decrypt_init(ctx) == 1 &&
-                    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1 &&
-                    EVP_PKEY_decrypt(ctx, out.data(), &len, block.data(), block.size()) == 1;
-    EVP_PKEY_CTX_free(ctx);
-    if (!ok) {
-      return {std::nullopt, "the raw RSA operation with the PKCS#12 key failed"};
-    }
-    out.resize(len);
-    return {std::move(out), {}};
+    return run(id, &crypto::KeyAccess::rsa_raw, block, "the raw RSA operation with the PKCS#12 key failed");
   }
   P11Result<Bytes> ecdh(const Bytes& id, const Bytes& point) override {
-    EVP_PKEY* key = find(id);
-    if (key == nullptr) {
-      return {std::nullopt, "no such key"};
-    }
-    // The peer key: the same group as ours, with the given point.
-    EVP_PKEY* peer = EVP_PKEY_new();
-    bool ok = EVP_PKEY_copy_parameters(peer, key) == 1 &&
-              EVP_PKEY_set1_encoded_public_key(peer, point.data(), point.size()) == 1;
-    EVP_PKEY_CTX* ctx = ok ? EVP_PKEY_CTX_new(key, nullptr) : nullptr;
-    Bytes secret(64);
-    std::size_t len = secret.size();
-    ok = ctx != nullptr && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1 &&
-         EVP_PKEY_derive(ctx, secret.data(), &len) == 1;
-    EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(peer);
-    if (!ok) {
-      return {std::nullopt, "ECDH with the PKCS#12 key failed"};
-    }
-    secret.resize(len);
-    return {std::move(secret), {}};
+    return run(id, &crypto::KeyAccess::ecdh, point, "ECDH with the PKCS#12 key failed");
   }
 
  private:
   EVP_PKEY* find(const Bytes& id) { return id.size() == 1 && id[0] < keys_.size() ? keys_[id[0]].pkey : nullptr; }
+  using Operation = std::function<crypto::Result<Bytes>(const Bytes&)> crypto::KeyAccess::*;
+  P11Result<Bytes> run(const Bytes& id, Operation op, const Bytes& input, const char* failed) {
+    if (find(id) == nullptr) {
+      return {std::nullopt, "no such key"};
+    }
+    const auto& operation = access_[id[0]].*op;
+    if (!operation) {
+      return {std::nullopt, failed};
+    }
+    crypto::Result<Bytes> out = operation(input);
+    if (!out.ok()) {
+      return {std::nullopt, failed};
+    }
+    return {std::move(*out.value), {}};
+  }
   std::vector<Key> keys_;
+  std::vector<crypto::KeyAccess> access_;  // per key, the same index
 };
 
 P11Result<std::unique_ptr<CardBackend>> open_p12(const conf::LocalCard& card) {
