@@ -29,7 +29,7 @@ KimSmtpHooks::KimSmtpHooks(KonnektorRoutes& routes, ldap::Directory* directory, 
       large_(std::move(large)) {}
 
 std::unique_ptr<smtp::MessageBody> KimSmtpHooks::new_body() {
-  return std::make_unique<SpooledBody>(settings_.spool_dir, settings_.spool_memory);
+  return std::make_unique<SpooledBody>(settings_.spool_dir, settings_.spool_memory, large_.pool);
 }
 
 void KimSmtpHooks::authenticated(smtp::HookSession& session, const std::string& password) {

@@ -46,6 +46,10 @@ class MessageBody {
   // false when nothing more can be kept (disk full): the session answers 452 4.3.1.
   virtual bool append(std::string_view data) = 0;
   virtual std::uint64_t size() const = 0;
+  // Work append() may leave for later (writing to disk): the session awaits it after each read
+  // and once more at the end of the data (final), so a body on disk never holds up the I/O
+  // thread. false: nothing more can be kept (452 4.3.1). Default: append() did all of it.
+  virtual net::awaitable<bool> settle(bool /*final*/) { co_return true; }
 };
 
 // A body in memory (the default of SendHooks::new_body(); wiped on destruction).

@@ -101,6 +101,12 @@ awaitable<bool> ServerSession::read_body(MessageBody& body, BodyProblem& problem
       log_.warn("event=pipelining_after_data bytes={}", chunk.size() - used);  // dropped: no PIPELINING offered
     }
     OPENSSL_cleanse(chunk.data(), chunk.size());
+    if (problem == BodyProblem::none) {
+      const bool kept = co_await body.settle(decoder.done());
+      if (!kept) {
+        problem = BodyProblem::no_storage;
+      }
+    }
   }
   co_return true;
 }

@@ -83,6 +83,10 @@ class Daemon:
             text = p12_cards(text, w)
         if card_ms or jitter_ms or error_permille:
             text = with_card_time(text, card_ms, jitter_ms, error_permille)
+        if "[limits]" not in text:
+            # One host runs all the bench's PVS sessions (S4: 100 and a NOOP probe); the default
+            # per-client limit (100) would answer the 101st with 421.
+            text += "\n[limits]\nconnections_per_client = 1000\n"
         self.config_text = text
         self.stats = None
 
