@@ -358,13 +358,27 @@ awaitable<LocalKonnektor::CardTurn> LocalKonnektor::take_card(Slot& slot) {
     turn.error = error(Error::Kind::timeout, 4094, "Timeout accessing card");
     co_return turn;
   }
-  turn.error = co_await simulate_card_work();
+  const auto [wait, fails] = simulated_card_work();
+  turn.busy_until = std::chrono::steady_clock::now() + wait;
+  if (fails) {
+    co_await card_done(turn);
+    turn.error = error(Error::Kind::card, 4045, "Card access error (simulated)");
+  }
   co_return turn;
 }
 
-awaitable<std::optional<Error>> LocalKonnektor::simulate_card_work() {
+awaitable<void> LocalKonnektor::card_done(const CardTurn& turn) {
+  if (turn.busy_until <= std::chrono::steady_clock::now()) {
+    co_return;
+  }
+  asio::steady_timer timer(ex_, turn.busy_until);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+std::pair<std::chrono::milliseconds, bool> LocalKonnektor::simulated_card_work() {
   if (service_time_.count() == 0 && jitter_.count() == 0 && error_permille_ == 0) {
-    co_return std::nullopt;
+    return {std::chrono::milliseconds(0), false};
   }
   std::array<unsigned char, 8> r{};
   RAND_bytes(r.data(), static_cast<int>(r.size()));
@@ -377,13 +391,7 @@ awaitable<std::optional<Error>> LocalKonnektor::simulate_card_work() {
     wait +=
         std::chrono::milliseconds(static_cast<std::int64_t>(random % static_cast<std::uint64_t>(jitter_.count() + 1)));
   }
-  asio::steady_timer timer(ex_, wait);
-  boost::system::error_code ec;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  if (error_permille_ > 0 && (random >> 32) % 1000 < error_permille_) {
-    co_return error(Error::Kind::card, 4045, "Card access error (simulated)");
-  }
-  co_return std::nullopt;
+  return {wait, error_permille_ > 0 && (random >> 32) % 1000 < error_permille_};
 }
 
 void LocalKonnektor::reinsert_cards() {
@@ -626,6 +634,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::external_authenticate(const CallContex
     return backend->sign_digest(id, digest, scheme);
   };
   const P11Result<Bytes> r = co_await net::run_blocking(pool_, sign);
+  co_await card_done(turn);
   if (!r.ok()) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4045, "Card access error: " + r.error));
   }
@@ -672,6 +681,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::sign_document(const CallContext& ctx, 
     return crypto::sign_signed_data(crypto::der::View(content), params, card_sign);
   };
   crypto::Result<Bytes> r = co_await net::run_blocking(pool_, std::move(sign));
+  co_await card_done(turn);
   if (!r.ok()) {
     co_return Outcome<Bytes>::failure(error(Error::Kind::card, 4045, "Signing failed: " + r.error));
   }
@@ -728,6 +738,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::decrypt_document(const CallContext& ct
     return crypto::open_auth_enveloped(crypto::der::view(cms), "", {access});
   };
   crypto::OpenResult r = co_await net::run_blocking(pool_, std::move(open));
+  co_await card_done(turn);
   if (!r.opened) {
     const bool card_problem = r.error == crypto::OpenError::key_operation;
     co_return Outcome<Bytes>::failure(error(card_problem ? Error::Kind::card : Error::Kind::document,

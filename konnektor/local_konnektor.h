@@ -70,16 +70,24 @@ class LocalKonnektor final : public Konnektor {
   struct Slot;
   Slot* find_slot(const std::string& handle);
   // Holds the card for the configured service time (+ jitter); an Error when a failure is simulated.
-  net::awaitable<std::optional<Error>> simulate_card_work();
+  // The simulated service time of one operation and whether it fails (simulate_error_permille).
+  std::pair<std::chrono::milliseconds, bool> simulated_card_work();
   // 4085 unless VerifyPin succeeded for the card's current insertion.
   static std::optional<Error> require_unlocked(const Slot& slot);
   // The card's turn (first come first served, KONNEKTOR_TIMEOUT) and the simulated service time;
   // `error` set when either fails (the turn is then released or empty).
+  // The card's turn. With a simulated service time the card counts as busy until busy_until,
+  // measured from the moment the turn was taken: the host's own key operation runs inside that
+  // time, as a real card's does (so 200 ms per operation means 5 operations a second, not 5 a
+  // second minus the host's share).
   struct CardTurn {
     CardQueue::Turn turn;
     std::optional<Error> error;
+    std::chrono::steady_clock::time_point busy_until{};
   };
   net::awaitable<CardTurn> take_card(Slot& slot);
+  // Waits until the simulated service time of `turn` is over (nothing without simulation).
+  net::awaitable<void> card_done(const CardTurn& turn);
   // Checks the context against the information model; nullopt when it is valid.
   std::optional<Error> check_context(const CallContext& ctx) const;
   std::optional<Error> check_card_access(const CallContext& ctx, const Slot& slot) const;
