@@ -218,13 +218,12 @@ struct WebSection {
   bool operator==(const WebSection&) const = default;
 };
 
-// The Prometheus endpoint (GET /metrics, text format 0.0.4): off unless `listen` is set; loopback
-// only (docs/decisions.md, "Metrics and PROXY protocol").
+// The Prometheus endpoint (GET /metrics, text format 0.0.4): off unless `port` is set; loopback
+// only, address and port read like [web]'s (docs/decisions.md, "Metrics and PROXY protocol").
 struct MetricsSection {
-  std::string listen;   // "127.0.0.1:9469" or "[::1]:9469"; empty: off
-  std::string address;  // parsed from listen
-  std::uint16_t port = 0;
-  bool enabled() const { return !listen.empty(); }
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0 (not set): off
+  bool enabled() const { return port != 0; }
   bool operator==(const MetricsSection&) const = default;
 };
 

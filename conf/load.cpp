@@ -313,17 +313,24 @@ void read_limits(Context& ctx, const toml::table* t, LimitsSection& l) {
   r.finish();
 }
 
+// `address` of a loopback-only HTTP endpoint ([web], [metrics]): an IP literal on loopback; `why`
+// tells the admin why other addresses are refused and what to do instead.
+void loopback_address(TableReader& r, std::string& address, std::string_view why) {
+  r.string("address", address);
+  const std::string key = r.path() + ".address";
+  if (!is_ip_literal(address)) {
+    r.error_at("address", key + " is \"" + address + "\", which is not an IPv4 or IPv6 address");
+  } else if (!is_loopback(address)) {
+    r.error_at("address", key + " is " + address + ", which is not a loopback address; " + std::string(why));
+  }
+}
+
 void read_web(Context& ctx, const toml::table* t, WebSection& w) {
   TableReader r(ctx, t, "web");
   r.boolean("enabled", w.enabled);
-  r.string("address", w.address);
-  if (!is_ip_literal(w.address)) {
-    r.error_at("address", "web.address is \"" + w.address + "\", which is not an IPv4 or IPv6 address");
-  } else if (!is_loopback(w.address)) {
-    r.error_at("address", "web.address is " + w.address +
-                              ", which is not a loopback address; the admin page serves plain HTTP and is reached "
-                              "on this machine only (use an SSH tunnel or a TLS reverse proxy for remote access)");
-  }
+  loopback_address(r, w.address,
+                   "the admin page serves plain HTTP and is reached on this machine only (use an SSH tunnel or a "
+                   "TLS reverse proxy for remote access)");
   r.port("port", w.port, false);
   r.path("admin_password_hash_file", w.admin_password_hash_file, FileCheck::none);
   r.duration("session_idle", w.session_idle, std::chrono::minutes(1), std::chrono::hours(12));
@@ -332,34 +339,17 @@ void read_web(Context& ctx, const toml::table* t, WebSection& w) {
   r.finish();
 }
 
+// Read like [web]'s address and port; no port, no endpoint (docs/decisions.md, "Metrics and PROXY
+// protocol").
 void read_metrics(Context& ctx, const toml::table* t, MetricsSection& m) {
   TableReader r(ctx, t, "metrics");
-  r.string("listen", m.listen);
-  if (!m.listen.empty()) {
-    // "address:port", an IPv6 address in brackets: "[::1]:9469".
-    const std::size_t colon = m.listen.rfind(':');
-    std::string address = colon == std::string::npos ? std::string() : m.listen.substr(0, colon);
-    if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
-      address = address.substr(1, address.size() - 2);
-    }
-    const std::string port = colon == std::string::npos ? std::string() : m.listen.substr(colon + 1);
-    unsigned long number = 0;
-    const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
-    if (digits) {
-      number = std::stoul(port);
-    }
-    if (!is_ip_literal(address) || !digits || number == 0 || number > 65535) {
-      r.error_at("listen", "metrics.listen is \"" + m.listen +
-                               "\", which is not ADDRESS:PORT, e.g. \"127.0.0.1:9469\" or \"[::1]:9469\"");
-    } else if (!is_loopback(address)) {
-      r.error_at("listen", "metrics.listen is on " + address +
-                               ", which is not a loopback address; /metrics has neither TLS nor a login, so scrape "
-                               "it on this machine (or through an SSH tunnel or a TLS reverse proxy)");
-    } else {
-      m.address = address;
-      m.port = static_cast<std::uint16_t>(number);
-    }
-  }
+  loopback_address(r, m.address,
+                   "/metrics has neither TLS nor a login, so scrape it on this machine (or through an SSH tunnel "
+                   "or a TLS reverse proxy)");
+  r.port("port", m.port, false);
+  r.retired("listen",
+            "metrics.listen is no longer read; write metrics.address and metrics.port instead, as in [web] "
+            "(listen = \"127.0.0.1:9469\" becomes address = \"127.0.0.1\" and port = 9469)");
   r.finish();
 }
 

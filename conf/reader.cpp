@@ -383,12 +383,20 @@ const toml::array* TableReader::array_of_tables(std::string_view key) {
   return arr;
 }
 
+void TableReader::retired(std::string_view key, const std::string& sentence) {
+  retired_.emplace_back(key);
+  if (const toml::node* node = table_ == nullptr ? nullptr : table_->get(key)) {
+    error(node->source(), sentence);
+  }
+}
+
 void TableReader::finish() {
   if (table_ == nullptr) {
     return;
   }
   for (const auto& [k, v] : *table_) {
-    if (std::find(consumed_.begin(), consumed_.end(), k.str()) != consumed_.end()) {
+    if (std::find(consumed_.begin(), consumed_.end(), k.str()) != consumed_.end() ||
+        std::find(retired_.begin(), retired_.end(), k.str()) != retired_.end()) {
       continue;
     }
     std::string known;

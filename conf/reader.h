@@ -46,6 +46,10 @@ class TableReader {
   const toml::table* table(std::string_view key);
   const toml::array* array_of_tables(std::string_view key);
 
+  // A key that no longer exists: when present, `sentence` (what to write instead) is reported
+  // rather than "unknown key", and the key is not listed among the known ones.
+  void retired(std::string_view key, const std::string& sentence);
+
   // Reports every key of the table that no accessor consumed.
   void finish();
 
@@ -66,6 +70,7 @@ class TableReader {
   const toml::table* table_;
   std::string path_;
   std::vector<std::string> consumed_;
+  std::vector<std::string> retired_;
 };
 
 template <class E>

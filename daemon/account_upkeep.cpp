@@ -1,6 +1,5 @@
 #include "daemon/account_upkeep.h"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -21,7 +20,6 @@ using Clock = std::chrono::system_clock;
 namespace {
 
 using admin::domain_of;
-using admin::lower;
 
 // The answer's English sentence, else a generic one.
 std::string failure_text(const json& answer) {
@@ -52,33 +50,18 @@ bool AccountUpkeep::version_due(const std::string& key, Clock::time_point now) c
          (it == state_.end() || it->second.version_checked + deps_.version_interval <= now);
 }
 
-void AccountUpkeep::logged_in(LoginSeen seen) {
-  const std::string key = lower(seen.address);
-  const Clock::time_point now = deps_.now();
-  const auto it = state_.find(key);
-  if (it != state_.end() && it->second.in_flight) {
-    OPENSSL_cleanse(seen.password.data(), seen.password.size());
-    return;
-  }
-  if (!version_due(key, now) && !renewal_due(key, now)) {
-    OPENSSL_cleanse(seen.password.data(), seen.password.size());
-    return;
-  }
-  net::asio::co_spawn(ex_, run_and_forget(std::move(seen)), net::asio::detached);
-}
+AccountUpkeep::AccountUpkeep(net::asio::any_io_executor ex, UpkeepDeps deps)
+    : deps_(std::move(deps)),
+      observer_(
+          std::move(ex),
+          [this](const std::string& key) {
+            const Clock::time_point now = deps_.now();
+            return version_due(key, now) || renewal_due(key, now);
+          },
+          [this](const LoginSeen& seen) { return upkeep(seen); }) {}
 
-awaitable<void> AccountUpkeep::run_and_forget(LoginSeen seen) {
-  co_await run(seen);
-  OPENSSL_cleanse(seen.password.data(), seen.password.size());
-}
-
-awaitable<void> AccountUpkeep::run(const LoginSeen& seen) {
-  const std::string key = lower(seen.address);
-  State& state = state_[key];
-  if (state.in_flight) {
-    co_return;
-  }
-  state.in_flight = true;
+awaitable<void> AccountUpkeep::upkeep(const LoginSeen& seen) {
+  const std::string key = account_key(seen.address);
   const std::optional<AccountRecord> record = deps_.accounts->find(key);
   if (record && renewal_due(key, deps_.now())) {
     state_[key].renewal_tried = deps_.now();
@@ -88,7 +71,6 @@ awaitable<void> AccountUpkeep::run(const LoginSeen& seen) {
     state_[key].version_checked = deps_.now();
     co_await check_version(seen, record.has_value() && !record->card.empty());
   }
-  state_[key].in_flight = false;
 }
 
 awaitable<void> AccountUpkeep::renew(const LoginSeen& seen, const AccountRecord& record) {
@@ -152,7 +134,7 @@ awaitable<void> AccountUpkeep::check_version(const LoginSeen& seen, bool known_c
       } else {
         spdlog::error("event=own_version_update_failed address={} from={} to={} reason=\"{}\"", seen.address,
                       registered, verdict.set_to, failure_text(answer));
-        state_[lower(seen.address)].version_checked = Clock::time_point{};  // asked again at the next login
+        state_[account_key(seen.address)].version_checked = Clock::time_point{};  // asked again at the next login
       }
       co_return;
     }
@@ -171,7 +153,7 @@ awaitable<void> AccountUpkeep::check_version(const LoginSeen& seen, bool known_c
 }
 
 awaitable<void> AccountUpkeep::notify(const LoginSeen& seen, kim::NoticeRequest notice) {
-  Clock::time_point& last = state_[lower(seen.address)].notices[notice.kind];
+  Clock::time_point& last = state_[account_key(seen.address)].notices[notice.kind];
   if (last != Clock::time_point{} && last + deps_.notice_interval > deps_.now()) {
     co_return;  // at most one notice of a kind a day
   }
@@ -179,13 +161,7 @@ awaitable<void> AccountUpkeep::notify(const LoginSeen& seen, kim::NoticeRequest 
   notice.address = seen.address;
   notice.generated = kim::generate_identity(domain_of(seen.address));
   const std::string code = kim::notice_code(notice.kind);
-  OwnMail own;
-  own.address = seen.address;
-  own.password = seen.password;
-  own.smtp_server = seen.smtp_server.empty() && deps_.smtp_server_of ? deps_.smtp_server_of(domain_of(seen.address))
-                                                                     : seen.smtp_server;
-  own.check_provider = seen.check_provider;
-  own.mail = kim::notice_mail(notice);
+  OwnMail own = own_mail(seen, deps_.smtp_server_of, kim::notice_mail(notice));
   const std::string failed = co_await deps_.send(std::move(own));
   if (failed.empty()) {
     spdlog::info("event=notice_sent address={} code={}", seen.address, code);

@@ -9,8 +9,8 @@
 // - Own KIM version (A_21387-01): the version the VZD lists for the address against this client
 //   module's. Newer here: setAccount kimVersion (account.kim_version) for an account whose card
 //   kimgated knows (AccountStore); older here: the 4017 notice, at most once a day.
-// The work runs detached on the I/O executor after the login; the PVS's session never waits for
-// it, and one address has at most one run in flight. Passwords live only in that run's frame.
+// The work runs detached on the I/O executor after the login, at most one run per address at a
+// time (daemon/login_observer.h); passwords live only in that run's frame.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -18,37 +18,15 @@
 #include <string>
 
 #include "daemon/account_store.h"
+#include "daemon/login_observer.h"
 #include "kim/notice_mail.h"
-#include "konnektor/types.h"
 #include "net/asio.h"
-#include "net/connection.h"
 
 namespace kimgate::ldap {
 class Directory;
 }
 
 namespace kimgate::daemon {
-
-// A login the provider accepted.
-struct LoginSeen {
-  std::string address;
-  std::string password;
-  std::string smtp_server;        // "host:port" of an SMTP login; empty for POP3
-  net::PeerCheck check_provider;  // the login's check of the provider's certificate (may be empty)
-  // The Konnektor call context of the login's user name (KonnektorId, Mandant, ClientSystem,
-  // Workplace, UserId), for what kimgated seals on the account's behalf (tracking notices).
-  std::string konnektor_id;
-  konnektor::CallContext context;
-};
-
-// A notice for the account's own mailbox.
-struct OwnMail {
-  std::string address;
-  std::string password;
-  std::string smtp_server;  // "host:port"
-  net::PeerCheck check_provider;
-  std::string mail;
-};
 
 struct UpkeepDeps {
   AccountStore* accounts = nullptr;
@@ -58,7 +36,7 @@ struct UpkeepDeps {
   // Delivers a notice; "" on success, else a sentence.
   std::function<net::awaitable<std::string>(OwnMail mail)> send;
   // "host:port" of the SMTP server of a provider's domain (for notices after a POP3 login).
-  std::function<std::string(const std::string& domain)> smtp_server_of;
+  SmtpServerOf smtp_server_of;
   std::string kim_version = "1.5";
   std::string product;  // "kimgate <version>"
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
@@ -70,21 +48,22 @@ struct UpkeepDeps {
 
 class AccountUpkeep {
  public:
-  AccountUpkeep(net::asio::any_io_executor ex, UpkeepDeps deps) : ex_(std::move(ex)), deps_(std::move(deps)) {}
+  AccountUpkeep(net::asio::any_io_executor ex, UpkeepDeps deps);
+  AccountUpkeep(const AccountUpkeep&) = delete;  // the observer's functions hold `this`
+  AccountUpkeep& operator=(const AccountUpkeep&) = delete;
 
   // From the I/O thread after a successful upstream login; starts a run when something is due.
-  void logged_in(LoginSeen seen);
+  void logged_in(LoginSeen seen) { observer_.logged_in(std::move(seen)); }
   // The same run, awaited (tests, kimctl-triggered checks).
-  net::awaitable<void> run(const LoginSeen& seen);
+  net::awaitable<void> run(const LoginSeen& seen) { return observer_.run(seen); }
 
  private:
   struct State {
-    bool in_flight = false;
     std::chrono::system_clock::time_point renewal_tried{};
     std::chrono::system_clock::time_point version_checked{};
     std::map<kim::NoticeKind, std::chrono::system_clock::time_point> notices;  // last sent
   };
-  net::awaitable<void> run_and_forget(LoginSeen seen);
+  net::awaitable<void> upkeep(const LoginSeen& seen);
   bool version_due(const std::string& key, std::chrono::system_clock::time_point now) const;
   bool renewal_due(const std::string& key, std::chrono::system_clock::time_point now) const;
   net::awaitable<void> renew(const LoginSeen& seen, const AccountRecord& record);
@@ -92,9 +71,9 @@ class AccountUpkeep {
   // The notice to the account's own mailbox, at most one of a kind per notice_interval.
   net::awaitable<void> notify(const LoginSeen& seen, kim::NoticeRequest notice);
 
-  net::asio::any_io_executor ex_;
   UpkeepDeps deps_;
-  std::map<std::string, State> state_;  // by lower-cased address
+  std::map<std::string, State> state_;  // by account_key()
+  LoginObserver observer_;
 };
 
 }  // namespace kimgate::daemon

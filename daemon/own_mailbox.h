@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/account_upkeep.h"
+#include "daemon/login_observer.h"
 #include "smtp/client.h"
 
 namespace kimgate::daemon {

@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "daemon/account_upkeep.h"
 #include "daemon/konnektor_routes.h"
+#include "daemon/login_observer.h"
 #include "daemon/pop3_filter.h"
 #include "daemon/provider_check.h"
 #include "daemon/receive_kas.h"
@@ -35,7 +35,7 @@ class KimPop3Hooks final : public pop3::ProxyHooks {
   void set_account_tls(std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> tls) {
     account_tls_ = std::move(tls);
   }
-  // Told of every login the provider accepted (daemon/account_upkeep.h).
+  // Told of every login the provider accepted (daemon/login_observer.h).
   void set_login_observer(std::function<void(LoginSeen)> observer) { observer_ = std::move(observer); }
   // Receive filtering (daemon/pop3_filter.h): applies to logins from now on (SIGHUP reloads it).
   void set_receive_filters(std::vector<conf::ReceiveFilter> filters) {

@@ -97,7 +97,7 @@ class Server {
   // A notice to an account's own mailbox through its provider (account upkeep, tracking).
   net::awaitable<std::string> send_own_mail(struct OwnMail mail);
   void wire_tracking();
-  std::optional<std::string> open_metrics();  // [metrics] listen: GET /metrics (server_metrics.cpp)
+  std::optional<std::string> open_metrics();  // [metrics] address, port: GET /metrics (server_metrics.cpp)
   PvsSide pvs_side() const;
   // The settings of kimgated's SMTP client towards the providers (the current generation's).
   smtp::ClientSettings upstream_settings() const;
@@ -114,7 +114,7 @@ class Server {
   std::unique_ptr<class ControlRequests> control_requests_;  // what the control socket answers
   std::unique_ptr<web::WebApp> web_app_;                     // the admin page: the same handler, in-process
   std::unique_ptr<web::HttpServer> web_;                     // [web] enabled: its loopback HTTP listener
-  std::unique_ptr<web::HttpServer> metrics_http_;            // [metrics] listen: the Prometheus endpoint
+  std::unique_ptr<web::HttpServer> metrics_http_;            // [metrics] address, port: the Prometheus endpoint
   std::unique_ptr<class KonnektorRoutes> routes_;            // KonnektorId -> Konnektor and its CardFinder
   std::unique_ptr<class ProviderCertificates> providers_;    // VerifyCertificate of provider TLS certificates
   std::unique_ptr<class ReceivePath> receive_;               // POP3 hooks and sessions

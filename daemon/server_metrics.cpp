@@ -1,4 +1,4 @@
-// Server::open_metrics(): the Prometheus endpoint ([metrics] listen), a loopback HTTP listener
+// Server::open_metrics(): the Prometheus endpoint ([metrics] address and port), a loopback HTTP listener
 // of its own (web::HttpServer) that answers GET /metrics with net::metrics().exposition().
 // Separate from the admin page so that scraping needs no login and works with [web] off.
 #include "daemon/server.h"
@@ -25,7 +25,7 @@ std::optional<std::string> Server::open_metrics() {
   metrics_http_ =
       std::make_unique<web::HttpServer>(io_, config_.metrics.address, config_.metrics.port, limits, responder);
   if (auto err = metrics_http_->open()) {
-    return "metrics.listen " + config_.metrics.listen + ": " + *err;
+    return "the metrics endpoint (metrics.address, metrics.port): " + *err;
   }
   return std::nullopt;
 }

@@ -18,10 +18,10 @@
 #include <map>
 #include <string>
 
-#include "daemon/account_upkeep.h"
 #include "daemon/certificate_verdicts.h"
 #include "daemon/counters.h"
 #include "daemon/konnektor_routes.h"
+#include "daemon/login_observer.h"
 #include "daemon/provider_check.h"
 #include "daemon/route_data.h"
 #include "daemon/route_send.h"
@@ -78,7 +78,7 @@ class KimSmtpHooks final : public smtp::SendHooks {
   void set_account_tls(std::function<std::shared_ptr<net::asio::ssl::context>(const std::string&)> tls) {
     account_tls_ = std::move(tls);
   }
-  // Told of every login the provider accepted (daemon/account_upkeep.h).
+  // Told of every login the provider accepted (daemon/login_observer.h).
   void set_login_observer(std::function<void(LoginSeen)> observer) { observer_ = std::move(observer); }
   // Routing addresses (daemon/route_resolve.h); unset: none are resolved.
   void set_routing(std::shared_ptr<const RouteData> routing) { routing_ = std::move(routing); }

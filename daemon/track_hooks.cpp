@@ -125,40 +125,24 @@ awaitable<std::string> TrackNotices::announce(const LoginSeen& seen, std::string
         seen.context.workplace_id + "): " + std::to_string(sealed.refusal->code) + " " + sealed.refusal->enhanced +
         " " + sealed.refusal->text;
   }
-  OwnMail own;
-  own.address = seen.address;
-  own.password = seen.password;
-  own.smtp_server = seen.smtp_server.empty() && deps_.smtp_server_of
-                        ? deps_.smtp_server_of(admin::domain_of(seen.address))
-                        : seen.smtp_server;
-  own.check_provider = seen.check_provider;
-  own.mail = std::move(sealed.outgoing.kim_message.message);
+  OwnMail own = own_mail(seen, deps_.smtp_server_of, std::move(sealed.outgoing.kim_message.message));
   spdlog::info("event=track_notice_sealed address={} message_id={} size={}", seen.address, sealed.outgoing.message_id,
                own.mail.size());
   std::string failed = co_await deps_.send(std::move(own));
   co_return failed;
 }
 
-void TrackNotices::logged_in(LoginSeen seen) {
-  const std::string key = admin::lower(seen.address);
-  if (deps_.store == nullptr || std::find(in_flight_.begin(), in_flight_.end(), key) != in_flight_.end()) {
-    OPENSSL_cleanse(seen.password.data(), seen.password.size());
-    return;
-  }
-  net::asio::co_spawn(ex_, run_and_forget(std::move(seen)), net::asio::detached);
-}
+TrackNotices::TrackNotices(net::asio::any_io_executor ex, TrackNoticeDeps deps)
+    : deps_(std::move(deps)),
+      observer_(
+          std::move(ex), [this](const std::string& /*key*/) { return deps_.store != nullptr; },
+          [this](const LoginSeen& seen) { return announce_due(seen); }) {}
 
-awaitable<void> TrackNotices::run_and_forget(LoginSeen seen) {
-  co_await run(seen);
-  OPENSSL_cleanse(seen.password.data(), seen.password.size());
-}
-
-awaitable<void> TrackNotices::run(const LoginSeen& seen) {
-  const std::string key = admin::lower(seen.address);
-  if (deps_.store == nullptr || std::find(in_flight_.begin(), in_flight_.end(), key) != in_flight_.end()) {
+awaitable<void> TrackNotices::announce_due(const LoginSeen& seen) {
+  if (deps_.store == nullptr) {
     co_return;
   }
-  in_flight_.push_back(key);
+  const std::string key = account_key(seen.address);
   TrackStore* store = deps_.store;
   const std::int64_t now = deps_.now ? deps_.now() : unix_now();
   const auto query = [store, key, now] { return store->notices_due(key, now); };
@@ -197,7 +181,6 @@ awaitable<void> TrackNotices::run(const LoginSeen& seen) {
                     failed);
     }
   }
-  in_flight_.erase(std::remove(in_flight_.begin(), in_flight_.end(), key), in_flight_.end());
 }
 
 }  // namespace kimgate::daemon

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/account_upkeep.h"
+#include "daemon/login_observer.h"
 #include "daemon/route_send.h"
 #include "daemon/seal_mail.h"
 #include "daemon/track_store.h"
@@ -56,24 +56,27 @@ struct TrackNoticeDeps {
   std::function<net::awaitable<SealedMail>(std::string konnektor_id, konnektor::CallContext context,
                                            smtp::Envelope envelope, std::string mail)>
       seal;
-  std::function<net::awaitable<std::string>(OwnMail mail)> send;         // "" on success
-  std::function<std::string(const std::string& domain)> smtp_server_of;  // after a POP3 login
-  std::function<std::int64_t()> now;                                     // Unix seconds
+  std::function<net::awaitable<std::string>(OwnMail mail)> send;  // "" on success
+  SmtpServerOf smtp_server_of;                                    // after a POP3 login
+  std::function<std::int64_t()> now;                              // Unix seconds
 };
 
 class TrackNotices {
  public:
-  TrackNotices(net::asio::any_io_executor ex, TrackNoticeDeps deps) : ex_(std::move(ex)), deps_(std::move(deps)) {}
-  void logged_in(LoginSeen seen);
-  net::awaitable<void> run(const LoginSeen& seen);
+  TrackNotices(net::asio::any_io_executor ex, TrackNoticeDeps deps);
+  TrackNotices(const TrackNotices&) = delete;  // the observer's functions hold `this`
+  TrackNotices& operator=(const TrackNotices&) = delete;
+
+  // From the I/O thread after a successful upstream login (daemon/login_observer.h).
+  void logged_in(LoginSeen seen) { observer_.logged_in(std::move(seen)); }
+  net::awaitable<void> run(const LoginSeen& seen) { return observer_.run(seen); }
 
  private:
-  net::awaitable<void> run_and_forget(LoginSeen seen);
+  net::awaitable<void> announce_due(const LoginSeen& seen);
   // Seals `notice` and sends it to the login's own mailbox: "" when the provider took it, else why not.
   net::awaitable<std::string> announce(const LoginSeen& seen, std::string notice);
-  net::asio::any_io_executor ex_;
   TrackNoticeDeps deps_;
-  std::vector<std::string> in_flight_;  // lower-cased addresses (I/O thread only)
+  LoginObserver observer_;
 };
 
 }  // namespace kimgate::daemon

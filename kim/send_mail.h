@@ -2,8 +2,8 @@
 // The send side's text work on the client mail (spec digest §4.3, §4.11, §4.12): pure
 // functions on raw bytes, no I/O.
 //
-// - find_parts(): the MIME entities of a message (raw header + body of each leaf and
-//   container), bounded in depth and count, for the x-kas and forward-to-self checks.
+// - has_xkas_part(), forwarded_kim_message(): the x-kas and forward-to-self checks, over the
+//   MIME walker kim::find_parts() (kim/mime_parts.h).
 // - forwarded_kim_message(): §4.12 — the KOM-LE message embedded as message/rfc822 in a
 //   mail the PVS forwards to itself, unchanged (the envelope carries the forwarder).
 // - prepare_inner(): §4.3 step 3 — default X-KIM-Dienstkennung, a Message-ID when missing,
@@ -19,21 +19,13 @@
 #include <string_view>
 #include <vector>
 
+#include "kim/mime_parts.h"
 #include "kim/raw_message.h"
 #include "kim/receive_mail.h"
 
 namespace kimgate::kim {
 
 inline constexpr std::string_view kDefaultDienstkennung = "KIM-Mail;Default;V1.0";
-
-struct MimePart {
-  RawMessage entity;  // header fields and body of the part (views into the message)
-  std::string type;   // lower-cased type/subtype ("text/plain" when absent)
-  int depth = 0;
-};
-// Every entity of `message`, the message itself first; multipart bodies are split on their
-// boundary. Stops at depth 8 or 1000 parts (the rest is not inspected).
-std::vector<MimePart> find_parts(const RawMessage& message);
 
 // A_22341: a part "Content-Type: text/plain; charset=utf-8" with "Content-Disposition: x-kas".
 // Any x-kas disposition counts: such a part can only come from a KIM message.

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "crypto/base64.h"
+#include "kim/mime_parts.h"
 #include "kim/raw_message.h"
 #include "kim/route_text.h"
 
@@ -11,8 +12,11 @@ namespace kimgate::kim {
 
 namespace {
 
-constexpr int kMaxDepth = 3;
-constexpr int kMaxParts = 64;
+// The answer is walked within tighter bounds than a mail being sent: three levels, the answer and
+// 64 parts, and a quoted original (message/rfc822) is not opened: its Dienstkennung and status are
+// not the answer's. The body is cut at kMaxAnswerScan, so the part the cut runs through is kept as
+// far as it goes (and so is the last part of an answer that lacks its close delimiter).
+constexpr PartScan kAnswerScan{.max_depth = 3, .max_parts = 1 + 64, .into_messages = false, .keep_unclosed = true};
 
 using route_text::ascii_lower;
 using route_text::hex_digit;
@@ -95,7 +99,6 @@ struct Collected {
   std::vector<std::string> original;  // Original-Message-ID of the report part
   std::string text;                   // decoded text of the readable parts, joined by newlines
   std::vector<std::string> names;     // attachment file names
-  int parts = 0;
 };
 
 bool readable(std::string_view type) {
@@ -103,45 +106,15 @@ bool readable(std::string_view type) {
          type == "application/json" || type.find("+xml") != std::string_view::npos;
 }
 
-void collect(std::string_view entity, int depth, Collected& out);
-
-void collect_multipart(std::string_view body, const std::string& boundary, int depth, Collected& out) {
-  if (boundary.empty() || boundary.size() > 200) {
-    return;
-  }
-  const std::string delimiter = "--" + boundary;
-  std::size_t pos = body.find(delimiter);
-  while (pos != std::string_view::npos && out.parts < kMaxParts) {
-    std::size_t start = pos + delimiter.size();
-    if (body.substr(start, 2) == "--") {
-      return;  // the close delimiter
-    }
-    const std::size_t line_end = body.find('\n', start);
-    if (line_end == std::string_view::npos) {
-      return;
-    }
-    start = line_end + 1;
-    std::size_t next = body.find("\n" + delimiter, start);
-    const std::size_t end = next == std::string_view::npos ? body.size() : next;
-    ++out.parts;
-    collect(body.substr(start, end - start), depth + 1, out);
-    pos = next == std::string_view::npos ? next : next + 1;
-  }
-}
-
-void collect(std::string_view entity, int depth, Collected& out) {
-  if (depth > kMaxDepth) {
-    return;
-  }
-  const std::optional<RawMessage> m = parse_raw_message(entity);
-  if (!m) {
-    return;
-  }
-  const std::string content_type = header_value(*m, "Content-Type").value_or("");
-  const std::string type = mime_type(content_type);
+// What one entity of the answer (from kim::find_parts) adds: its file name, the report flag and
+// Original-Message-ID of an MDN, the decoded text of a readable leaf.
+void read_part(const MimePart& part, Collected& out) {
+  const RawMessage& m = part.entity;
+  const std::string& type = part.type;
+  const std::string content_type = header_value(m, "Content-Type").value_or("");
   std::optional<std::string> name = mime_parameter(content_type, "name");
   if (!name) {
-    name = mime_parameter(header_value(*m, "Content-Disposition").value_or(""), "filename");
+    name = mime_parameter(header_value(m, "Content-Disposition").value_or(""), "filename");
   }
   if (name && out.names.size() < kMaxKeys) {
     out.names.push_back(*name);
@@ -151,13 +124,12 @@ void collect(std::string_view entity, int depth, Collected& out) {
         ascii_lower(mime_parameter(content_type, "report-type").value_or("")) == "disposition-notification") {
       out.report = true;
     }
-    collect_multipart(m->body, mime_parameter(content_type, "boundary").value_or(""), depth, out);
-    return;
+    return;  // its parts follow in the walk
   }
   if (type == "message/disposition-notification") {
     out.report = true;
     // The part's body is a field block (RFC 8098 §3.1).
-    const std::string fields = decoded_body(*m, m->body);
+    const std::string fields = decoded_body(m, m.body);
     // `report` views into `block`, which must outlive it (ASan: a temporary here was freed).
     const std::string block = fields + "\r\n\r\n";
     const std::optional<RawMessage> report = parse_raw_message(block);
@@ -176,7 +148,7 @@ void collect(std::string_view entity, int depth, Collected& out) {
   if (!readable(type)) {
     return;
   }
-  const std::string text = decoded_body(*m, m->body);
+  const std::string text = decoded_body(m, m.body);
   const std::size_t room = kMaxAnswerScan > out.text.size() ? kMaxAnswerScan - out.text.size() : 0;
   out.text.append(text, 0, std::min(room, text.size()));
   out.text += '\n';
@@ -363,9 +335,12 @@ AnswerFacts classify_answer(std::string_view mail) {
   if (facts.dienstkennung.empty()) {
     facts.dienstkennung = bounded(header_value(*m, "X-KVC-Dienstkennung").value_or(""));
   }
-  const std::size_t header_size = static_cast<std::size_t>(m->body.data() - mail.data());
+  RawMessage scanned = *m;
+  scanned.body = m->body.substr(0, std::min(m->body.size(), kMaxAnswerScan));
   Collected c;
-  collect(mail.substr(0, header_size + std::min(m->body.size(), kMaxAnswerScan)), 0, c);
+  for (const MimePart& part : find_parts(scanned, kAnswerScan)) {
+    read_part(part, c);
+  }
   for (const std::string& id : c.original) {
     add_key(facts.message_ids, id);
   }

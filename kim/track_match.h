@@ -12,8 +12,8 @@
 //   then In-Reply-To, then References), 1-Click GUIDs and eDoku archive names in the text;
 // - the result OK / WARNING / ERROR (eAU;Fehler-Kasse is ERROR), the Vorgangsnummer
 //   ("Vorgang xxxx-xxxxxx", "Vorgangsnummer: ...") and the protocol's summary line.
-// Text parts may be base64 or quoted-printable; a multipart body is read part by part up to a
-// nesting depth of 3. Everything returned is bounded (kMaxField bytes per string, kMaxKeys keys).
+// Text parts may be base64 or quoted-printable; a multipart body is read part by part (kim::find_parts)
+// up to a nesting depth of 3. Everything returned is bounded (kMaxField bytes per string, kMaxKeys keys).
 #include <chrono>
 #include <cstddef>
 #include <optional>

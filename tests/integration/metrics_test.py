@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Metrics and logs (issue 20) against the test world: kimgated with [metrics] listen, a KIM mail
+"""Metrics and logs (issue 20) against the test world: kimgated with [metrics] address and port, a KIM mail
 sent A -> B and fetched by B through kimgated, one wrong password; the scrape taken afterwards
 shows the sessions, the mail, the Konnektor operations with their latencies, the VZD, the provider,
 the login failure and the sizes moved by what happened, and `promtool check metrics` passes on it.
@@ -55,7 +55,7 @@ def main():
     w = load_world()
     a, b = w["participants"]["praxis_a"], w["participants"]["praxis_b"]
     (port,) = free_ports(1)
-    kg = Kimgated(args.kimgated, args.source, w, extra_config=f'\n[metrics]\nlisten = "127.0.0.1:{port}"\n'
+    kg = Kimgated(args.kimgated, args.source, w, extra_config=f'\n[metrics]\naddress = "127.0.0.1"\nport = {port}\n'
                                                               '\n[limits]\nlogin_failure_delay = "0s"\n')
     url = f"http://127.0.0.1:{port}/metrics"
 
@@ -66,7 +66,7 @@ def main():
             return r.read().decode()
 
     try:
-        t.check(kg.start(), "kimgated with [metrics] listen started")
+        t.check(kg.start(), "kimgated with [metrics] address and port started")
         before_text = scrape()
         before = parse(before_text)
         t.check("# TYPE kimgate_konnektor_call_duration_seconds histogram" in before_text,

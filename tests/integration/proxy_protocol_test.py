@@ -43,7 +43,7 @@ def main():
     (metrics_port,) = free_ports(1)
     kg = Kimgated(args.kimgated, args.source, w,
                   extra_config='\n[limits]\nlogin_failures = 2\nlogin_lock = "60s"\nlogin_failure_delay = "0s"\n'
-                               f'\n[metrics]\nlisten = "127.0.0.1:{metrics_port}"\n')
+                               f'\n[metrics]\naddress = "127.0.0.1"\nport = {metrics_port}\n')
     config = with_proxy_protocol(kg.base_config, kg)
     smtps_front, pop3s_front = free_ports(2)
     hap = HAProxy(kg.work, {"smtps": (smtps_front, [kg.smtps]), "pop3s": (pop3s_front, [kg.pop3s])},

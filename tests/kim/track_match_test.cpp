@@ -189,3 +189,37 @@ TEST(TrackMatch, ArchiveNamesOfASubmission) {
 
 }  // namespace
 }  // namespace kimgate::kim
+
+namespace kimgate::kim {
+namespace {
+
+TEST(TrackMatch, NestedMultipartsAreRead) {
+  const AnswerFacts f = classify_answer(
+      "From: annahme@kv-no.kim.test\r\nIn-Reply-To: <orig-3@fd-a.kim.test>\r\n"
+      "X-KIM-Dienstkennung: 1ClickAbrechnung;Rueckmeldung;V2.0\r\n"
+      "Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+      "--o\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n"
+      "--i\r\nContent-Type: text/plain\r\n\r\nStatus: WARNING\r\nVorgang 2024-7\r\n--i--\r\n"
+      "--o\r\nContent-Type: application/octet-stream; name=\"Q_1.zip.xkm\"\r\n\r\nAAAA\r\n--o--\r\n");
+  EXPECT_EQ(f.kind, AnswerKind::protocol);
+  EXPECT_EQ(f.result, TrackResult::warning);
+  EXPECT_EQ(f.vorgangsnummer, "2024-7");
+  ASSERT_EQ(f.archives.size(), 1U);
+  EXPECT_EQ(f.archives[0], "Q_1.zip.xkm");
+}
+
+TEST(TrackMatch, TheCutAtTheScanLimitKeepsThePartItRunsThrough) {
+  // The status line stands in the last part, which the scan limit cuts before its delimiter.
+  const std::string mail =
+      "From: annahme@kv-no.kim.test\r\nIn-Reply-To: <orig-4@fd-a.kim.test>\r\n"
+      "X-KIM-Dienstkennung: eDMP;Quittung;V1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nStatus: ERROR\r\n" +
+      std::string(kMaxAnswerScan, 'x') + "\r\n--b--\r\n";
+  const AnswerFacts f = classify_answer(mail);
+  EXPECT_EQ(f.kind, AnswerKind::protocol);
+  EXPECT_EQ(f.result, TrackResult::error);
+}
+
+}  // namespace
+}  // namespace kimgate::kim

@@ -101,7 +101,8 @@ domain = "example.kim.telematik"
 mailbox = "praxis@example.kim.telematik"
 applications = ["eAU"]
 [metrics]
-listen = "127.0.0.1:9469"
+address = "127.0.0.1"
+port = 9469
 """
 
 

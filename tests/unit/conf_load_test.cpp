@@ -231,21 +231,46 @@ TEST(ConfLoad, MetricsAreOffByDefaultAndLoopbackOnly) {
   ASSERT_TRUE(plain.ok()) << all_errors(plain);
   EXPECT_FALSE(plain.config->metrics.enabled());
   EXPECT_FALSE(plain.config->pvs.listeners.front().proxy_protocol);
-  const LoadResult v4 = load(std::string(kValid) + "\n[metrics]\nlisten = \"127.0.0.1:9469\"\n");
+  const LoadResult v4 = load(std::string(kValid) + "\n[metrics]\nport = 9469\n");
   ASSERT_TRUE(v4.ok()) << all_errors(v4);
   EXPECT_TRUE(v4.config->metrics.enabled());
-  EXPECT_EQ(v4.config->metrics.address, "127.0.0.1");
+  EXPECT_EQ(v4.config->metrics.address, "127.0.0.1");  // the default, as for [web]
   EXPECT_EQ(v4.config->metrics.port, 9469);
-  const LoadResult v6 = load(std::string(kValid) + "\n[metrics]\nlisten = \"[::1]:9000\"\n");
+  const LoadResult v6 = load(std::string(kValid) + "\n[metrics]\naddress = \"::1\"\nport = 9000\n");
   ASSERT_TRUE(v6.ok()) << all_errors(v6);
   EXPECT_EQ(v6.config->metrics.address, "::1");
-  for (const char* bad : {"127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "localhost:9469", ":9469", "127.0.0.1:9x"}) {
-    const LoadResult r = load(std::string(kValid) + "\n[metrics]\nlisten = \"" + bad + "\"\n");
-    EXPECT_NE(all_errors(r).find("which is not ADDRESS:PORT"), std::string::npos) << bad << ": " << all_errors(r);
+  const LoadResult no_port = load(std::string(kValid) + "\n[metrics]\naddress = \"127.0.0.1\"\n");
+  ASSERT_TRUE(no_port.ok()) << all_errors(no_port);
+  EXPECT_FALSE(no_port.config->metrics.enabled()) << "nothing listens until the admin picks a port";
+  // The same sentences as [web]'s address and port.
+  const std::pair<const char*, const char*> bad[] = {
+      {"port = 0", "metrics.port is 0, outside the allowed range 1 to 65535"},
+      {"port = 70000", "metrics.port is 70000, outside the allowed range 1 to 65535"},
+      {"port = \"9469\"", "metrics.port must be an integer, not a string"},
+      {"address = \"localhost\"\nport = 9469",
+       "metrics.address is \"localhost\", which is not an IPv4 or IPv6 address"},
+      {"address = \"0.0.0.0\"\nport = 9469", "metrics.address is 0.0.0.0, which is not a loopback address"},
+  };
+  for (const auto& [text, expected] : bad) {
+    const LoadResult r = load(std::string(kValid) + "\n[metrics]\n" + text + "\n");
+    EXPECT_NE(all_errors(r).find(expected), std::string::npos) << text << ": " << all_errors(r);
   }
-  const LoadResult lan = load(std::string(kValid) + "\n[metrics]\nlisten = \"0.0.0.0:9469\"\n");
-  EXPECT_NE(all_errors(lan).find("metrics.listen is on 0.0.0.0, which is not a loopback address"), std::string::npos)
-      << all_errors(lan);
+  const LoadResult web = load(std::string(kValid) + "\n[web]\naddress = \"0.0.0.0\"\n");
+  EXPECT_NE(all_errors(web).find("web.address is 0.0.0.0, which is not a loopback address"), std::string::npos)
+      << all_errors(web);
+}
+
+TEST(ConfLoad, MetricsListenIsRefusedWithTheKeysThatReplacedIt) {
+  const LoadResult r = load(std::string(kValid) + "\n[metrics]\nlisten = \"127.0.0.1:9469\"\n");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.errors.size(), 1U) << all_errors(r);
+  EXPECT_NE(r.errors[0].message.find("metrics.listen is no longer read; write metrics.address and metrics.port"),
+            std::string::npos)
+      << all_errors(r);
+  EXPECT_EQ(r.errors[0].message.find("unknown key"), std::string::npos);
+  const LoadResult other = load(std::string(kValid) + "\n[metrics]\nlisten = \"x\"\nbogus = 1\n");
+  EXPECT_NE(all_errors(other).find("known keys: address, port\n"), std::string::npos)
+      << "a retired key is not offered as a known one: " << all_errors(other);
 }
 
 TEST(ConfLoad, ProxyProtocolPerListener) {
