@@ -108,7 +108,7 @@ bool SealedSpool::spill() {
 }
 
 bool SealedSpool::append(std::string_view data) {
-  if (fd_ < 0 && memory_.size() + data.size() <= memory_limit_) {
+  if (stays_in_memory(data.size())) {
     memory_.append(data);
     size_ += data.size();
     return true;

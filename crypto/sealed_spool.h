@@ -27,6 +27,8 @@ class SealedSpool {
   bool append(std::string_view data);
   std::uint64_t size() const { return size_; }
   bool on_disk() const { return fd_ >= 0; }
+  // True when appending `n` more bytes keeps the spool in memory (no file, no disk write).
+  bool stays_in_memory(std::size_t n) const { return fd_ < 0 && memory_.size() + n <= memory_limit_; }
   const std::string& error() const { return error_; }
 
   // Appends up to `n` bytes from `offset` to `out`, decrypted; false on an I/O error.

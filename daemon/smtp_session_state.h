@@ -34,7 +34,7 @@ class SpooledBody final : public smtp::MessageBody {
  public:
   static constexpr std::size_t kBatch = 256 << 10;
   SpooledBody(std::filesystem::path dir, std::size_t memory_limit, net::asio::thread_pool* pool)
-      : spool(std::move(dir), memory_limit), memory_limit_(memory_limit), pool_(pool) {}
+      : spool(std::move(dir), memory_limit), pool_(pool) {}
   ~SpooledBody() override { OPENSSL_cleanse(pending_.data(), pending_.size()); }
   bool append(std::string_view data) override;
   std::uint64_t size() const override { return spool.size() + pending_.size(); }
@@ -42,8 +42,7 @@ class SpooledBody final : public smtp::MessageBody {
   crypto::SealedSpool spool;
 
  private:
-  std::string pending_;  // appended, not yet in the spool
-  std::size_t memory_limit_;
+  std::string pending_;           // appended, not yet in the spool
   net::asio::thread_pool* pool_;  // null: the spool is written inline
 };
 

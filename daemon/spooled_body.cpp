@@ -8,7 +8,7 @@
 namespace kimgate::daemon {
 
 bool SpooledBody::append(std::string_view data) {
-  if (pool_ == nullptr || (!spool.on_disk() && pending_.empty() && spool.size() + data.size() <= memory_limit_)) {
+  if (pool_ == nullptr || (pending_.empty() && spool.stays_in_memory(data.size()))) {
     return spool.append(data);  // memory only: a copy, no disk
   }
   pending_.append(data);

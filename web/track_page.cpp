@@ -92,7 +92,7 @@ std::string detail_table(const json& v, Lang lang) {
   };
   std::string out = "<table>\n";
   for (const auto& [label, value] : rows) {
-    out += std::string("<tr><th>") + escape(label) + "</th><td>" + escape(value.empty() ? "–" : value) + "</td></tr>\n";
+    out += std::string("<tr><th>") + escape(label) + "</th><td>" + escape(or_dash(value)) + "</td></tr>\n";
   }
   return out + "</table>\n";
 }

@@ -46,6 +46,10 @@ def client_mail(sender, to, size):
                        for line in text.split("\r\n")).encode()
 
 
+# The largest client mail that kimgated does not send through the KAS (konnektor_document =
+# 15 MiB), less room for the headers: S6's 15 MiB row and R7's largest mails.
+LARGEST_PLAIN = (15 << 20) - (64 << 10)
+
 _contexts = {}
 
 
@@ -324,7 +328,8 @@ class NoopProbeProcess:
         import subprocess
         import sys
         import tempfile
-        self.out = tempfile.mktemp(prefix="noop-probe-", suffix=".json")
+        self.dir = tempfile.mkdtemp(prefix="noop-probe-")
+        self.out = os.path.join(self.dir, "latencies.json")
         env = dict(os.environ, KIMGATE_PROBE_PASSWORD=password)
         self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "noop", str(port), user,
                                       str(interval), self.out], env=env)
@@ -343,8 +348,8 @@ class NoopProbeProcess:
         self.proc.wait(timeout=30)
         with open(self.out) as f:
             self.latencies = json.load(f)
-        for name in (self.out, self.out + ".ready"):
-            os.unlink(name)
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def noop_main(args):

@@ -9,7 +9,9 @@ temporary, the PVS must hear 451 and may retry)."""
 import asyncio
 import time
 
-SMALL, MEDIUM, LARGE = 10240, 1 << 20, (15 << 20) - (64 << 10)
+import loadgen
+
+SMALL, MEDIUM, LARGE = 10240, 1 << 20, loadgen.LARGEST_PLAIN
 
 
 def size_of(i):

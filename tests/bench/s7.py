@@ -129,7 +129,7 @@ def _dovecot_retr(ctx, size):
         world_delete(w, b, m.message_id)
 
 
-def s7(ctx, row, limit_row, floor_row):
+def s7(ctx, row, limit_row):
     w, a, b = ctx.w, ctx.sender, ctx.recipient
     size_mib = 64 if ctx.quick else 700
     d = ctx.daemon("p12")
@@ -237,9 +237,10 @@ def s7(ctx, row, limit_row, floor_row):
     stream = ctx.cms().get("stream_seal_mb_s")
     send_core = round(m.size / 1e6 / send_cpu, 1) if send_cpu > 0 else 0
     recv_core = round(got / 1e6 / recv_cpu, 1) if recv_cpu > 0 and intact else 0
-    per_core = [floor_row("S7", "MB per CPU-second of kimgated, send", send_core, "MB/s/core", 200, anchor=stream,
-                          detail="anchor: SHA-256 + AES-256-GCM + base64 lines in one process, one core"),
-                floor_row("S7", "MB per CPU-second of kimgated, receive", recv_core, "MB/s/core", 200, anchor=stream)]
+    per_core = [limit_row("S7", "MB per CPU-second of kimgated, send", send_core, "MB/s/core", 200, anchor=stream,
+                          at_least=True, detail="anchor: SHA-256 + AES-256-GCM + base64 lines in one process, one core"),
+                limit_row("S7", "MB per CPU-second of kimgated, receive", recv_core, "MB/s/core", 200, anchor=stream,
+                          at_least=True)]
     return per_core + [row("S7", f"MB/s send {size_mib} MiB vs curl upload to the KAS", send_mb, anchor["upload MB/s"], "MB/s",
                 0.5, detail=detail_send),
             row("S7", f"MB/s receive {size_mib} MiB vs curl download from the KAS", recv_mb if intact else 0,
