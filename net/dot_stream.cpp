@@ -6,79 +6,111 @@
 namespace kimgate::net {
 
 void DotDecoder::emit(std::string_view s) {
-  out_.append(s);
-  body_size_ += s.size();
+  if (!s.empty()) {
+    sink_(s);
+    body_size_ += s.size();
+  }
 }
 
+namespace {
+
+const char* find(const char* from, const char* to, char c) {
+  return static_cast<const char*>(std::memchr(from, c, static_cast<std::size_t>(to - from)));
+}
+
+}  // namespace
+
 std::size_t DotDecoder::feed(std::string_view bytes) {
-  std::size_t i = 0;
-  for (; i < bytes.size() && state_ != State::done; ++i) {
-    const char c = bytes[i];
+  // Unchanged runs go to the sink as views of `bytes`, one run per dot taken out (usually one
+  // per feed); only a state left at a feed's end (a CR, a line-start dot) is resolved byte by
+  // byte. A line costs one memchr for its LF and one for a CR inside it.
+  const char* const begin = bytes.data();
+  const char* const stop = begin + bytes.size();
+  const char* p = begin;
+  const char* run = begin;  // start of the bytes not yet given to the sink
+  while (p < stop && state_ != State::done) {
     switch (state_) {
       case State::line_start:
-        if (c == '.') {
+        if (*p == '.') {
+          emit(std::string_view(run, static_cast<std::size_t>(p - run)));
           state_ = State::dot;
+          ++p;
+          run = p;
+        } else {
+          state_ = State::in_line;
+        }
+        break;
+      case State::in_line: {
+        const char* lf = find(p, stop, '\n');
+        const char* end = lf != nullptr ? lf : stop;
+        // Every CR before the line's last byte is bare; a CR as the feed's last byte waits.
+        for (const char* cr = find(p, end, '\r'); cr != nullptr; cr = find(cr + 1, end, '\r')) {
+          if (cr + 1 < end) {
+            ++bare_cr_;
+          } else if (lf == nullptr) {
+            emit(std::string_view(run, static_cast<std::size_t>(cr - run)));
+            run = stop;
+            state_ = State::cr;
+          }
+        }
+        if (lf == nullptr) {
+          p = stop;
           break;
         }
-        [[fallthrough]];
-      case State::in_line:
-        if (c == '\r') {
-          state_ = State::cr;
-        } else {
-          // The run up to the next CR goes out at once. A bare LF in it is counted and does not
-          // start a line: "\n.\n" never terminates.
-          const void* cr = std::memchr(bytes.data() + i, '\r', bytes.size() - i);
-          const std::size_t end =
-              cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data()) : bytes.size();
-          const std::string_view run = bytes.substr(i, end - i);
-          bare_lf_ += static_cast<std::size_t>(std::count(run.begin(), run.end(), '\n'));
-          emit(run);
-          state_ = State::in_line;
-          i = end - 1;  // the loop steps to the CR (or the end)
-        }
-        break;
-      case State::cr:
-        if (c == '\n') {
-          emit("\r\n");
+        if (lf > p && lf[-1] == '\r') {
           state_ = State::line_start;
         } else {
+          ++bare_lf_;  // a bare LF does not start a line: "\n.\n" never terminates
+        }
+        p = lf + 1;
+        break;
+      }
+      case State::cr:  // the feed before ended with this line's CR, not yet given to the sink
+        emit("\r");
+        if (*p == '\n') {
+          state_ = State::line_start;
+          run = p;
+          ++p;
+        } else {
           ++bare_cr_;
-          emit("\r");
           state_ = State::in_line;
-          --i;  // reconsider c inside the line
+          run = p;
         }
         break;
-      case State::dot:
-        if (c == '\r') {
+      case State::dot:  // a line-start dot, taken out
+        if (*p == '\r') {
           state_ = State::dot_cr;
+          ++p;
+          run = p;
         } else {
           // ".." becomes "."; ".x" (not allowed, but seen) stays ".x".
-          emit(".");
-          state_ = State::in_line;
-          if (c != '.') {
-            --i;  // reconsider c inside the line
+          if (*p != '.') {
+            emit(".");
           }
+          state_ = State::in_line;
+          run = p;
         }
         break;
       case State::dot_cr:
-        if (c == '\n') {
+        if (*p == '\n') {
           state_ = State::done;  // CRLF "." CRLF
+          ++p;
+          run = p;
         } else {
           ++bare_cr_;
           emit(".\r");
           state_ = State::in_line;
-          --i;
+          run = p;
         }
         break;
       case State::done:
         break;
     }
   }
-  if (!out_.empty()) {
-    sink_(out_);
-    out_.clear();
+  if (state_ == State::in_line || state_ == State::line_start) {
+    emit(std::string_view(run, static_cast<std::size_t>(p - run)));
   }
-  return i;
+  return static_cast<std::size_t>(p - begin);
 }
 
 void DotEncoder::feed(std::string_view body) {

@@ -4,7 +4,8 @@
 // than one byte of look-ahead, so a 700 MiB body passes in constant memory.
 //
 // DotDecoder: fed raw bytes in any split, writes the unstuffed body (CRLF kept) to its
-// sink and stops at CRLF "." CRLF. Only that exact terminator ends the body: bare LF
+// sink, as views of the fed bytes wherever nothing changes, and stops at CRLF "." CRLF. Only that exact terminator ends
+// the body: bare LF
 // "\n.\n" does not (SMTP smuggling), and the counts of bare LF and bare CR bytes are
 // kept for the caller's policy. Bytes after the terminator are left to the caller.
 //
@@ -34,7 +35,6 @@ class DotDecoder {
   void emit(std::string_view s);
   Sink sink_;
   State state_ = State::line_start;
-  std::string out_;  // batched output of one feed()
   std::uint64_t body_size_ = 0;
   std::uint64_t bare_lf_ = 0;
   std::uint64_t bare_cr_ = 0;
