@@ -356,13 +356,26 @@ std::string base64_encode(der::View data) {
   return base64::encode(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
 }
 
+namespace {
+constexpr std::size_t kLineInput = 57;  // input bytes of one 76-character line
+}  // namespace
+
+std::size_t base64_lines_size(std::size_t data_size) {
+  const std::size_t lines = (data_size + kLineInput - 1) / kLineInput;
+  return 4 * ((data_size + 2) / 3) + 2 * lines;
+}
+
 std::string base64_encode_lines(der::View data) {
-  // 57 input bytes make one 76-character line: each line is encoded straight into its place
-  // (no whole unbroken copy first). EVP_EncodeBlock's NUL lands where the CRLF goes.
-  constexpr std::size_t kLineInput = 57;
-  const std::size_t lines = (data.size() + kLineInput - 1) / kLineInput;
-  std::string out(4 * ((data.size() + 2) / 3) + 2 * lines + 1, '\0');
-  std::size_t at = 0;
+  std::string out;
+  base64_append_lines(data, out);
+  return out;
+}
+
+void base64_append_lines(der::View data, std::string& out) {
+  // Each line is encoded straight into its place (no whole unbroken copy first).
+  // EVP_EncodeBlock's NUL lands where the CRLF goes.
+  std::size_t at = out.size();
+  out.resize(at + base64_lines_size(data.size()) + 1);
   for (std::size_t i = 0; i < data.size(); i += kLineInput) {
     const std::size_t n = std::min(kLineInput, data.size() - i);
     const int written =
@@ -372,7 +385,6 @@ std::string base64_encode_lines(der::View data) {
     out[at++] = '\n';
   }
   out.resize(at);
-  return out;
 }
 
 Result<Bytes> base64_decode(std::string_view text) {

@@ -96,5 +96,8 @@ std::string base64_encode(der::View data);
 Result<Bytes> base64_decode(std::string_view text);
 // The same, folded into CRLF-terminated lines of 76 characters (MIME).
 std::string base64_encode_lines(der::View data);
+// The size of those lines, and the lines appended to `out` in place (no copy of their own).
+std::size_t base64_lines_size(std::size_t data_size);
+void base64_append_lines(der::View data, std::string& out);
 
 }  // namespace kimgate::crypto

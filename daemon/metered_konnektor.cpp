@@ -8,6 +8,7 @@ namespace kimgate::daemon {
 namespace {
 
 using konnektor::Bytes;
+using konnektor::ByteView;
 using konnektor::CallContext;
 using konnektor::Outcome;
 using net::awaitable;
@@ -60,13 +61,13 @@ class MeteredKonnektor final : public konnektor::Konnektor {
       return inner_->read_card_certificate(ctx, handle, ref, crypt);
     });
   }
-  awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle, const Bytes& content,
+  awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle, ByteView content,
                                           const Bytes& recipient_emails, konnektor::Crypt crypt) override {
     return timed<Bytes>("SignDocument", [&, this, crypt] {
       return inner_->sign_document(ctx, handle, content, recipient_emails, crypt);
     });
   }
-  awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, const Bytes& content,
+  awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, ByteView content,
                                              const std::vector<Bytes>& certificates,
                                              const Bytes& recipient_emails) override {
     return timed<Bytes>("EncryptDocument",

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include "crypto/ossl.h"
 #include "kim/send_mail.h"
 #include "net/run_blocking.h"
 
@@ -22,14 +23,19 @@ kim::OuterOptions outer_options(const OuterSettings& settings, const SealParty& 
   return o;
 }
 
-awaitable<SealedInner> seal_inner(const SealParty& party, const Recipients& recipients, std::string_view inner,
+awaitable<SealedInner> seal_inner(const SealParty& party, const Recipients& recipients, std::string_view econtent,
                                   const kim::OuterOptions& outer) {
   SealedInner out;
+  const std::optional<std::string_view> inner = kim::inner_mail_of(econtent);
+  if (!inner) {
+    out.refusal = Answer{451, "4.3.0", "Internal error: the mail to sign is not a message/rfc822 entity"};
+    co_return out;
+  }
   SealInput seal;
   seal.konnektor = party.konnektor.konnektor;
   seal.cards = party.konnektor.cards;
   seal.context = party.context;
-  seal.inner_mail = inner;
+  seal.econtent = econtent;
   seal.targets = recipients.encryption;
   seal.sender_telematik_id = recipients.sender_telematik_id;
   seal.sender_is_hba = recipients.sender_is_hba;
@@ -39,8 +45,14 @@ awaitable<SealedInner> seal_inner(const SealParty& party, const Recipients& reci
     out.refusal = std::move(sealed.refusal);
     co_return out;
   }
+  // The header section first, then the AuthEnvelopedData's base64 lines appended in place.
   const auto build_outer = [&inner, &sealed, &outer] {
-    return kim::build_outer_message(inner, sealed.base64_lines, outer);
+    std::optional<std::string> message =
+        kim::outer_message_head(*inner, outer, crypto::base64_lines_size(sealed.enveloped.size()));
+    if (message) {
+      crypto::base64_append_lines(sealed.enveloped, *message);
+    }
+    return message;
   };
   std::optional<std::string> built = co_await net::run_blocking_or_here(party.pool, build_outer);
   if (!built) {
@@ -48,6 +60,7 @@ awaitable<SealedInner> seal_inner(const SealParty& party, const Recipients& reci
     co_return out;
   }
   out.outer = std::move(*built);
+  sealed.enveloped = {};
   co_return out;
 }
 
@@ -74,7 +87,7 @@ awaitable<SealedMail> seal_client_mail(const SealParty& party, const OuterSettin
   }
   const kim::Generated identity = kim::generate_identity(kim::mail_domain(envelope.mail_from));
   const auto prepare = [&mail, &keep, &identity] {
-    return kim::prepare_inner(mail, kim::PrepareOptions{keep, identity.message_id});
+    return kim::prepare_inner(mail, kim::PrepareOptions{keep, identity.message_id, kim::kSignedContentHeader});
   };
   kim::Prepared inner = co_await net::run_blocking_or_here(party.pool, prepare);
   // The client mail is not needed any more once prepared: keep what the DSN needs, free the rest

@@ -6,8 +6,9 @@
 //   certificates of the sender and every recipient (recipients without one are dropped for the
 //   DSN), the header fix-ups, then seal_inner(). Returns the Outgoing for deliver() or the
 //   refusal the PVS would hear. The mail is wiped and freed once it is prepared.
-// - seal_inner(): a prepared inner mail signed with the SMC-B of the call context, encrypted for
-//   the targets (the sender included), inside the outer KOM-LE message (§4.4).
+// - seal_inner(): a prepared inner mail, given as the eContent to sign (kim::kSignedContentHeader +
+//   the mail), signed with the SMC-B of the call context, encrypted for the targets (the sender
+//   included), inside the outer KOM-LE message (§4.4).
 // Who seals is a SealParty: the Konnektor and card finder of the login's KonnektorId and its
 // call context; nothing here belongs to a session.
 #include <chrono>
@@ -52,7 +53,7 @@ struct SealedInner {
   std::optional<smtp::Answer> refusal;
   std::string outer;  // the whole KOM-LE message
 };
-net::awaitable<SealedInner> seal_inner(const SealParty& party, const Recipients& recipients, std::string_view inner,
+net::awaitable<SealedInner> seal_inner(const SealParty& party, const Recipients& recipients, std::string_view econtent,
                                        const kim::OuterOptions& outer);
 
 struct SealedMail {

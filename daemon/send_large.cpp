@@ -412,8 +412,10 @@ awaitable<Answer> KimSmtpHooks::submit_large(std::shared_ptr<smtp::HookSession> 
   const SealParty party = party_of(*session);
   const kim::OuterOptions outer_opts =
       outer_options(settings_.outer, party, "1.5", std::chrono::hours(24) * lim.data_time_to_live_days);
-  SealedInner sealed = co_await seal_inner(party, recipients, inner, outer_opts);
+  std::string econtent = kim::signed_content(inner);
   OPENSSL_cleanse(inner.data(), inner.size());
+  SealedInner sealed = co_await seal_inner(party, recipients, econtent, outer_opts);
+  OPENSSL_cleanse(econtent.data(), econtent.size());
 
   const auto delete_upload = [&]() -> awaitable<void> {
     const rest::KasResult deleted = co_await kas.delete_mail_data(uploaded.shared_link, who);

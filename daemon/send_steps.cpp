@@ -46,13 +46,9 @@ std::vector<crypto::Bytes> certificates_of(const ldap::Selection& s) {
   return out;
 }
 
-// The bytes of a string made for the Konnektor, copied as bytes (memmove, not element by
-// element); the string is wiped and freed.
-konnektor::Bytes to_konnektor_bytes(std::string text) {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(text.data());
-  konnektor::Bytes out(p, p + text.size());
-  OPENSSL_cleanse(text.data(), text.size());
-  return out;
+// A string's bytes as the Konnektor takes a document: a view, not a copy.
+konnektor::ByteView bytes_of(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 // Wipes a buffer that held (a form of) the mail and gives its memory back.
@@ -242,36 +238,31 @@ awaitable<SealOutput> sign_and_encrypt(const SealInput& in) {
     co_return out;
   }
   const std::string handle = search.found->card.handle;
-  // Each copy of the mail is wiped and freed as soon as the next one exists: a 15 MiB mail would
-  // otherwise be held five or six times at once.
-  auto make_content = [&in] { return to_konnektor_bytes(kim::signed_content(in.inner_mail)); };
-  konnektor::Bytes content_bytes = co_await net::run_blocking_or_here(in.pool, std::move(make_content));
+  // The mail exists in three forms one after the other: the caller's eContent, the SignedData, the
+  // signed-data entity. Each plaintext form is wiped and freed as soon as the next one exists.
   const konnektor::Crypt crypt = konnektor::Crypt::rsa;
   konnektor::Outcome<konnektor::Bytes> signed_data =
-      co_await k.sign_document(ctx, handle, content_bytes, recipient_emails, crypt);
-  release(content_bytes);
+      co_await k.sign_document(ctx, handle, bytes_of(in.econtent), recipient_emails, crypt);
   if (!signed_data.ok()) {
     out.refusal = konnektor_refusal(signed_data.error, "signing (SignDocument)");
     co_return out;
   }
   const konnektor::Bytes& signed_der = *signed_data.value;
   auto make_entity = [&signed_der] {
-    return to_konnektor_bytes(
-        kim::signed_data_entity(std::string_view(reinterpret_cast<const char*>(signed_der.data()), signed_der.size())));
+    return kim::signed_data_entity(
+        std::string_view(reinterpret_cast<const char*>(signed_der.data()), signed_der.size()));
   };
-  konnektor::Bytes entity_bytes = co_await net::run_blocking_or_here(in.pool, std::move(make_entity));
+  std::string entity = co_await net::run_blocking_or_here(in.pool, std::move(make_entity));
   release(*signed_data.value);
   konnektor::Outcome<konnektor::Bytes> enveloped =
-      co_await k.encrypt_document(ctx, entity_bytes, certificates, recipient_emails);
-  release(entity_bytes);
+      co_await k.encrypt_document(ctx, bytes_of(entity), certificates, recipient_emails);
+  release(entity);
   if (!enveloped.ok()) {
     out.refusal = konnektor_refusal(enveloped.error, "encryption (EncryptDocument)");
     co_return out;
   }
-  const konnektor::Bytes& der = *enveloped.value;
-  const auto encode = [&der] { return crypto::base64_encode_lines(der); };
-  out.base64_lines = co_await net::run_blocking_or_here(in.pool, encode);
-  release(*enveloped.value);
+  // Ciphertext from here on: nothing to wipe.
+  out.enveloped = std::move(*enveloped.value);
   co_return out;
 }
 

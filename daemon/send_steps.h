@@ -56,17 +56,19 @@ struct SealInput {
   konnektor::Konnektor* konnektor = nullptr;
   CardFinder* cards = nullptr;  // the Konnektor's card finder (shared with the receive path)
   konnektor::CallContext context;
-  std::string_view inner_mail;  // the prepared client mail; the caller keeps it alive
+  // The eContent to sign (kim::kSignedContentHeader + the prepared inner mail); the caller keeps
+  // it alive.
+  std::string_view econtent;
   std::vector<EncryptionTarget> targets;
   // Sign with the SMC-B whose certificate carries this TelematikID (the sender's VZD entry); for
   // an eHBA-bound mailbox (sender_is_hba) with the first SMC-B of the context.
   std::string sender_telematik_id;
   bool sender_is_hba = false;
-  net::asio::thread_pool* pool = nullptr;  // base64 of the AuthEnvelopedData runs here (null: inline)
+  net::asio::thread_pool* pool = nullptr;  // the signed-data entity is made here (null: inline)
 };
 struct SealOutput {
   std::optional<smtp::Answer> refusal;
-  std::string base64_lines;  // the AuthEnvelopedData, base64 in CRLF lines of 76
+  konnektor::Bytes enveloped;  // the AuthEnvelopedData (DER)
 };
 net::awaitable<SealOutput> sign_and_encrypt(const SealInput& input);
 

@@ -5,7 +5,6 @@
 namespace kimgate::kim {
 namespace {
 
-constexpr std::string_view kContentHeader = "Content-Type: message/rfc822\r\n\r\n";
 constexpr std::string_view kSignedDataHeaders =
     "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n"
     "Content-Transfer-Encoding: binary\r\n"
@@ -20,7 +19,7 @@ constexpr std::array<std::string_view, 8> kMirrored = {"From", "Sender", "Reply-
 }  // namespace
 
 std::string signed_content(std::string_view inner_mail) {
-  std::string out(kContentHeader);
+  std::string out(kSignedContentHeader);
   out.append(inner_mail);
   return out;
 }
@@ -72,12 +71,21 @@ std::optional<std::string_view> signed_data_of(std::string_view entity) {
 
 std::optional<std::string> build_outer_message(std::string_view inner_mail, std::string_view base64_lines,
                                                const OuterOptions& o) {
+  std::optional<std::string> out = outer_message_head(inner_mail, o, base64_lines.size());
+  if (out) {
+    out->append(base64_lines);
+  }
+  return out;
+}
+
+std::optional<std::string> outer_message_head(std::string_view inner_mail, const OuterOptions& o,
+                                              std::size_t body_size) {
   auto m = parse_raw_message(inner_mail);
   if (!m) {
     return std::nullopt;
   }
   std::string out;
-  out.reserve(base64_lines.size() + 4096);
+  out.reserve(body_size + 4096);
   for (const auto& f : m->fields) {
     bool copy = istarts_with(f.name, "X-KIM-");
     for (auto name : kMirrored) {
@@ -107,7 +115,6 @@ std::optional<std::string> build_outer_message(std::string_view inner_mail, std:
       "Content-Disposition: attachment; filename=smime.p7m\r\n"
       "Content-Transfer-Encoding: base64\r\n"
       "\r\n";
-  out.append(base64_lines);
   return out;
 }
 

@@ -12,6 +12,7 @@
 namespace kimgate::kim {
 
 // "Content-Type: message/rfc822" CRLF CRLF + inner mail: the eContent of the SignedData.
+inline constexpr std::string_view kSignedContentHeader = "Content-Type: message/rfc822\r\n\r\n";
 std::string signed_content(std::string_view inner_mail);
 // The inner mail back out of an eContent; nullopt unless the entity is message/rfc822.
 std::optional<std::string_view> inner_mail_of(std::string_view econtent);
@@ -34,6 +35,10 @@ struct OuterOptions {
 // X-KOM-LE-Version and the smime.p7m body (base64 lines given by the caller, CRLF-terminated).
 std::optional<std::string> build_outer_message(std::string_view inner_mail, std::string_view base64_lines,
                                                const OuterOptions& options);
+// The same message's header section up to and including the empty line, with room reserved for
+// `body_size` more bytes: the caller appends the base64 lines in place.
+std::optional<std::string> outer_message_head(std::string_view inner_mail, const OuterOptions& options,
+                                              std::size_t body_size);
 
 // The base64 body of an outer KOM-LE message (application/pkcs7-mime). nullopt when
 // the message has no X-KOM-LE-Version or another content type.

@@ -40,9 +40,14 @@ struct PrepareOptions {
   // Addresses that stay in To/Cc/Bcc (compared ASCII case-insensitively); others are removed.
   std::vector<std::string> keep_recipients;
   std::string message_id;  // used only when the mail has none, with angle brackets
+  // Bytes written before the mail (kim::kSignedContentHeader: `mail` is then the eContent to
+  // sign, and a 15 MiB mail is not copied once more to become one).
+  std::string_view prefix = {};
 };
 struct Prepared {
-  std::string mail;
+  std::string mail;          // prefix + the prepared mail
+  std::size_t inner_at = 0;  // where the prepared mail starts in `mail` (the prefix's size)
+  std::string_view inner() const { return std::string_view(mail).substr(inner_at); }
   bool dienstkennung_added = false;
   bool message_id_added = false;
   std::vector<std::string> removed;  // addresses taken out of To/Cc/Bcc

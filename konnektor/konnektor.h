@@ -37,11 +37,11 @@ class Konnektor {
   // SignatureService SignDocument for KIM: CMS SignedData over `content` with the SMC-B's OSIG key
   // (HBAs never sign KIM messages), eContent included, recipient-emails (DER Attribute) signed.
   virtual net::awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle,
-                                                       const Bytes& content, const Bytes& recipient_emails,
+                                                       ByteView content, const Bytes& recipient_emails,
                                                        Crypt crypt) = 0;
   // EncryptionService EncryptDocument: AuthEnvelopedData for every certificate (recipients and
   // sender), recipient-emails as unprotected attribute.
-  virtual net::awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, const Bytes& content,
+  virtual net::awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, ByteView content,
                                                           const std::vector<Bytes>& certificates,
                                                           const Bytes& recipient_emails) = 0;
   // EncryptionService DecryptDocument with the card's C.ENC_RSA or C.ENC_ECC key.

@@ -642,8 +642,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::external_authenticate(const CallContex
 }
 
 awaitable<Outcome<Bytes>> LocalKonnektor::sign_document(const CallContext& ctx, const std::string& handle,
-                                                        const Bytes& content, const Bytes& recipient_emails,
-                                                        Crypt crypt) {
+                                                        ByteView content, const Bytes& recipient_emails, Crypt crypt) {
   KIMGATE_CHECK_CARD(Bytes)
   if (slot->type() != CardType::smc_b) {
     co_return Outcome<Bytes>::failure(
@@ -671,7 +670,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::sign_document(const CallContext& ctx, 
   params.signer_cert_der = cert->object.der;
   params.recipient_emails = recipient_emails;
   params.signing_time = static_cast<std::int64_t>(std::time(nullptr));
-  auto sign = [backend, id = cert->object.id, &content, params = std::move(params)]() {
+  auto sign = [backend, id = cert->object.id, content, params = std::move(params)]() {
     const crypto::SignFn card_sign = [&](const crypto::SignRequest& r) {
       const auto scheme = r.algorithm == crypto::SignatureAlgorithm::ecdsa_sha256 ? SignatureScheme::ecdsa_sha256
                                                                                   : SignatureScheme::rsassa_pss_sha256;
@@ -688,7 +687,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::sign_document(const CallContext& ctx, 
   co_return Outcome<Bytes>::success(std::move(*r.value));
 }
 
-awaitable<Outcome<Bytes>> LocalKonnektor::encrypt_document(const CallContext& ctx, const Bytes& content,
+awaitable<Outcome<Bytes>> LocalKonnektor::encrypt_document(const CallContext& ctx, ByteView content,
                                                            const std::vector<Bytes>& certificates,
                                                            const Bytes& recipient_emails) {
   if (auto e = check_context(ctx)) {
@@ -699,7 +698,7 @@ awaitable<Outcome<Bytes>> LocalKonnektor::encrypt_document(const CallContext& ct
         error(Error::Kind::document, 4000, "The document is larger than the Konnektor's 15 MiB limit"));
   }
   // The caller's buffers outlive the work (the caller waits for it): referred to, not copied.
-  auto seal = [&content, &certificates, &recipient_emails]() {
+  auto seal = [content, &certificates, &recipient_emails]() {
     return crypto::seal_auth_enveloped(crypto::der::View(content), certificates, recipient_emails);
   };
   crypto::Result<Bytes> r = co_await net::run_blocking(pool_, std::move(seal));

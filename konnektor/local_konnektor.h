@@ -40,9 +40,9 @@ class LocalKonnektor final : public Konnektor {
                                                                               Crypt crypt) override;
   net::awaitable<Outcome<Bytes>> external_authenticate(const CallContext& ctx, const std::string& handle,
                                                        const Bytes& digest, SignatureScheme scheme) override;
-  net::awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle, const Bytes& content,
+  net::awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle, ByteView content,
                                                const Bytes& recipient_emails, Crypt crypt) override;
-  net::awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, const Bytes& content,
+  net::awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, ByteView content,
                                                   const std::vector<Bytes>& certificates,
                                                   const Bytes& recipient_emails) override;
   net::awaitable<Outcome<Bytes>> decrypt_document(const CallContext& ctx, const std::string& handle, const Bytes& cms,

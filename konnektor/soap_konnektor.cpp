@@ -199,8 +199,7 @@ awaitable<Outcome<std::vector<CardCertificate>>> SoapKonnektor::read_card_certif
 }
 
 awaitable<Outcome<Bytes>> SoapKonnektor::sign_document(const CallContext& ctx, const std::string& handle,
-                                                       const Bytes& content, const Bytes& recipient_emails,
-                                                       Crypt crypt) {
+                                                       ByteView content, const Bytes& recipient_emails, Crypt crypt) {
   // A real Konnektor wants a job number per SignDocument (digest §6.4).
   const auto job_request = [ctx](const soap::Versions& v) { return soap::get_job_number(v, ctx); };
   Outcome<std::string> job = co_await call<std::string>(job_request, soap::parse_get_job_number, timeout_);
@@ -214,7 +213,7 @@ awaitable<Outcome<Bytes>> SoapKonnektor::sign_document(const CallContext& ctx, c
   co_return r;
 }
 
-awaitable<Outcome<Bytes>> SoapKonnektor::encrypt_document(const CallContext& ctx, const Bytes& content,
+awaitable<Outcome<Bytes>> SoapKonnektor::encrypt_document(const CallContext& ctx, ByteView content,
                                                           const std::vector<Bytes>& certificates,
                                                           const Bytes& recipient_emails) {
   const auto build = [ctx, content, certificates, recipient_emails](const soap::Versions& v) {

@@ -39,9 +39,9 @@ class SoapKonnektor final : public Konnektor {
   net::awaitable<Outcome<std::vector<CardCertificate>>> read_card_certificate(const CallContext& ctx,
                                                                               const std::string& handle, CertRef ref,
                                                                               Crypt crypt) override;
-  net::awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle, const Bytes& content,
+  net::awaitable<Outcome<Bytes>> sign_document(const CallContext& ctx, const std::string& handle, ByteView content,
                                                const Bytes& recipient_emails, Crypt crypt) override;
-  net::awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, const Bytes& content,
+  net::awaitable<Outcome<Bytes>> encrypt_document(const CallContext& ctx, ByteView content,
                                                   const std::vector<Bytes>& certificates,
                                                   const Bytes& recipient_emails) override;
   net::awaitable<Outcome<Bytes>> decrypt_document(const CallContext& ctx, const std::string& handle, const Bytes& cms,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -12,6 +13,8 @@
 namespace kimgate::konnektor {
 
 using Bytes = std::vector<std::uint8_t>;
+// A document handed to the Konnektor: the caller keeps the bytes alive until the call returns.
+using ByteView = std::span<const std::uint8_t>;
 
 // CCTX:Context. user_id is needed for HBA card sessions (error 4003 without it).
 struct CallContext {

@@ -28,8 +28,8 @@ struct Builder {
   }
 };
 
-std::string b64(const Bytes& b) {
-  return crypto::base64_encode(crypto::der::view(b));
+std::string b64(ByteView b) {
+  return crypto::base64_encode(b);
 }
 
 void context(pugi::xml_node parent, const CallContext& ctx) {
@@ -117,7 +117,7 @@ Request get_job_number(const Versions& v, const CallContext& ctx) {
 }
 
 Request sign_document(const Versions& v, const CallContext& ctx, const std::string& handle,
-                      const std::string& job_number, const Bytes& content, const Bytes& recipient_emails, Crypt crypt) {
+                      const std::string& job_number, ByteView content, const Bytes& recipient_emails, Crypt crypt) {
   Builder b(v, Service::signature, "SignDocument", "SIG");
   declare(b.op, "dss", ns::dss);
   add(b.op, "CONN:CardHandle", handle);
@@ -139,7 +139,7 @@ Request sign_document(const Versions& v, const CallContext& ctx, const std::stri
   return b.done();
 }
 
-Request encrypt_document(const Versions& v, const CallContext& ctx, const Bytes& content,
+Request encrypt_document(const Versions& v, const CallContext& ctx, ByteView content,
                          const std::vector<Bytes>& certificates, const Bytes& recipient_emails) {
   Builder b(v, Service::encryption, "EncryptDocument", "CRYPT");
   declare(b.op, "dss", ns::dss);

@@ -35,9 +35,9 @@ Request get_job_number(const Versions& v, const CallContext& ctx);
 // KIM profile (digest §7 step 4): TvMode NONE, CMS with eContent, recipient-emails as the
 // signed property "RecipientEmailsAttribute", IncludeRevocationInfo false.
 Request sign_document(const Versions& v, const CallContext& ctx, const std::string& handle,
-                      const std::string& job_number, const Bytes& content, const Bytes& recipient_emails, Crypt crypt);
+                      const std::string& job_number, ByteView content, const Bytes& recipient_emails, Crypt crypt);
 // KIM profile (digest §7 step 6): CMS for every certificate, recipient-emails unprotected.
-Request encrypt_document(const Versions& v, const CallContext& ctx, const Bytes& content,
+Request encrypt_document(const Versions& v, const CallContext& ctx, ByteView content,
                          const std::vector<Bytes>& certificates, const Bytes& recipient_emails);
 Request decrypt_document(const Versions& v, const CallContext& ctx, const std::string& handle, const Bytes& cms,
                          Crypt key);

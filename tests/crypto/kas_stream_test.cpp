@@ -143,6 +143,10 @@ TEST(Base64Lines, SeventySixCharacterLinesOfTheFlatEncoding) {
       expected += flat.substr(i, 76) + "\r\n";
     }
     EXPECT_EQ(base64_encode_lines(der::view(data)), expected) << n;
+    EXPECT_EQ(base64_lines_size(n), expected.size()) << n;
+    std::string appended = "head\r\n\r\n";
+    base64_append_lines(der::view(data), appended);
+    EXPECT_EQ(appended, "head\r\n\r\n" + expected) << n;
   }
 }
 

@@ -78,11 +78,11 @@ class ScriptedKonnektor final : public konnektor::Konnektor {
   net::awaitable<Outcome<T>> unused() {
     co_return Outcome<T>::failure(Error{Error::Kind::document, 4000, "not used by CardFinder"});
   }
-  net::awaitable<Outcome<Bytes>> sign_document(const konnektor::CallContext&, const std::string&, const Bytes&,
+  net::awaitable<Outcome<Bytes>> sign_document(const konnektor::CallContext&, const std::string&, konnektor::ByteView,
                                                const Bytes&, Crypt) override {
     return unused<Bytes>();
   }
-  net::awaitable<Outcome<Bytes>> encrypt_document(const konnektor::CallContext&, const Bytes&,
+  net::awaitable<Outcome<Bytes>> encrypt_document(const konnektor::CallContext&, konnektor::ByteView,
                                                   const std::vector<Bytes>&, const Bytes&) override {
     return unused<Bytes>();
   }

@@ -158,11 +158,11 @@ class MemoryKonnektor final : public konnektor::Konnektor {
   net::awaitable<Outcome<T>> unused() {
     co_return Outcome<T>::failure(Error{Error::Kind::document, 4000, "not used when receiving"});
   }
-  net::awaitable<Outcome<Bytes>> sign_document(const konnektor::CallContext&, const std::string&, const Bytes&,
+  net::awaitable<Outcome<Bytes>> sign_document(const konnektor::CallContext&, const std::string&, konnektor::ByteView,
                                                const Bytes&, konnektor::Crypt) override {
     return unused<Bytes>();
   }
-  net::awaitable<Outcome<Bytes>> encrypt_document(const konnektor::CallContext&, const Bytes&,
+  net::awaitable<Outcome<Bytes>> encrypt_document(const konnektor::CallContext&, konnektor::ByteView,
                                                   const std::vector<Bytes>&, const Bytes&) override {
     return unused<Bytes>();
   }

@@ -104,10 +104,11 @@ class UnreachableKonnektor final : public konnektor::Konnektor {
     return refuse<std::vector<konnektor::CardCertificate>>();
   }
   net::awaitable<konnektor::Outcome<Bytes>> sign_document(const konnektor::CallContext&, const std::string&,
-                                                          const Bytes&, const Bytes&, konnektor::Crypt) override {
+                                                          konnektor::ByteView, const Bytes&,
+                                                          konnektor::Crypt) override {
     return refuse<Bytes>();
   }
-  net::awaitable<konnektor::Outcome<Bytes>> encrypt_document(const konnektor::CallContext&, const Bytes&,
+  net::awaitable<konnektor::Outcome<Bytes>> encrypt_document(const konnektor::CallContext&, konnektor::ByteView,
                                                              const std::vector<Bytes>&, const Bytes&) override {
     return refuse<Bytes>();
   }

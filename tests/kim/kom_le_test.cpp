@@ -79,6 +79,12 @@ TEST(KimKomLe, OuterMirrorsHeadersByteForByte) {
   EXPECT_EQ(parts->version, "1.0");
   EXPECT_EQ(parts->smime_body, "QUJD\r\n");
   EXPECT_FALSE(parse_outer_message(kInner));
+
+  // The head alone is the same message without the body, and reserves room for it.
+  auto head = outer_message_head(kInner, OuterOptions{}, 6);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(*head + "QUJD\r\n", *outer);
+  EXPECT_GE(head->capacity(), outer->size());
 }
 
 TEST(KimKomLe, SignedEntitiesKeepBinaryUntouched) {

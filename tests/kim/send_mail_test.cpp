@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "kim/kom_le.h"
+
 using namespace kimgate::kim;
 
 namespace {
@@ -35,6 +37,18 @@ TEST(SendMail, PrepareInnerKeepsUntouchedFieldsByteForByte) {
   EXPECT_EQ(p.mail, mail.substr(0, mail.size() - 1) + "x\r\n");
   EXPECT_FALSE(p.dienstkennung_added);
   EXPECT_FALSE(p.message_id_added);
+}
+
+TEST(SendMail, PrepareInnerWritesThePrefixFirst) {
+  const std::string mail = "From: a@x.test\r\nTo: b@y.test\r\nMessage-ID: <m@pvs>\r\n\r\nbody\r\n";
+  const Prepared plain = prepare_inner(parse(mail), PrepareOptions{{"b@y.test"}, "<unused@k>"});
+  const Prepared econtent =
+      prepare_inner(parse(mail), PrepareOptions{{"b@y.test"}, "<unused@k>", kSignedContentHeader});
+  EXPECT_EQ(plain.inner_at, 0u);
+  EXPECT_EQ(plain.inner(), plain.mail);
+  EXPECT_EQ(econtent.mail, signed_content(plain.mail));
+  EXPECT_EQ(econtent.inner(), plain.mail);
+  EXPECT_EQ(inner_mail_of(econtent.mail), std::optional<std::string_view>(plain.mail));
 }
 
 TEST(SendMail, XkasPartIsFoundAtAnyDepth) {
