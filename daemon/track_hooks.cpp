@@ -138,6 +138,13 @@ TrackNotices::TrackNotices(net::asio::any_io_executor ex, TrackNoticeDeps deps)
           std::move(ex), [this](const std::string& /*key*/) { return deps_.store != nullptr; },
           [this](const LoginSeen& seen) { return announce_due(seen); }) {}
 
+namespace {
+// How long a claimed notice is left to the instance that claimed it: longer than sealing and
+// sending can take (Konnektor and SMTP timeouts), so only a claim whose instance died is taken
+// over, at a later login.
+constexpr std::int64_t kNoticeClaimLease = 15 * 60;
+}  // namespace
+
 awaitable<void> TrackNotices::announce_due(const LoginSeen& seen) {
   if (deps_.store == nullptr) {
     co_return;
@@ -145,7 +152,7 @@ awaitable<void> TrackNotices::announce_due(const LoginSeen& seen) {
   const std::string key = account_key(seen.address);
   TrackStore* store = deps_.store;
   const std::int64_t now = deps_.now ? deps_.now() : unix_now();
-  const auto query = [store, key, now] { return store->notices_due(key, now); };
+  const auto query = [store, key, now] { return store->claim_notices(key, now, kNoticeClaimLease); };
   const std::vector<std::pair<Vorgang, NoticeReason>> due = co_await net::run_blocking_or_here(deps_.pool, query);
   if (!due.empty()) {
     kim::TrackNoticeRequest request;
@@ -165,18 +172,24 @@ awaitable<void> TrackNotices::announce_due(const LoginSeen& seen) {
     }
     std::string notice = kim::track_notice_mail(request);
     const std::string failed = co_await announce(seen, std::move(notice));
-    if (failed.empty()) {
-      const auto mark = [store, due, now] {
-        for (const auto& [v, why] : due) {
+    // Each claim ends: marked when the provider took the notice, else given back, so the
+    // Vorgänge are due again and the notice is tried at a later login.
+    const bool sent = failed.empty();
+    const auto end_claims = [store, &due, now, sent] {
+      for (const auto& [v, why] : due) {
+        if (sent) {
           store->mark_noticed(v.id, why, now);
+        } else {
+          store->release_notice(v.id, why, now);
         }
-        return true;
-      };
-      const bool marked = co_await net::run_blocking_or_here(deps_.pool, mark);
-      (void)marked;
+      }
+      return true;
+    };
+    const bool ended = co_await net::run_blocking_or_here(deps_.pool, end_claims);
+    (void)ended;
+    if (sent) {
       spdlog::info("event=track_notice_sent address={} vorgaenge={}", seen.address, due.size());
     } else {
-      // Not marked: the Vorgänge stay due and the notice is tried again at a later login.
       spdlog::error("event=track_notice_failed address={} vorgaenge={} reason=\"{}\"", seen.address, due.size(),
                     failed);
     }

@@ -186,13 +186,28 @@ std::vector<Vorgang> SqlTrackStore::overdue(std::int64_t now, const std::string&
                    {now, ascii_lower(account)}, "overdue");
 }
 
-std::vector<std::pair<Vorgang, NoticeReason>> SqlTrackStore::notices_due(const std::string& account, std::int64_t now) {
+std::vector<std::pair<Vorgang, NoticeReason>> SqlTrackStore::claim_notices(const std::string& account, std::int64_t now,
+                                                                           std::int64_t lease) {
+  // One UPDATE claims what is due: PostgreSQL re-checks the WHERE of a row another instance
+  // claimed meanwhile (it no longer matches), SQLite has one writer. The claim is the negated
+  // time, so a stale one (older than the lease) is recognised. ERROR rows get the ERROR notice.
+  // Negative values are bound, not written as -$n: PostgreSQL cannot type a minus on a parameter.
+  static const std::string due =
+      "account = $1 AND ((status IN ('sent', 'received') AND deadline IS NOT NULL AND deadline < $2 AND"
+      " (overdue_noticed_at = 0 OR (overdue_noticed_at < 0 AND overdue_noticed_at > $3))) OR (status = 'ERROR' AND"
+      " (error_noticed_at = 0 OR (error_noticed_at < 0 AND error_noticed_at > $3))))";
+  static const std::string sql =
+      std::string(
+          "UPDATE vorgang SET"
+          " overdue_noticed_at = CASE WHEN status = 'ERROR' THEN overdue_noticed_at ELSE $4 END,"
+          " error_noticed_at = CASE WHEN status = 'ERROR' THEN $4 ELSE error_noticed_at END"
+          " WHERE ") +
+      due + " AND id IN (SELECT id FROM vorgang WHERE " + due + " ORDER BY id LIMIT 100) RETURNING " + kVorgangColumns;
   const std::lock_guard lock(mutex_);
+  std::vector<Vorgang> claimed = vorgaenge(sql, {ascii_lower(account), now, lease - now, -now}, "claim_notices");
+  std::sort(claimed.begin(), claimed.end(), [](const Vorgang& a, const Vorgang& b) { return a.id < b.id; });
   std::vector<std::pair<Vorgang, NoticeReason>> out;
-  for (Vorgang& v : vorgaenge(select("WHERE account = $1 AND ((status IN ('sent', 'received') AND deadline IS NOT NULL"
-                                     " AND deadline < $2 AND overdue_noticed_at = 0) OR (status = 'ERROR' AND"
-                                     " error_noticed_at = 0)) ORDER BY id LIMIT 100"),
-                              {ascii_lower(account), now}, "notices")) {
+  for (Vorgang& v : claimed) {
     const NoticeReason why = v.status == TrackStatus::error ? NoticeReason::error : NoticeReason::overdue;
     out.emplace_back(std::move(v), why);
   }
@@ -206,6 +221,17 @@ void SqlTrackStore::mark_noticed(std::int64_t id, NoticeReason reason, std::int6
                           {id, at});
   if (r.error) {
     spdlog::error("event=track_store_failed op=mark_noticed reason=\"{}\"", *r.error);
+  }
+}
+
+void SqlTrackStore::release_notice(std::int64_t id, NoticeReason reason, std::int64_t claimed_at) {
+  const std::lock_guard lock(mutex_);
+  const SqlResult r = run(reason == NoticeReason::error
+                              ? "UPDATE vorgang SET error_noticed_at = 0 WHERE id = $1 AND error_noticed_at = $2"
+                              : "UPDATE vorgang SET overdue_noticed_at = 0 WHERE id = $1 AND overdue_noticed_at = $2",
+                          {id, -claimed_at});
+  if (r.error) {
+    spdlog::error("event=track_store_failed op=release_notice reason=\"{}\"", *r.error);
   }
 }
 

@@ -36,8 +36,10 @@ class SqlTrackStore : public TrackStore {
   std::vector<Vorgang> list(const TrackQuery& query) override;
   std::vector<Vorgang> find(const std::string& id_or_message_id) override;
   std::vector<Vorgang> overdue(std::int64_t now, const std::string& account = "") override;
-  std::vector<std::pair<Vorgang, NoticeReason>> notices_due(const std::string& account, std::int64_t now) override;
+  std::vector<std::pair<Vorgang, NoticeReason>> claim_notices(const std::string& account, std::int64_t now,
+                                                              std::int64_t lease) override;
   void mark_noticed(std::int64_t id, NoticeReason reason, std::int64_t at) override;
+  void release_notice(std::int64_t id, NoticeReason reason, std::int64_t claimed_at) override;
 
  protected:
   // Runs one statement; $1 is params[0]. Called with the store's mutex held.

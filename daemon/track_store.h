@@ -42,6 +42,7 @@ struct Vorgang {
   std::string summary;
   std::int64_t received_at = 0;  // the Eingangsbestätigung (0: none yet)
   std::int64_t answered_at = 0;  // the Rückprotokoll / status / error reply (0: none yet)
+  // 0: no notice yet; > 0: announced at (Unix seconds); < 0: claimed at -value, being announced.
   std::int64_t overdue_noticed_at = 0;
   std::int64_t error_noticed_at = 0;
 
@@ -77,9 +78,16 @@ class TrackStore {
   virtual std::vector<Vorgang> find(const std::string& id_or_message_id) = 0;
   // Not final and past their deadline at `now`, oldest first.
   virtual std::vector<Vorgang> overdue(std::int64_t now, const std::string& account = "") = 0;
-  // Vorgänge of `account` that need a notice now (overdue or ERROR) and have not had it.
-  virtual std::vector<std::pair<Vorgang, NoticeReason>> notices_due(const std::string& account, std::int64_t now) = 0;
+  // Claims the Vorgänge of `account` that need a notice now (overdue or ERROR) and have not had
+  // it: each is marked as being announced since `now` in the same statement, so an instance
+  // sharing the store does not announce it too. A claim older than `lease` seconds (its
+  // instance died while sending) can be claimed again. The caller ends each claim with
+  // mark_noticed (sent) or release_notice (due again).
+  virtual std::vector<std::pair<Vorgang, NoticeReason>> claim_notices(const std::string& account, std::int64_t now,
+                                                                      std::int64_t lease) = 0;
   virtual void mark_noticed(std::int64_t id, NoticeReason reason, std::int64_t at) = 0;
+  // Gives back a claim made at `claimed_at` (when it is still that claim).
+  virtual void release_notice(std::int64_t id, NoticeReason reason, std::int64_t claimed_at) = 0;
 };
 
 }  // namespace kimgate::daemon

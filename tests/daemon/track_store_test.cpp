@@ -170,12 +170,31 @@ TEST_F(TrackStoreTest, OverdueAndNoticesOncePerVorgang) {
   refused.result = kim::TrackResult::error;
   ASSERT_TRUE(store_->record_answer("praxis@fd-a.kim.test", refused, 1500).has_value());
 
-  auto due = store_->notices_due("praxis@fd-a.kim.test", 2001);
+  const std::string account = "praxis@fd-a.kim.test";
+  auto due = store_->claim_notices(account, 2001, 900);
   ASSERT_EQ(due.size(), 2U);
-  for (const auto& [v, why] : due) {
-    store_->mark_noticed(v.id, why, 2002);
-  }
-  EXPECT_TRUE(store_->notices_due("praxis@fd-a.kim.test", 3000).empty());
+  EXPECT_EQ(due[0].first.submission.message_id, "<late@x>");
+  EXPECT_EQ(due[0].second, NoticeReason::overdue);
+  EXPECT_EQ(due[1].first.submission.message_id, "<eau@x>");
+  EXPECT_EQ(due[1].second, NoticeReason::error);
+  // A second instance sharing the store finds them claimed, until the lease is over.
+  auto other = open_store();
+  ASSERT_NE(other, nullptr);
+  EXPECT_TRUE(other->claim_notices(account, 2002, 900).empty());
+  EXPECT_TRUE(store_->claim_notices(account, 2901, 900).empty());
+  // A claim given back is due again at once; a release of someone else's claim changes nothing.
+  store_->release_notice(due[0].first.id, due[0].second, 2001);
+  store_->release_notice(due[1].first.id, due[1].second, 1999);
+  auto again = other->claim_notices(account, 2003, 900);
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0].first.submission.message_id, "<late@x>");
+  other->mark_noticed(again[0].first.id, again[0].second, 2004);
+  // The claim whose instance died is taken over after the lease; a sent notice never comes back.
+  auto taken_over = other->claim_notices(account, 2902, 900);
+  ASSERT_EQ(taken_over.size(), 1U);
+  EXPECT_EQ(taken_over[0].first.submission.message_id, "<eau@x>");
+  store_->mark_noticed(taken_over[0].first.id, taken_over[0].second, 2903);
+  EXPECT_TRUE(store_->claim_notices(account, 9000, 900).empty());
 }
 
 TEST_F(TrackStoreTest, ASecondOpenSeesWhatTheFirstCommitted) {
