@@ -1,6 +1,5 @@
 #include "daemon/send_delivery.h"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/mail_metrics.h"
@@ -50,7 +49,7 @@ awaitable<smtp::Answer> deliver(smtp::Client& upstream, Outgoing outgoing, Count
   if (result != nullptr) {
     *result = outcome.result;
   }
-  OPENSSL_cleanse(outgoing.kim_message.message.data(), outgoing.kim_message.message.size());
+  outgoing.kim_message.message = {};  // ciphertext (the sealed KIM message): freed, nothing to wipe
   Decision decision = decide(outcome, outgoing.dropped, outgoing.message_id);
   for (const smtp::RecipientOutcome& r : outcome.recipients) {
     if (r.status == smtp::RecipientStatus::refused_permanently ||
