@@ -1,5 +1,6 @@
-// DotDecoder/DotEncoder: decoding is independent of how the input is split; what the encoder
-// writes decodes back to the body (plus the line end finish() adds).
+// DotDecoder/DotEncoder: decoding (body, bytes used, bare LF/CR counts) is independent of how the
+// input is split; what the encoder writes decodes back to the body (plus the line end finish()
+// adds).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -11,6 +12,8 @@ struct Run {
   std::string body;
   std::size_t consumed = 0;
   bool done = false;
+  std::uint64_t bare_lf = 0;
+  std::uint64_t bare_cr = 0;
 };
 Run decode(std::string_view wire, std::size_t step) {
   Run r;
@@ -19,6 +22,8 @@ Run decode(std::string_view wire, std::size_t step) {
     r.consumed += dec.feed(wire.substr(i, step));
   }
   r.done = dec.done();
+  r.bare_lf = dec.bare_lf();
+  r.bare_cr = dec.bare_cr();
   return r;
 }
 }  // namespace
@@ -31,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   const Run whole = decode(input, input.size() + 1);
   const Run pieces = decode(input, step);
-  if (whole.body != pieces.body || whole.done != pieces.done || whole.consumed != pieces.consumed) {
+  if (whole.body != pieces.body || whole.done != pieces.done || whole.consumed != pieces.consumed ||
+      whole.bare_lf != pieces.bare_lf || whole.bare_cr != pieces.bare_cr) {
     std::abort();
   }
   std::string wire;
