@@ -60,7 +60,6 @@ awaitable<SealedInner> seal_inner(const SealParty& party, const Recipients& reci
     co_return out;
   }
   out.outer = std::move(*built);
-  sealed.enveloped = {};
   co_return out;
 }
 

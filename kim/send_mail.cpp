@@ -142,7 +142,6 @@ std::vector<std::string> split_address_list(std::string_view value) {
 Prepared prepare_inner(const RawMessage& mail, const PrepareOptions& options) {
   Prepared result;
   std::string headers(options.prefix);
-  result.inner_at = headers.size();
   for (const HeaderField& f : mail.fields) {
     const bool address_field = iequals(f.name, "To") || iequals(f.name, "Cc") || iequals(f.name, "Bcc");
     if (!address_field) {

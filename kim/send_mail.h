@@ -45,9 +45,7 @@ struct PrepareOptions {
   std::string_view prefix = {};
 };
 struct Prepared {
-  std::string mail;          // prefix + the prepared mail
-  std::size_t inner_at = 0;  // where the prepared mail starts in `mail` (the prefix's size)
-  std::string_view inner() const { return std::string_view(mail).substr(inner_at); }
+  std::string mail;  // prefix + the prepared mail
   bool dienstkennung_added = false;
   bool message_id_added = false;
   std::vector<std::string> removed;  // addresses taken out of To/Cc/Bcc
